@@ -1,0 +1,3 @@
+from hatls.cli import main
+
+main()

@@ -1,0 +1,145 @@
+"""From a parsed TOML document to an `Inventory`, checking every key on the way.
+
+Every builder reports what is wrong through the `Checker` and goes on, so one run lists all the
+problems of a file. A builder returns None when a required part of its value is unusable; the
+caller then refuses the whole inventory (any problem at all refuses it).
+"""
+
+from __future__ import annotations
+
+from hatls.inventory.fields import Checker, Table, check_unique, or_default
+from hatls.inventory.files import client_identity, read_ca_list
+from hatls.inventory.locate import index_key, join_key
+from hatls.inventory.model import ClientIdentity, Inventory, Pair, Redundancy, Role, ScanSettings
+from hatls.inventory.servers import build_server
+from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
+
+SUPPORTED_VERSION = 1
+TOP_KEYS = ("version", "scan", "client", "tls", "pair")
+SCAN_KEYS = (
+    "policy",
+    "connect_timeout",
+    "handshake_timeout",
+    "max_connections_per_host",
+    "max_connections",
+    "trusted_ca",
+)
+CLIENT_KEYS = ("certificate", "key", "key_password_env")
+PAIR_KEYS = ("name", "app_type", "redundancy", "consistent_port_selection")
+PAIR_TABLES = ("primary", "backup", "tls", "client")
+
+
+def build_inventory(
+    checker: Checker, base_dir: str, document: Table, *, path: str, sha256: str
+) -> Inventory | None:
+    checker.known_keys(document, TOP_KEYS, "")
+    version = _version(checker, document)
+    scan = _scan_settings(checker, base_dir, checker.table(document, "scan", "") or {})
+    client = _client(checker, base_dir, document, "", "client")
+    file_tls = _tls_table(checker, base_dir, document, "", "tls")
+    pairs = _pairs(checker, base_dir, document, file_tls)
+    if checker.problems or version is None or scan is None or pairs is None:
+        return None
+    return Inventory(version=version, path=path, sha256=sha256, scan=scan, client=client, pairs=pairs)
+
+
+def _version(checker: Checker, document: Table) -> int | None:
+    value = document.get("version")
+    if value is None:
+        checker.report("version", f"required key is missing: write version = {SUPPORTED_VERSION}")
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value != SUPPORTED_VERSION:
+        checker.report(
+            "version",
+            f"unsupported version {value!r}: this hatls reads version = {SUPPORTED_VERSION}",
+        )
+        return None
+    return value
+
+
+def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSettings | None:
+    checker.known_keys(table, SCAN_KEYS, "scan")
+    problems_before = len(checker.problems)
+    policy = checker.string(table, "policy", "scan")
+    if policy is not None and not policy.strip():
+        checker.report("scan.policy", "must name a policy or a policy file")
+    connect = checker.seconds(table, "connect_timeout", "scan")
+    handshake = checker.seconds(table, "handshake_timeout", "scan")
+    per_host = checker.integer(table, "max_connections_per_host", "scan", minimum=1)
+    overall = checker.integer(table, "max_connections", "scan", minimum=1)
+    trusted = read_ca_list(checker, base_dir, table.get("trusted_ca", []), "scan.trusted_ca")
+    if len(checker.problems) > problems_before:
+        return None
+    defaults = ScanSettings()
+    return ScanSettings(
+        policy=or_default(policy, defaults.policy),
+        connect_timeout=or_default(connect, defaults.connect_timeout),
+        handshake_timeout=or_default(handshake, defaults.handshake_timeout),
+        max_connections_per_host=or_default(per_host, defaults.max_connections_per_host),
+        max_connections=or_default(overall, defaults.max_connections),
+        trusted_ca=or_default(trusted, defaults.trusted_ca),
+    )
+
+
+def _client(
+    checker: Checker, base_dir: str, parent: Table, parent_path: str, key: str
+) -> ClientIdentity | None:
+    """`[client]` or `[pair.client]`: certificate and key, both or neither."""
+    table = checker.table(parent, key, parent_path)
+    if table is None:
+        return None
+    path = join_key(parent_path, key)
+    checker.known_keys(table, CLIENT_KEYS, path)
+    return client_identity(checker, base_dir, table, path)
+
+
+def _tls_table(checker: Checker, base_dir: str, parent: Table, parent_path: str, key: str) -> TlsLayer:
+    table = checker.table(parent, key, parent_path)
+    if table is None:
+        return {}
+    path = join_key(parent_path, key)
+    checker.known_keys(table, TLS_KEYS, path)
+    return tls_layer(checker, base_dir, table, path)
+
+
+def _pairs(checker: Checker, base_dir: str, document: Table, file_tls: TlsLayer) -> tuple[Pair, ...] | None:
+    entries = checker.array_of_tables(document, "pair", "")
+    if entries is None:
+        return None if "pair" in document else ()
+    check_unique(checker, entries, "name", "pair", "pair name")
+    pairs = [
+        _pair(checker, base_dir, entry, index_key("pair", number), file_tls)
+        for number, entry in enumerate(entries, start=1)
+    ]
+    return tuple(pair for pair in pairs if pair is not None) if None not in pairs else None
+
+
+def _pair(checker: Checker, base_dir: str, entry: object, path: str, file_tls: TlsLayer) -> Pair | None:
+    if not isinstance(entry, dict):
+        checker.wrong_type(path, "a table ([[pair]])", entry)
+        return None
+    checker.known_keys(entry, PAIR_KEYS + PAIR_TABLES, path)
+    name = checker.string(entry, "name", path, required=True)
+    app_type = checker.string(entry, "app_type", path)
+    redundancy = checker.choice(entry, "redundancy", path, Redundancy)
+    consistent = checker.boolean(entry, "consistent_port_selection", path)
+    inherited = (file_tls, _tls_table(checker, base_dir, entry, path, "tls"))
+    primary_table = checker.table(entry, "primary", path, required=True)
+    backup_table = checker.table(entry, "backup", path)
+    primary = backup = None
+    if primary_table is not None:
+        primary = build_server(checker, base_dir, primary_table, path, Role.PRIMARY, inherited)
+    if backup_table is not None:
+        backup = build_server(checker, base_dir, backup_table, path, Role.BACKUP, inherited)
+    client = _client(checker, base_dir, entry, path, "client")
+    if name is None or primary is None or (backup_table is not None and backup is None):
+        return None
+    return Pair(
+        name=name,
+        app_type=or_default(app_type, ""),
+        redundancy=or_default(redundancy, Redundancy.HOT_STANDBY),
+        consistent_port_selection=or_default(consistent, False),
+        primary=primary,
+        backup=backup,
+        client=client,
+    )

@@ -1,0 +1,126 @@
+"""The PEM and CRL files an inventory names, read (and checked) at load time.
+
+They are read now, not at scan time, so a bad path is an inventory error before any connection
+is made (exit status 2), and so a report can carry their text and replay without them. A client
+*key* is only checked to exist and look like PEM: its contents never leave the probe.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from hatls.inventory.fields import Checker, Table
+from hatls.inventory.locate import index_key, join_key
+from hatls.inventory.model import ClientIdentity, PemFile
+
+
+def read_bytes(checker: Checker, base_dir: str, written: str, key: str) -> bytes | None:
+    """The file at `written` (relative to the inventory's folder), or None after a problem."""
+    if not written.strip():
+        checker.report(key, "must name a file, not an empty string")
+        return None
+    resolved = Path(base_dir, written)
+    try:
+        return resolved.read_bytes()
+    except FileNotFoundError:
+        checker.report(key, f"file not found: {resolved}")
+    except IsADirectoryError:
+        checker.report(key, f"is a directory, not a file: {resolved}")
+    except OSError as error:
+        checker.report(key, f"cannot read {resolved}: {error.strerror or error}")
+    return None
+
+
+def read_certificates(checker: Checker, base_dir: str, written: str, key: str) -> PemFile | None:
+    data = read_bytes(checker, base_dir, written, key)
+    if data is None:
+        return None
+    try:
+        x509.load_pem_x509_certificates(data)
+    except ValueError:
+        checker.report(key, f"{written!r} holds no readable PEM certificate")
+        return None
+    return PemFile(path=written, text=data.decode("utf-8", errors="replace"))
+
+
+def read_crl(checker: Checker, base_dir: str, written: str, key: str) -> PemFile | None:
+    """A CRL in PEM or DER; a DER one is stored as PEM so reports carry text only."""
+    data = read_bytes(checker, base_dir, written, key)
+    if data is None:
+        return None
+    try:
+        if b"-----BEGIN" in data:
+            x509.load_pem_x509_crl(data)
+            return PemFile(path=written, text=data.decode("utf-8", errors="replace"))
+        crl = x509.load_der_x509_crl(data)
+    except ValueError:
+        checker.report(key, f"{written!r} is neither a PEM nor a DER certificate revocation list")
+        return None
+    return PemFile(path=written, text=crl.public_bytes(Encoding.PEM).decode("ascii"))
+
+
+def check_key_file(checker: Checker, base_dir: str, written: str, key: str) -> bool:
+    data = read_bytes(checker, base_dir, written, key)
+    if data is None:
+        return False
+    if b"-----BEGIN" not in data or b"PRIVATE KEY-----" not in data:
+        checker.report(key, f"{written!r} does not look like a PEM private key")
+        return False
+    return True
+
+
+def read_ca_list(checker: Checker, base_dir: str, value: object, key: str) -> tuple[PemFile, ...] | None:
+    """`trusted_ca`: one path or an array of paths; "" and [] mean none."""
+    if isinstance(value, str):
+        if not value:
+            return ()
+        one = read_certificates(checker, base_dir, value, key)
+        return None if one is None else (one,)
+    if not isinstance(value, list):
+        checker.wrong_type(key, "a file path or an array of file paths", value)
+        return None
+    files: list[PemFile | None] = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, str):
+            checker.wrong_type(index_key(key, number), "a file path", item)
+            files.append(None)
+        else:
+            files.append(read_certificates(checker, base_dir, item, index_key(key, number)))
+    return tuple(file for file in files if file is not None) if None not in files else None
+
+
+def client_identity(
+    checker: Checker,
+    base_dir: str,
+    table: Table,
+    path: str,
+    *,
+    names: tuple[str, str, str] = ("certificate", "key", "key_password_env"),
+) -> ClientIdentity | None:
+    """A client identity: certificate and key go together; the password only by variable."""
+    certificate_key, key_key, password_key = names
+    certificate_path = checker.string(table, certificate_key, path)
+    key_path = checker.string(table, key_key, path)
+    password_env = checker.string(table, password_key, path)
+    if password_env is not None and not password_env.strip():
+        checker.report(join_key(path, password_key), "must name an environment variable")
+    if certificate_key not in table and key_key not in table:
+        if password_key in table:
+            checker.report(join_key(path, password_key), f"is set without {certificate_key} and {key_key}")
+        return None
+    if certificate_key not in table or key_key not in table:
+        absent, present = (
+            (certificate_key, key_key) if certificate_key not in table else (key_key, certificate_key)
+        )
+        checker.report(join_key(path, absent), f"is required when {present} is given")
+        return None
+    if certificate_path is None or key_path is None:
+        return None  # a wrong type, already reported
+    certificate = read_certificates(checker, base_dir, certificate_path, join_key(path, certificate_key))
+    key_ok = check_key_file(checker, base_dir, key_path, join_key(path, key_key))
+    if certificate is None or not key_ok:
+        return None
+    return ClientIdentity(certificate=certificate, key_path=key_path, key_password_env=password_env or None)

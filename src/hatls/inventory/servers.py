@@ -1,0 +1,123 @@
+"""A server and its ports from `[pair.primary]` / `[pair.backup]`, checked key by key.
+
+Ports resolve their TLS expectations here (their own keys over the pair's over the file's), and
+a thumbprint is normalized so it can be pasted as the Windows certificate dialog shows it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hatls.inventory.fields import Checker, Table, check_unique, or_default
+from hatls.inventory.files import client_identity
+from hatls.inventory.locate import index_key, join_key
+from hatls.inventory.model import CertificateLevel, Mode, PortSpec, Role, Server
+from hatls.inventory.tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
+
+# A server's own client identity (GHA-009); the password variable is an addition to INVENTORY.md
+# so that an encrypted server key can be used too.
+SERVER_CLIENT_KEYS = ("client_certificate", "client_key", "client_key_password_env")
+SERVER_KEYS = ("host", "address", "certificate_level", "thumbprint", "ports", *SERVER_CLIENT_KEYS)
+PORT_KEYS = ("id", "port", "mode", "ha_sync", "certificate_level", *PORT_TLS_KEYS)
+
+# Copying a thumbprint from the Windows certificate dialog brings invisible marks along.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u200b\u200c\u200d\u2060\ufeff"), None)
+_SEPARATORS = re.compile(r"[\s:]+")
+_HEX = re.compile(r"[0-9a-f]*")
+
+
+def normalize_thumbprint(text: str) -> str:
+    """Lowercase hex without separators or invisible characters ("" when nothing is left)."""
+    return _SEPARATORS.sub("", text.translate(_INVISIBLE)).lower()
+
+
+def build_server(
+    checker: Checker,
+    base_dir: str,
+    table: Table,
+    pair_path: str,
+    role: Role,
+    inherited: tuple[TlsLayer, ...],
+) -> Server | None:
+    path = join_key(pair_path, role.value)
+    checker.known_keys(table, SERVER_KEYS, path)
+    host = checker.string(table, "host", path, required=True)
+    address = checker.string(table, "address", path)
+    level = checker.choice(table, "certificate_level", path, CertificateLevel)
+    thumbprint = _thumbprint(checker, table, path)
+    ports = _ports(checker, base_dir, table, path, inherited)
+    identity = client_identity(checker, base_dir, table, path, names=SERVER_CLIENT_KEYS)
+    if host is None or ports is None:
+        return None
+    return Server(
+        role=role,
+        host=host,
+        address=address or None,
+        certificate_level=level,
+        thumbprint=thumbprint,
+        ports=ports,
+        client_identity=identity,
+    )
+
+
+def _thumbprint(checker: Checker, table: Table, path: str) -> str | None:
+    written = checker.string(table, "thumbprint", path)
+    if written is None:
+        return None
+    digits = normalize_thumbprint(written)
+    if not digits:
+        return None  # thumbprint = "" (as in INVENTORY.md's example): none given
+    key = join_key(path, "thumbprint")
+    if not _HEX.fullmatch(digits):
+        checker.report(key, f"{written!r} is not hexadecimal")
+    elif len(digits) not in (40, 64):
+        checker.report(key, f"has {len(digits)} hex digits: a thumbprint has 40 (SHA-1) or 64 (SHA-256)")
+    else:
+        return digits
+    return None
+
+
+def _ports(
+    checker: Checker, base_dir: str, server: Table, path: str, inherited: tuple[TlsLayer, ...]
+) -> tuple[PortSpec, ...] | None:
+    entries = checker.array_of_tables(server, "ports", path)
+    ports_path = join_key(path, "ports")
+    if entries is None:
+        if "ports" not in server:
+            checker.missing("ports", path)
+        return None
+    if not entries:
+        checker.report(ports_path, "at least one port is required")
+        return None
+    check_unique(checker, entries, "id", ports_path, "port id")
+    ports = [
+        _port(checker, base_dir, entry, index_key(ports_path, number), inherited)
+        for number, entry in enumerate(entries, start=1)
+    ]
+    return tuple(port for port in ports if port is not None) if None not in ports else None
+
+
+def _port(
+    checker: Checker, base_dir: str, entry: object, path: str, inherited: tuple[TlsLayer, ...]
+) -> PortSpec | None:
+    if not isinstance(entry, dict):
+        checker.wrong_type(path, "a table ({ id = …, port = …, mode = … })", entry)
+        return None
+    checker.known_keys(entry, PORT_KEYS, path)
+    port_id = checker.string(entry, "id", path, required=True)
+    number = checker.integer(entry, "port", path, minimum=1, maximum=65535, required=True)
+    mode = checker.choice(entry, "mode", path, Mode, required=True)
+    ha_sync = checker.boolean(entry, "ha_sync", path)
+    level = checker.choice(entry, "certificate_level", path, CertificateLevel)
+    own_tls = tls_layer(checker, base_dir, entry, path, PORT_TLS_KEYS)
+    if port_id is None or number is None or mode is None:
+        return None
+    return PortSpec(
+        id=port_id,
+        port=number,
+        mode=mode,
+        ha_sync=or_default(ha_sync, False),
+        certificate_level=level,
+        tls=resolve_expectations(*inherited, own_tls),
+        line=checker.lines.line_of(path),
+    )

@@ -1,0 +1,154 @@
+"""The built-in demo lab: real loopback TLS servers shaped as Genesys HA pairs, each with one story.
+
+``hatls demo`` starts these, writes the inventory a user would have written for them, and scans it
+through the same code path as ``hatls scan``. Certificates are minted fresh for each run (valid from
+the run's start), so the demo never expires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from hatls.lab.endpoint import EndpointConfig, ListenMode, RunningEndpoint
+from hatls.lab.pki import CertificateAuthority, IssuedCert
+
+# Mozilla intermediate 6.0's ECDHE AEAD suites: what the genesys-ha policy allows for TLS <= 1.2.
+MODERN_TLS12 = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305")
+CA_FILE = "pki/demo-ha-ca.pem"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoPort:
+    id: str
+    mode: ListenMode
+    ha_sync: bool = False
+    min_version: str = "TLSv1.2"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoServer:
+    host: str
+    address: str
+    ports: tuple[DemoPort, ...]
+    cert_host: str | None = None      # whose certificate it serves (default: its own host)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoPair:
+    name: str
+    app_type: str
+    redundancy: str
+    story: str
+    primary: DemoServer
+    backup: DemoServer
+
+
+def _ports(*ports: DemoPort) -> tuple[DemoPort, ...]:
+    return ports
+
+
+_STANDARD = _ports(DemoPort(id="default", mode=ListenMode.UNSECURED),
+                   DemoPort(id="secure", mode=ListenMode.SECURED, ha_sync=True))
+
+DEMO_PAIRS: tuple[DemoPair, ...] = (
+    DemoPair(
+        name="tserver-clean", app_type="T-Server", redundancy="hot-standby",
+        story="configured as the guide says: every check passes",
+        primary=DemoServer(host="tsrv-a.demo.test", address="127.0.1.1", ports=_STANDARD),
+        backup=DemoServer(host="tsrv-b.demo.test", address="127.0.2.1", ports=_STANDARD),
+    ),
+    DemoPair(
+        name="sipserver-propagated", app_type="SIP Server", redundancy="hot-standby",
+        story="the backup serves the primary's certificate (propagated from the Connection level)",
+        primary=DemoServer(host="sip-a.demo.test", address="127.0.1.2", ports=_STANDARD),
+        backup=DemoServer(host="sip-b.demo.test", address="127.0.2.2", ports=_STANDARD,
+                          cert_host="sip-a.demo.test"),
+    ),
+    DemoPair(
+        name="statserver-legacy", app_type="Stat Server", redundancy="hot-standby",
+        story="the backup still accepts TLS 1.0 on its HA sync port",
+        primary=DemoServer(host="stat-a.demo.test", address="127.0.1.3", ports=_STANDARD),
+        backup=DemoServer(host="stat-b.demo.test", address="127.0.2.3", ports=_ports(
+            DemoPort(id="default", mode=ListenMode.UNSECURED),
+            DemoPort(id="secure", mode=ListenMode.SECURED, ha_sync=True, min_version="TLSv1.0"))),
+    ),
+    DemoPair(
+        name="confserv", app_type="Configuration Server", redundancy="warm-standby",
+        story="Configuration Server pair on auto-detect (auto-upgrade) default ports",
+        primary=DemoServer(host="cs-a.demo.test", address="127.0.1.4",
+                           ports=_ports(DemoPort(id="default", mode=ListenMode.AUTO_DETECT))),
+        backup=DemoServer(host="cs-b.demo.test", address="127.0.2.4",
+                          ports=_ports(DemoPort(id="default", mode=ListenMode.AUTO_DETECT))),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoLab:
+    ca_pem: bytes
+    configs: tuple[EndpointConfig, ...]
+    # (pair name, role, port id) per config, same order as configs.
+    labels: tuple[tuple[str, str, str], ...]
+
+
+def build_lab(now: datetime, pairs: Sequence[DemoPair] = DEMO_PAIRS) -> DemoLab:
+    ca = CertificateAuthority.create("hatls demo HA CA", now=now)
+    issued: dict[str, IssuedCert] = {}
+
+    def cert_for(host: str) -> IssuedCert:
+        if host not in issued:
+            issued[host] = ca.issue(common_name=host, dns_names=[host], now=now, days=397)
+        return issued[host]
+
+    configs: list[EndpointConfig] = []
+    labels: list[tuple[str, str, str]] = []
+    for pair in pairs:
+        for role, server in (("primary", pair.primary), ("backup", pair.backup)):
+            cert = cert_for(server.cert_host or server.host)
+            for port in server.ports:
+                configs.append(EndpointConfig(
+                    address=server.address, mode=port.mode, cert_pem=cert.cert_pem,
+                    key_pem=cert.key_pem, chain_pem=cert.chain_pem, min_version=port.min_version,
+                    ciphers=None if port.min_version != "TLSv1.2" else MODERN_TLS12,
+                ))
+                labels.append((pair.name, role, port.id))
+    return DemoLab(ca_pem=ca.cert_pem, configs=tuple(configs), labels=tuple(labels))
+
+
+def _toml_server(server: DemoServer, ports: dict[str, int]) -> list[str]:
+    lines = [f'host = "{server.host}"', f'address = "{server.address}"',
+             'certificate_level = "application"', "ports = ["]
+    for port in server.ports:
+        ha = ", ha_sync = true" if port.ha_sync else ""
+        lines.append(f'  {{ id = "{port.id}", port = {ports[port.id]}, mode = "{port.mode.value}"{ha} }},')
+    lines.append("]")
+    return lines
+
+
+def inventory_text(lab: DemoLab, running: Sequence[RunningEndpoint],
+                   pairs: Sequence[DemoPair] = DEMO_PAIRS) -> str:
+    """The inventory a user would write for this lab, with the ports the OS gave us."""
+    bound: dict[tuple[str, str], dict[str, int]] = {}
+    for (pair_name, role, port_id), endpoint in zip(lab.labels, running, strict=True):
+        bound.setdefault((pair_name, role), {})[port_id] = endpoint.port
+    out = ["# Written by `hatls demo`: the built-in loopback lab.", "version = 1", "",
+           "[scan]", f'trusted_ca = ["{CA_FILE}"]', "", "[tls]", f'trusted_ca = ["{CA_FILE}"]', ""]
+    for pair in pairs:
+        out += [f"# {pair.story}", "[[pair]]", f'name = "{pair.name}"',
+                f'app_type = "{pair.app_type}"', f'redundancy = "{pair.redundancy}"', "",
+                "[pair.primary]", *_toml_server(pair.primary, bound[(pair.name, "primary")]), "",
+                "[pair.backup]", *_toml_server(pair.backup, bound[(pair.name, "backup")]), ""]
+    return "\n".join(out)
+
+
+def write_inventory(folder: Path, lab: DemoLab, running: Sequence[RunningEndpoint]) -> Path:
+    (folder / "pki").mkdir(parents=True, exist_ok=True)
+    (folder / CA_FILE).write_bytes(lab.ca_pem)
+    path = folder / "inventory.toml"
+    path.write_text(inventory_text(lab, running), encoding="utf-8")
+    return path

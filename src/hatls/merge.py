@@ -1,0 +1,152 @@
+"""Job results -> one EndpointObservation. Pure: tested from recorded job results, no sockets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from hatls.inventory import PortSpec, Server
+from hatls.observations import (
+    PROTOCOL_VERSIONS,
+    ClientAuth,
+    EndpointObservation,
+    ErrorKind,
+    Expected,
+    Features,
+    ProbeError,
+    Rehearsal,
+    Stage,
+)
+from hatls.plan import Endpoint, JobKind, version_inferences
+from hatls.probe.handshake import HandshakeOutcome
+from hatls.probe.plaintext import PlaintextOutcome
+from hatls.tls.certs import certificate_facts, parse_der_chain
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class JobResult:
+    kind: JobKind
+    version: str | None = None
+    connected: bool
+    handshake: HandshakeOutcome | None = None
+    plaintext: PlaintextOutcome | None = None
+    error: ProbeError | None = None
+    attempts: int = 1
+
+
+def expected_for(server: Server, port: PortSpec) -> Expected:
+    tls = port.tls
+    return Expected(
+        sec_protocol=None if tls.sec_protocol is None else tls.sec_protocol.value,
+        cipher_list=None if tls.cipher_list is None else tls.cipher_list.text,
+        tls_mutual=tls.tls_mutual,
+        name_check=tls.name_check,
+        thumbprint=server.thumbprint,
+        min_days_valid=tls.min_days_valid,
+    )
+
+
+def _speaks_tls(outcome: HandshakeOutcome) -> bool:
+    return outcome.completed or outcome.error_kind is ErrorKind.CLIENT_CERT_NEEDED
+
+
+def _version_verdict(result: JobResult) -> bool | None:
+    """A version probe says yes, no, or nothing (it could not be asked)."""
+    if result.handshake is not None:
+        return _speaks_tls(result.handshake)
+    return None
+
+
+def _protocols(first: HandshakeOutcome | None, results: Sequence[JobResult]) -> dict[str, bool | None]:
+    protocols: dict[str, bool | None] = dict.fromkeys(PROTOCOL_VERSIONS)
+    if first is not None:
+        protocols.update(version_inferences(first))
+    for result in results:
+        if result.kind is JobKind.VERSION and result.version is not None:
+            protocols[result.version] = _version_verdict(result)
+    return protocols
+
+
+def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]) -> HandshakeOutcome | None:
+    """The completed handshake to take the certificate from: the first one, else any version probe."""
+    if first is not None and first.completed:
+        return first
+    done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed]
+    return done[-1] if done else None
+
+
+def _errors(results: Sequence[JobResult]) -> tuple[ProbeError, ...]:
+    errors: list[ProbeError] = [r.error for r in results if r.error is not None]
+    for r in results:
+        hs = r.handshake
+        if r.kind is JobKind.HANDSHAKE and hs is not None and not hs.completed and hs.error_kind:
+            errors.append(ProbeError(stage=Stage.HANDSHAKE, kind=hs.error_kind,
+                                     message=hs.error_message or hs.error_kind.value))
+    return tuple(errors)
+
+
+def _rehearsal(results: Sequence[JobResult], client_subject: str | None) -> Rehearsal | None:
+    result = next((r for r in results if r.kind is JobKind.REHEARSAL), None)
+    if result is None or client_subject is None:
+        return None
+    hs = result.handshake
+    error = result.error
+    if hs is not None and not hs.completed and hs.error_kind is not None:
+        error = ProbeError(stage=Stage.REHEARSAL, kind=hs.error_kind,
+                           message=hs.error_message or hs.error_kind.value)
+    return Rehearsal(client_subject=client_subject, succeeded=bool(hs and hs.completed),
+                     version=hs.version if hs else None, error=error)
+
+
+def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
+          rehearsal_client: str | None = None) -> EndpointObservation:
+    target = endpoint.target
+    rehearsal = _rehearsal(results, rehearsal_client)
+    connections = sum(r.attempts for r in results)
+    results = [r for r in results if r.kind is not JobKind.REHEARSAL]
+    first_result = next((r for r in results if r.kind is JobKind.HANDSHAKE), None)
+    first = first_result.handshake if first_result else None
+    plaintext: PlaintextOutcome | None = next(
+        (r.plaintext for r in results if r.plaintext is not None), None)
+    best = _best_handshake(first, results)
+    chain, problems = parse_der_chain(best.chain_der) if best else ((), ())
+    facts = tuple(certificate_facts(c) for c in chain)
+    tls12_done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed
+                  and r.handshake.version != "TLSv1.3"]
+    client_auth = None
+    if first is not None and (first.completed or first.client_cert_requested):
+        client_auth = ClientAuth(requested=first.client_cert_requested,
+                                 required=first.client_cert_required, ca_names=first.ca_names)
+    return EndpointObservation(
+        pair=target.pair.name,
+        role=target.server.role.value,
+        port_id=target.port.id,
+        host=target.server.host,
+        address=endpoint.address,
+        port=target.port.port,
+        configured_mode=target.port.mode.value,
+        ha_sync=target.port.ha_sync,
+        expected=expected_for(target.server, target.port),
+        reachable=None if first_result is None else first_result.connected,
+        accepts_plaintext=None if plaintext is None else plaintext.accepted,
+        plaintext_evidence=None if plaintext is None else plaintext.evidence,
+        speaks_tls=None if first is None else _speaks_tls(first),
+        negotiated_version=best.version if best else None,
+        negotiated_cipher=best.cipher if best else None,
+        protocols=tuple(_protocols(first, results).items()),
+        features=Features(extended_master_secret=tls12_done[0].extended_master_secret
+                          if tls12_done else None),
+        connections=connections,
+        client_auth=client_auth,
+        certificate=facts[0] if facts else None,
+        chain=facts,
+        chain_problems=problems,
+        rehearsal=rehearsal,
+        errors=_errors(results),
+    )
+
+
+def unreached(endpoint: Endpoint, error: ProbeError) -> EndpointObservation:
+    """An endpoint that never got a connection (DNS failure, interrupted before its turn)."""
+    return merge(endpoint, [JobResult(kind=JobKind.HANDSHAKE, connected=False, error=error,
+                                      attempts=0)])

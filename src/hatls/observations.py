@@ -1,0 +1,143 @@
+"""What the probes saw at one endpoint: facts only, never judgements.
+
+An observation mirrors one entry of the report's ``endpoints`` list (REPORT.md). ``None`` always means
+"not probed / not applicable"; ``False`` means "observed absent". Rules read these objects and nothing
+else, so a report saved today can be re-judged tomorrow without the network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hatls.tls.certs import CertificateFacts
+
+# Report names of the protocol versions, oldest first: the order every report and table uses.
+PROTOCOL_VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+
+class ErrorKind(StrEnum):
+    """The closed list of REPORT.md ``errors[].kind``."""
+
+    DNS = "dns"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    RESET = "reset"
+    CLOSED = "closed"
+    TLS_ALERT = "tls-alert"
+    NOT_TLS = "not-tls"
+    PROTOCOL_VIOLATION = "protocol-violation"
+    TOO_LARGE = "too-large"
+    CLIENT_CERT_NEEDED = "client-cert-needed"
+    INTERNAL = "internal"
+
+
+class Stage(StrEnum):
+    RESOLVE = "resolve"
+    CONNECT = "connect"
+    HANDSHAKE = "handshake"
+    PLAINTEXT = "plaintext"
+    PROTOCOLS = "protocols"
+    REHEARSAL = "rehearsal"
+
+
+# Kinds that say "nobody is listening / the peer went away before talking": TLS-001's territory.
+UNREACHABLE_KINDS = frozenset({ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProbeError:
+    stage: Stage
+    kind: ErrorKind
+    message: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientAuth:
+    requested: bool
+    required: bool | None
+    ca_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeyExchange:
+    dh_min_bits: int | None = None
+    ecdh_min_bits: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Features:
+    secure_renegotiation: bool | None = None
+    client_renegotiation: bool | None = None
+    compression: bool | None = None
+    fallback_scsv: bool | None = None
+    extended_master_secret: bool | None = None
+    encrypt_then_mac: bool | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expected:
+    """The expectations that applied to this endpoint, copied into the report for readers."""
+
+    sec_protocol: str | None = None
+    cipher_list: str | None = None
+    tls_mutual: bool = False
+    name_check: bool = True
+    thumbprint: str | None = None
+    min_days_valid: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rehearsal:
+    """GHA-009: a mutually authenticated handshake made with the partner's client identity."""
+
+    client_subject: str
+    succeeded: bool
+    version: str | None = None
+    error: ProbeError | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointObservation:
+    pair: str
+    role: str
+    port_id: str
+    host: str
+    address: str
+    port: int
+    configured_mode: str
+    ha_sync: bool
+    expected: Expected
+    reachable: bool | None = None
+    accepts_plaintext: bool | None = None
+    plaintext_evidence: str | None = None
+    # The port answered an immediate ClientHello as a TLS server (the handshake completed, or stopped
+    # only for want of a client certificate): TLS-002's other half.
+    speaks_tls: bool | None = None
+    negotiated_version: str | None = None
+    negotiated_cipher: str | None = None
+    protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in PROTOCOL_VERSIONS)
+    ciphers: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    groups: tuple[str, ...] | None = None
+    key_exchange: KeyExchange = KeyExchange()
+    features: Features = Features()
+    connections: int = 0
+    client_auth: ClientAuth | None = None
+    certificate: CertificateFacts | None = None
+    chain: tuple[CertificateFacts, ...] = ()
+    chain_problems: tuple[str, ...] = ()
+    rehearsal: Rehearsal | None = None
+    errors: tuple[ProbeError, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.pair, self.role, self.port_id, self.address)
+
+    def protocol(self, version: str) -> bool | None:
+        return dict(self.protocols).get(version)
+
+    def accepted_versions(self) -> tuple[str, ...]:
+        return tuple(v for v, ok in self.protocols if ok)
+
+    def first_error(self, *stages: Stage) -> ProbeError | None:
+        return next((e for e in self.errors if not stages or e.stage in stages), None)

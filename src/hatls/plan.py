@@ -1,0 +1,105 @@
+"""Inventory -> what to probe: endpoints, and jobs of exactly one connection each.
+
+Pure code: addresses come in from the resolver (probe/), decisions about which job follows which come
+from the results already in. The scanner only runs what this module says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hatls.inventory import Inventory, Pair, PortSpec, Server
+from hatls.observations import ErrorKind
+from hatls.probe.handshake import OPENSSL_VERSIONS, HandshakeOutcome
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortTarget:
+    """One (pair, role, port) as written in the inventory, before name resolution."""
+
+    pair: Pair
+    server: Server
+    port: PortSpec
+
+    @property
+    def connect_host(self) -> str:
+        return self.server.address or self.server.host
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Endpoint:
+    """A port target at one address: the unit every observation and endpoint finding is about."""
+
+    target: PortTarget
+    address: str
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        t = self.target
+        return (t.pair.name, t.server.role.value, t.port.id, self.address)
+
+
+class JobKind(StrEnum):
+    HANDSHAKE = "handshake"      # the full handshake every endpoint gets first
+    PLAINTEXT = "plaintext"
+    VERSION = "version"          # one handshake with min = max = version
+    REHEARSAL = "rehearsal"      # GHA-009: a mutual handshake with the partner's client identity
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Job:
+    endpoint: Endpoint
+    kind: JobKind
+    version: str | None = None
+
+
+def port_targets(inventory: Inventory) -> tuple[PortTarget, ...]:
+    return tuple(
+        PortTarget(pair=pair, server=server, port=port)
+        for pair in inventory.pairs
+        for server in pair.servers()
+        for port in server.ports
+    )
+
+
+def first_job(endpoint: Endpoint) -> Job:
+    return Job(endpoint=endpoint, kind=JobKind.HANDSHAKE)
+
+
+# A first handshake that failed this way still reached a TLS stack: ask version by version.
+_TLS_SPOKEN = frozenset({ErrorKind.TLS_ALERT, ErrorKind.PROTOCOL_VIOLATION,
+                         ErrorKind.CLIENT_CERT_NEEDED, ErrorKind.CLOSED, ErrorKind.RESET})
+
+
+def follow_up_jobs(endpoint: Endpoint, first: HandshakeOutcome) -> tuple[Job, ...]:
+    """Jobs after the first handshake reached the port (TCP connected).
+
+    The first handshake offers every version OpenSSL speaks, so a server that negotiated version V
+    supports V and none above it (it would have picked the higher one). Only the versions below V need
+    a connection of their own: a TLS 1.3 server costs three version probes, not four.
+    """
+    jobs = [Job(endpoint=endpoint, kind=JobKind.PLAINTEXT)]
+    if first.completed and first.version in OPENSSL_VERSIONS:
+        below = OPENSSL_VERSIONS[: OPENSSL_VERSIONS.index(first.version)]
+    elif first.error_kind in _TLS_SPOKEN:
+        below = OPENSSL_VERSIONS
+    else:
+        below = ()
+    jobs += [Job(endpoint=endpoint, kind=JobKind.VERSION, version=v) for v in below]
+    return tuple(jobs)
+
+
+def version_inferences(first: HandshakeOutcome) -> dict[str, bool]:
+    """What the first handshake alone says about versions (see follow_up_jobs)."""
+    if first.completed and first.version in OPENSSL_VERSIONS:
+        index = OPENSSL_VERSIONS.index(first.version)
+        return {v: i == index for i, v in enumerate(OPENSSL_VERSIONS) if i >= index}
+    if first.error_kind is ErrorKind.NOT_TLS:
+        return dict.fromkeys(OPENSSL_VERSIONS, False)
+    return {}
+
+
+def endpoints_for(target: PortTarget, addresses: Sequence[str]) -> tuple[Endpoint, ...]:
+    return tuple(Endpoint(target=target, address=a) for a in addresses)

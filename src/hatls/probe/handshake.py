@@ -1,0 +1,238 @@
+"""Full TLS handshakes: a pyOpenSSL Connection driven through memory BIOs over a trio stream.
+
+No threads and no blocking sockets: OpenSSL only ever sees bytes we hand it (``bio_write``) and gives
+back bytes to send (``bio_read``), the same retry loop as trio's own SSLStream. Every receive runs
+under the caller's deadline, and everything received counts against the connection's byte budget.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import trio
+from cryptography.hazmat.primitives.serialization import Encoding
+from OpenSSL import SSL
+
+from hatls.observations import ErrorKind
+from hatls.probe.connection import BoundedReceiver
+from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
+from hatls.tls import suites
+
+T = TypeVar("T")
+
+_VERSION_CONSTANTS = {
+    "TLSv1.0": SSL.TLS1_VERSION,
+    "TLSv1.1": SSL.TLS1_1_VERSION,
+    "TLSv1.2": SSL.TLS1_2_VERSION,
+    "TLSv1.3": SSL.TLS1_3_VERSION,
+}
+# OpenSSL says "TLSv1" where the report says "TLSv1.0".
+_VERSION_NAMES = {"TLSv1": "TLSv1.0", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2",
+                  "TLSv1.3": "TLSv1.3", "SSLv3": "SSLv3"}
+OPENSSL_VERSIONS = tuple(_VERSION_CONSTANTS)
+
+# OpenSSL 3 refuses TLS 1.0/1.1 (SHA-1 signatures) and small keys at its default security level; a
+# scanner must still be able to *see* such servers, so every probe runs at level 0.
+_EVERY_SUITE = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+_AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
+# How long to wait after Finished for a TLS 1.3 server's "certificate required" alert.
+POST_HANDSHAKE_READ = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientIdentityMaterial:
+    certificate_pem: bytes
+    key_pem: bytes
+    password: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientOffer:
+    min_version: str = "TLSv1.0"
+    max_version: str = "TLSv1.3"
+    authenticated_only: bool = True
+    server_name: str | None = None
+    identity: ClientIdentityMaterial | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandshakeOutcome:
+    completed: bool
+    version: str | None = None
+    cipher: str | None = None
+    group: str | None = None
+    chain_der: tuple[bytes, ...] = ()
+    client_cert_requested: bool = False
+    client_cert_required: bool | None = None
+    ca_names: tuple[str, ...] = ()
+    extended_master_secret: bool | None = None
+    error_kind: ErrorKind | None = None
+    error_message: str | None = None
+
+
+def _make_context(offer: ClientOffer) -> SSL.Context:
+    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    ctx.set_min_proto_version(_VERSION_CONSTANTS[offer.min_version])
+    ctx.set_max_proto_version(_VERSION_CONSTANTS[offer.max_version])
+    ctx.set_cipher_list((_AUTHENTICATED_SUITES if offer.authenticated_only else _EVERY_SUITE).encode())
+    # hatls judges the chain itself (tls/certs.py); OpenSSL must not abort on an untrusted one.
+    ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
+    ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_COMPRESSION)
+    if offer.identity is not None:
+        _load_identity(ctx, offer.identity)
+    return ctx
+
+
+def _load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    certs = x509.load_pem_x509_certificates(identity.certificate_pem)
+    key = load_pem_private_key(identity.key_pem, password=identity.password)
+    ctx.use_certificate(certs[0])
+    ctx.use_privatekey(key)  # type: ignore[arg-type]
+    for extra in certs[1:]:
+        ctx.add_extra_chain_cert(extra)
+    ctx.check_privatekey()
+
+
+class _TlsDriver:
+    """The memory-BIO retry loop: run an OpenSSL call until it stops wanting bytes."""
+
+    def __init__(self, conn: SSL.Connection, stream: trio.SocketStream) -> None:
+        self.conn = conn
+        self.stream = stream
+        self.receiver = BoundedReceiver(stream)
+
+    async def flush(self) -> None:
+        while True:
+            try:
+                out = self.conn.bio_read(65536)
+            except SSL.WantReadError:
+                return
+            if not out:
+                return
+            await self.stream.send_all(out)
+
+    async def run(self, operation: Callable[[], T]) -> T:
+        while True:
+            try:
+                result = operation()
+            except SSL.WantReadError:
+                await self.flush()
+                data = await self.receiver.receive()
+                if data:
+                    self.conn.bio_write(data)
+                else:
+                    self.conn.bio_shutdown()
+                continue
+            await self.flush()
+            return result
+
+
+def _sni(server_name: str | None) -> bytes | None:
+    if not server_name:
+        return None
+    try:
+        ipaddress.ip_address(server_name)
+        return None  # RFC 6066: literal IP addresses are not sent as SNI
+    except ValueError:
+        return server_name.encode("idna")
+
+
+def _ca_names(conn: SSL.Connection) -> tuple[str, ...]:
+    return tuple(name.rfc4514_string()[:1024] for name in conn.get_client_ca_list(as_cryptography=True))
+
+
+def _ems(conn: SSL.Connection) -> bool | None:
+    try:
+        from OpenSSL._util import lib
+
+        return bool(lib.SSL_get_extms_support(conn._ssl))
+    except (ImportError, AttributeError):
+        return None
+
+
+async def tls_handshake(
+    stream: trio.SocketStream, offer: ClientOffer, *, timeout: float
+) -> HandshakeOutcome:
+    """Run one client handshake on an open stream and describe it.
+
+    Whatever the server does (alert, reset, close, silence, too many bytes) is described in the
+    outcome, not raised: only a bug in hatls escapes."""
+    context = _make_context(offer)
+    requested = False
+
+    def watch(c: SSL.Connection, where: int, _ret: int) -> None:
+        # OpenSSL's state machine names the step; pyOpenSSL offers no client-certificate callback.
+        nonlocal requested
+        if b"certificate request" in c.get_state_string():
+            requested = True
+
+    context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
+    conn = SSL.Connection(context, None)
+    conn.set_connect_state()
+    if (sni := _sni(offer.server_name)) is not None:
+        conn.set_tlsext_host_name(sni)
+    driver = _TlsDriver(conn, stream)
+    try:
+        with trio.fail_after(timeout):
+            await driver.run(conn.do_handshake)
+    except (SSL.Error, trio.TooSlowError, trio.BrokenResourceError, trio.ClosedResourceError,
+            OSError, ProbeFailure) as exc:
+        kind, message = classify(exc, timeout=timeout)
+        if requested and kind in (ErrorKind.TLS_ALERT, ErrorKind.CLIENT_CERT_NEEDED, ErrorKind.CLOSED):
+            kind = ErrorKind.CLIENT_CERT_NEEDED
+        return HandshakeOutcome(
+            completed=False, client_cert_requested=requested,
+            client_cert_required=True if kind is ErrorKind.CLIENT_CERT_NEEDED else None,
+            ca_names=_ca_names(conn) if requested else (),
+            error_kind=kind, error_message=message,
+        )
+    required: bool | None = None
+    if requested and offer.identity is None:
+        required = await _alert_after_finished(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
+    outcome = _describe(conn, requested=requested, required=required)
+    await _close_politely(driver)
+    return outcome
+
+
+async def _alert_after_finished(driver: _TlsDriver, *, timeout: float) -> bool:
+    """TLS 1.3 sends "certificate required" only after the client's Finished: read once to see it."""
+    with trio.move_on_after(timeout):
+        try:
+            await driver.run(lambda: driver.conn.recv(1024))
+        except SSL.Error as exc:
+            kind, _ = classify_ssl_error(exc)
+            return kind in (ErrorKind.CLIENT_CERT_NEEDED, ErrorKind.TLS_ALERT, ErrorKind.CLOSED)
+    return False
+
+
+def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -> HandshakeOutcome:
+    chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+    openssl_cipher = conn.get_cipher_name()
+    suite = suites.lookup(openssl_cipher) if openssl_cipher else None
+    version = _VERSION_NAMES.get(conn.get_protocol_version_name(), conn.get_protocol_version_name())
+    return HandshakeOutcome(
+        completed=True,
+        version=version,
+        cipher=suite.iana_name if suite else openssl_cipher,
+        group=conn.get_group_name(),
+        chain_der=tuple(cert.public_bytes(Encoding.DER) for cert in chain),
+        client_cert_requested=requested,
+        client_cert_required=required if requested else False,
+        ca_names=_ca_names(conn) if requested else (),
+        extended_master_secret=None if version == "TLSv1.3" else _ems(conn),
+    )
+
+
+async def _close_politely(driver: _TlsDriver) -> None:
+    # close_notify so the server logs a clean close, not an error; never wait for its answer.
+    try:
+        driver.conn.shutdown()
+        await driver.flush()
+    except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        pass

@@ -1,0 +1,210 @@
+"""Runs the plan: every job is one connection, under a global and a per-address limit.
+
+Politeness is structural: a job holds its address's CapacityLimiter for the whole life of its
+connection, so ``max_connections_per_host`` can never be exceeded, whatever the plan asks. Errors are
+data: each job turns its exception into a ProbeError (probe/errors.py); only a bug escapes as
+``internal``. Time comes from trio's clock, so tests run on a virtual clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import trio
+
+from hatls.identity import identity_for
+from hatls.inventory import ClientIdentity, Inventory
+from hatls.merge import JobResult, merge, unreached
+from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
+from hatls.plan import Endpoint, Job, JobKind, PortTarget, first_job, follow_up_jobs, port_targets
+from hatls.probe.connection import open_connection, resolve
+from hatls.probe.errors import probe_error
+from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
+from hatls.probe.plaintext import plaintext_probe
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanLimits:
+    connect_timeout: float = 5.0
+    handshake_timeout: float = 10.0
+    max_connections_per_host: int = 4
+    max_connections: int = 256
+    delay: float = 0.0   # pause after each connection to one address, for fragile servers
+
+    @classmethod
+    def from_inventory(cls, inventory: Inventory) -> ScanLimits:
+        s = inventory.scan
+        return cls(connect_timeout=s.connect_timeout, handshake_timeout=s.handshake_timeout,
+                   max_connections_per_host=s.max_connections_per_host,
+                   max_connections=s.max_connections)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanEvent:
+    kind: str          # "planned" | "started" | "finished"
+    endpoint: tuple[str, str, str, str] | None = None
+    total: int = 0
+
+
+@dataclass(slots=True)
+class ScanState:
+    """What the scan has learned so far; read after an interruption, too."""
+
+    observations: dict[tuple[str, str, str, str], EndpointObservation] = field(default_factory=dict)
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+
+class _Limits:
+    def __init__(self, limits: ScanLimits) -> None:
+        self.limits = limits
+        self.total = trio.CapacityLimiter(limits.max_connections)
+        self.per_address: dict[str, trio.CapacityLimiter] = {}
+
+    def for_address(self, address: str) -> trio.CapacityLimiter:
+        if address not in self.per_address:
+            self.per_address[address] = trio.CapacityLimiter(self.limits.max_connections_per_host)
+        return self.per_address[address]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rehearsal:
+    """Who plays the former primary when this endpoint's server has become the new primary."""
+
+    client_subject: str
+    material: ClientIdentityMaterial
+
+
+async def _run_job(job: Job, limits: _Limits, identity: ClientIdentityMaterial | None = None) -> JobResult:
+    endpoint = job.endpoint
+    lim = limits.limits
+    async with limits.total, limits.for_address(endpoint.address):
+        try:
+            stream = await open_connection(endpoint.address, endpoint.target.port.port,
+                                           timeout=lim.connect_timeout)
+        except Exception as exc:  # every failure to connect is an observation
+            return JobResult(kind=job.kind, version=job.version, connected=False,
+                             error=probe_error(Stage.CONNECT, exc, timeout=lim.connect_timeout))
+        try:
+            async with stream:
+                return await _exchange(job, stream, lim, identity)
+        finally:
+            if lim.delay:
+                await trio.sleep(lim.delay)
+
+
+async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
+                    identity: ClientIdentityMaterial | None) -> JobResult:
+    server = job.endpoint.target.server
+    try:
+        if job.kind is JobKind.PLAINTEXT:
+            outcome = await plaintext_probe(stream)
+            return JobResult(kind=job.kind, connected=True, plaintext=outcome)
+        offer = ClientOffer(server_name=server.host)
+        if job.kind is JobKind.REHEARSAL:
+            offer = ClientOffer(server_name=server.host, identity=identity)
+        elif job.kind is JobKind.VERSION and job.version:
+            offer = ClientOffer(min_version=job.version, max_version=job.version,
+                                authenticated_only=False, server_name=server.host)
+        handshake = await tls_handshake(stream, offer, timeout=lim.handshake_timeout)
+        return JobResult(kind=job.kind, version=job.version, connected=True, handshake=handshake)
+    except Exception as exc:
+        stage = {JobKind.PLAINTEXT: Stage.PLAINTEXT, JobKind.VERSION: Stage.PROTOCOLS,
+                 JobKind.REHEARSAL: Stage.REHEARSAL}.get(job.kind, Stage.HANDSHAKE)
+        return JobResult(kind=job.kind, version=job.version, connected=True,
+                         error=probe_error(stage, exc, timeout=lim.handshake_timeout))
+
+
+async def probe_endpoint(endpoint: Endpoint, limits: _Limits,
+                         rehearsal: Rehearsal | None = None) -> EndpointObservation:
+    first = await _run_job(first_job(endpoint), limits)
+    results = [first]
+    if first.connected and first.handshake is not None:
+        follow_ups = follow_up_jobs(endpoint, first.handshake)
+        if rehearsal is not None:
+            follow_ups += (Job(endpoint=endpoint, kind=JobKind.REHEARSAL),)
+        collected: list[JobResult] = []
+
+        async def run(job: Job) -> None:
+            identity = rehearsal.material if rehearsal and job.kind is JobKind.REHEARSAL else None
+            collected.append(await _run_job(job, limits, identity))
+
+        async with trio.open_nursery() as nursery:
+            for job in follow_ups:
+                nursery.start_soon(run, job)
+        results += collected
+    return merge(endpoint, results,
+                 rehearsal_client=rehearsal.client_subject if rehearsal else None)
+
+
+def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
+                   identities: Mapping[ClientIdentity, ClientIdentityMaterial]) -> Rehearsal | None:
+    """Only HA link ports are rehearsed, with the identity the *partner* would present."""
+    pair, server = endpoint.target.pair, endpoint.target.server
+    partner = pair.backup if server is pair.primary else pair.primary
+    if partner is None or endpoint.target.port.id not in pair.ha_link_port_ids(server):
+        return None
+    identity = identity_for(pair, partner, inventory)
+    material = identities.get(identity) if identity else None
+    if identity is None or material is None:
+        return None
+    return Rehearsal(client_subject=_subject_of(identity), material=material)
+
+
+def _subject_of(identity: ClientIdentity) -> str:
+    from hatls.tls.certs import load_pem_certificates
+
+    certs = load_pem_certificates(identity.certificate.text)
+    return certs[0].subject.rfc4514_string() if certs else identity.certificate.path
+
+
+async def _resolve_target(target: PortTarget, timeout: float) -> tuple[Sequence[str], ProbeError | None]:
+    try:
+        return await resolve(target.connect_host, target.port.port, timeout=timeout), None
+    except Exception as exc:
+        error = probe_error(Stage.RESOLVE, exc, timeout=timeout)
+        if error.kind is not ErrorKind.INTERNAL:
+            error = ProbeError(stage=Stage.RESOLVE, kind=ErrorKind.DNS, message=error.message)
+        return (), error
+
+
+async def scan_inventory(
+    inventory: Inventory,
+    *,
+    limits: ScanLimits | None = None,
+    state: ScanState | None = None,
+    on_event: Callable[[ScanEvent], None] | None = None,
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+) -> ScanState:
+    """Probe every endpoint of the inventory. Fills ``state`` as endpoints finish, so a caller that
+    cancels the scan still holds everything learned up to then."""
+    state = state if state is not None else ScanState()
+    limiter = _Limits(limits or ScanLimits.from_inventory(inventory))
+    emit = on_event or (lambda _event: None)
+    targets = port_targets(inventory)
+    resolved = {}
+    async with trio.open_nursery() as nursery:
+        async def resolve_one(t: PortTarget) -> None:
+            resolved[t] = await _resolve_target(t, limiter.limits.connect_timeout)
+        for t in targets:
+            nursery.start_soon(resolve_one, t)
+    for target in targets:
+        addresses, error = resolved[target]
+        if error is not None:
+            endpoint = Endpoint(target=target, address=target.connect_host)
+            state.endpoints.append(endpoint)
+            state.observations[endpoint.key] = unreached(endpoint, error)
+        state.endpoints += [Endpoint(target=target, address=a) for a in addresses]
+    emit(ScanEvent(kind="planned", total=len(state.endpoints)))
+
+    async def probe_one(endpoint: Endpoint) -> None:
+        emit(ScanEvent(kind="started", endpoint=endpoint.key))
+        rehearsal = _rehearsal_for(endpoint, inventory, identities or {})
+        state.observations[endpoint.key] = await probe_endpoint(endpoint, limiter, rehearsal)
+        emit(ScanEvent(kind="finished", endpoint=endpoint.key, total=len(state.observations)))
+
+    async with trio.open_nursery() as nursery:
+        for endpoint in state.endpoints:
+            if endpoint.key not in state.observations:
+                nursery.start_soon(probe_one, endpoint)
+    return state

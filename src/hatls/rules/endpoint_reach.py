@@ -1,0 +1,125 @@
+"""TLS-001 (reachability) and TLS-002 (what the port speaks against its Listening Mode).
+
+These two carry every "no handshake" defect, so the TLS-01x … TLS-04x rules can say skipped
+with ``depends_on`` and a report reads from the root cause (RULES.md "When rules apply").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hatls.inventory import Mode
+from hatls.observations import ErrorKind, Stage
+from hatls.rules.common import is_idle_warm_backup, not_probed, skipped
+from hatls.rules.endpoint_support import finding, missing_observation
+from hatls.rules.model import EndpointContext, Finding, Status
+
+# A handshake that timed out or broke inside hatls says nothing about the server's mode.
+_INCONCLUSIVE = frozenset({ErrorKind.TIMEOUT, ErrorKind.INTERNAL})
+
+
+def tls_001(ctx: EndpointContext) -> Finding:
+    obs = ctx.observation
+    error = obs.first_error()
+    detail = {"kind": error.kind.value, "error": error.message} if error else {}
+    # RULES.md: "A warm-standby backup that is not serving (connection refused, or accepted and
+    # closed before any byte) is TLS-001 warn (it accepts clients only once promoted)".
+    if is_idle_warm_backup(ctx):
+        return finding("TLS-001", ctx, Status.WARN,
+                       "warm-standby backup is not serving (it accepts clients only once "
+                       "promoted): verify this port during a switchover",
+                       {"reachable": obs.reachable, "redundancy": ctx.pair.redundancy.value,
+                        **detail})
+    if obs.reachable is None:
+        return not_probed("TLS-001", ctx, "the TCP connection")
+    if obs.reachable:
+        return finding("TLS-001", ctx, Status.PASS, "accepts TCP connections",
+                       {"reachable": True, "connections": obs.connections})
+    # "A timeout is still error", and so is every other failure to connect: never pass.
+    message = f"could not connect: {error.message}" if error else "could not connect"
+    return finding("TLS-001", ctx, Status.ERROR, message, {"reachable": False, **detail})
+
+
+def tls_002(ctx: EndpointContext) -> Finding:
+    obs = ctx.observation
+    if is_idle_warm_backup(ctx):
+        return skipped("TLS-002", ctx, "warm-standby backup is not serving", depends_on="TLS-001")
+    if obs.reachable is None:
+        return not_probed("TLS-002", ctx, "the port")
+    if not obs.reachable:
+        return skipped("TLS-002", ctx, "port is unreachable", depends_on="TLS-001")
+    judge = {Mode.SECURED: _secured, Mode.UNSECURED: _unsecured,
+             Mode.AUTO_DETECT: _auto_detect}[ctx.port.mode]
+    return judge(ctx)
+
+
+def _seen(ctx: EndpointContext) -> dict[str, Any]:
+    obs = ctx.observation
+    return {"configured_mode": ctx.port.mode.value, "speaks_tls": obs.speaks_tls,
+            "accepts_plaintext": obs.accepts_plaintext,
+            "plaintext_evidence": obs.plaintext_evidence}
+
+
+def _secured(ctx: EndpointContext) -> Finding:
+    """RULES.md: "`secured` = TLS only"."""
+    obs = ctx.observation
+    if obs.speaks_tls is None:
+        return missing_observation("TLS-002", ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
+    if obs.speaks_tls is False:
+        return _no_handshake(ctx)
+    if obs.accepts_plaintext is None:
+        return missing_observation("TLS-002", ctx, "the plaintext probe", Stage.PLAINTEXT,
+                                   _seen(ctx))
+    if obs.accepts_plaintext:
+        # A tarpit that holds a plaintext connection open counts: a plain client is not refused.
+        return finding("TLS-002", ctx, Status.FAIL,
+                       f"configured secured but also accepts plaintext ({obs.plaintext_evidence})",
+                       _seen(ctx))
+    return finding("TLS-002", ctx, Status.PASS, "speaks TLS only, as configured (secured)",
+                   _seen(ctx))
+
+
+def _no_handshake(ctx: EndpointContext) -> Finding:
+    obs = ctx.observation
+    error = obs.first_error(Stage.HANDSHAKE)
+    evidence = _seen(ctx) | ({"kind": error.kind.value, "error": error.message} if error else {})
+    if obs.accepts_plaintext:
+        # Definite whatever the handshake did, a tarpit included: a plain client is not refused.
+        return finding("TLS-002", ctx, Status.FAIL,
+                       "configured secured but completes no TLS handshake and accepts plaintext "
+                       f"({obs.plaintext_evidence})", evidence)
+    if error is not None and error.kind in _INCONCLUSIVE:
+        return finding("TLS-002", ctx, Status.ERROR,
+                       f"the TLS handshake could not be completed: {error.message}", evidence)
+    reason = f": {error.message}" if error else ""
+    return finding("TLS-002", ctx, Status.FAIL,
+                   f"configured secured but completes no TLS handshake{reason}", evidence)
+
+
+def _unsecured(ctx: EndpointContext) -> Finding:
+    """RULES.md: "`unsecured` = no TLS" (whether plaintext is answered does not matter)."""
+    obs = ctx.observation
+    if obs.speaks_tls is None:
+        return missing_observation("TLS-002", ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
+    if obs.speaks_tls:
+        return finding("TLS-002", ctx, Status.FAIL,
+                       "configured unsecured but completes a TLS handshake", _seen(ctx))
+    return finding("TLS-002", ctx, Status.PASS, "speaks no TLS, as configured (unsecured)",
+                   _seen(ctx))
+
+
+def _auto_detect(ctx: EndpointContext) -> Finding:
+    """RULES.md: "`auto-detect` = plaintext accepted (TLS as GHA-008 says)"."""
+    obs = ctx.observation
+    if obs.accepts_plaintext is None:
+        return missing_observation("TLS-002", ctx, "the plaintext probe", Stage.PLAINTEXT,
+                                   _seen(ctx))
+    if not obs.accepts_plaintext:
+        return finding("TLS-002", ctx, Status.FAIL,
+                       f"configured auto-detect but refuses plaintext ({obs.plaintext_evidence})",
+                       _seen(ctx))
+    tls = {True: "an immediate TLS handshake also completes",
+           False: "an immediate TLS handshake does not (GHA-008 judges the upgrade)",
+           None: "the immediate TLS handshake was not probed"}[obs.speaks_tls]
+    return finding("TLS-002", ctx, Status.PASS,
+                   f"accepts plaintext, as configured (auto-detect); {tls}", _seen(ctx))

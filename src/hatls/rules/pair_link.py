@@ -1,0 +1,177 @@
+"""GHA-001, GHA-003, GHA-004: the HA link itself — is it there, is it secured, is it flagged alike,
+and is its certificate configured where Genesys supports it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hatls.inventory import CertificateLevel, Mode, PortSpec, Server
+from hatls.rules.model import Finding, PairContext, Status
+from hatls.rules.pair_common import (
+    SideVerdict,
+    bad,
+    fold,
+    ha_link_ids,
+    ha_tls_gate,
+    not_probed,
+    ok,
+    reach_gate,
+    sides,
+    single,
+    skip,
+    standalone,
+    upgrade_port,
+)
+
+
+def gha_001(ctx: PairContext) -> tuple[Finding, ...]:
+    """The HA link is secured: one finding per HA link port, and one for a missing or split link."""
+    if (skipped := standalone("GHA-001", ctx)) is not None:
+        return skipped
+    structure = {role: _link_structure(ctx, server) for role, server in sides(ctx)}
+    out: list[Finding] = []
+    if any(v.status is not Status.PASS for v in structure.values()):
+        out.append(fold("GHA-001", ctx, structure))
+    for port_id in ha_link_ids(ctx):
+        judged, others = _link_sides(ctx, port_id)
+        out.append(fold("GHA-001", ctx, {role: _secured(ctx, server, server.port(port_id))
+                                         for role, server in judged}, port_id=port_id, **others))
+    return tuple(out)
+
+
+def _link_structure(ctx: PairContext, server: Server) -> SideVerdict:
+    link = ctx.pair.ha_link_port_ids(server)
+    # Guide: "If the HA sync check box is not selected, the former primary server will connect to
+    # the default port of the new primary server." Neither one: the partner has nothing to reach.
+    if not link:
+        return bad(Status.FAIL, "no port is flagged HA sync and there is no 'default' port",
+                   ports=[p.id for p in server.ports])
+    # Guide step 4 selects HA sync on "the port that you just created": one port per server.
+    if len(link) > 1:
+        return bad(Status.WARN, f"{len(link)} ports are flagged HA sync ({', '.join(link)})",
+                   ha_link=list(link))
+    return ok(f"HA link is port {link[0]!r}", ha_link=list(link))
+
+
+def _link_sides(ctx: PairContext, port_id: str) -> tuple[list[tuple[str, Server]], dict[str, Any]]:
+    """The servers whose HA link includes `port_id`; the others are noted (GHA-003 judges that)."""
+    judged = [(role, s) for role, s in sides(ctx) if port_id in ctx.pair.ha_link_port_ids(s)]
+    others = {role: {"note": f"{port_id!r} is not this server's HA link port (see GHA-003)"}
+              for role, s in sides(ctx) if port_id not in ctx.pair.ha_link_port_ids(s)}
+    return judged, others
+
+
+def _secured(ctx: PairContext, server: Server, port: PortSpec | None) -> SideVerdict:
+    assert port is not None  # ha_link_port_ids names only ports the server has
+    facts = {"mode": port.mode.value, "port": port.port}
+    if upgrade_port(ctx, port):
+        return ok("Configuration Server default port in auto-detect (GHA-008 judges it)", **facts)
+    # Guide step 1: "create a new port with the same ID, and with Select Listening Mode set to
+    # Secured."
+    if port.mode is not Mode.SECURED:
+        return bad(Status.FAIL, f"HA link port {port.id!r} has Listening Mode {port.mode.value}",
+                   **facts)
+    return _secured_live(ctx, server, port, facts)
+
+
+def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
+                  facts: dict[str, Any]) -> SideVerdict:
+    """Live: a handshake completes and plaintext is refused. A secured port that behaves otherwise
+    contradicts its Listening Mode, which is TLS-002's finding: here it is skipped (one defect)."""
+    gate = reach_gate(ctx, server, port)
+    if gate is not None:
+        return gate
+    for obs in ctx.of(server, port.id):
+        live = {**facts, "address": obs.address, "speaks_tls": obs.speaks_tls,
+                "accepts_plaintext": obs.accepts_plaintext}
+        if obs.speaks_tls is None:
+            return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
+        if not obs.speaks_tls:
+            return skip("secured HA link port did not complete a TLS handshake",
+                        depends_on="TLS-002", **live)
+        if obs.accepts_plaintext is None:
+            return not_probed(f"the plaintext probe on {server.role.value} port {port.id!r}")
+        if obs.accepts_plaintext:
+            return skip("secured HA link port also accepts plaintext", depends_on="TLS-002", **live)
+    return ok("secured: TLS handshake completed and plaintext refused", **facts,
+              addresses=[o.address for o in ctx.of(server, port.id)])
+
+
+def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
+    """Guide steps 1 and 4: the port created "with the same ID" on both is flagged HA sync."""
+    if (skipped := standalone("GHA-003", ctx)) is not None:
+        return skipped
+    flagged = {role: [p.id for p in server.ports if p.ha_sync] for role, server in sides(ctx)}
+    evidence: dict[str, Any] = {"primary_ha_sync": flagged["primary"],
+                                "backup_ha_sync": flagged["backup"]}
+    if not flagged["primary"] and not flagged["backup"]:
+        return (single("GHA-003", ctx, skip(
+            "no port is flagged HA sync on either server (the partner connects to 'default')",
+            **evidence)),)
+    if set(flagged["primary"]) == set(flagged["backup"]):
+        return (single("GHA-003", ctx, ok(
+            f"both servers flag port(s) {', '.join(flagged['primary'])} HA sync", **evidence)),)
+    differences = [_flag_states(ctx, port_id) for port_id in
+                   sorted(set(flagged["primary"]) ^ set(flagged["backup"]))]
+    text = "; ".join(f"{d['port_id']!r}: primary {d['primary']}, backup {d['backup']}"
+                     for d in differences)
+    return (single("GHA-003", ctx, bad(Status.FAIL, f"HA sync flags differ: {text}",
+                                       differences=differences, **evidence)),)
+
+
+def _flag_states(ctx: PairContext, port_id: str) -> dict[str, str]:
+    out = {"port_id": port_id}
+    for role, server in sides(ctx):
+        port = server.port(port_id)
+        out[role] = "absent" if port is None else ("HA sync" if port.ha_sync else "not flagged")
+    return out
+
+
+def gha_004(ctx: PairContext) -> tuple[Finding, ...]:
+    """One finding per HA link port: the certificate level, from the inventory or inferred live."""
+    if (skipped := standalone("GHA-004", ctx)) is not None:
+        return skipped
+    out: list[Finding] = []
+    for port_id in ha_link_ids(ctx):
+        judged, others = _link_sides(ctx, port_id)
+        out.append(fold("GHA-004", ctx, {role: _certificate_level(ctx, server, port_id)
+                                         for role, server in judged}, port_id=port_id, **others))
+    return tuple(out)
+
+
+def _certificate_level(ctx: PairContext, server: Server, port_id: str) -> SideVerdict:
+    port = server.port(port_id)
+    assert port is not None
+    level = server.effective_certificate_level(port)
+    # Guide, Important note 2: "Genesys does not support using the ports with the port-level
+    # assigned certificates for an HA synchronization connection between redundant servers."
+    if level is CertificateLevel.PORT:
+        return bad(Status.FAIL, f"HA link port {port_id!r} uses a port-level certificate",
+                   certificate_level=level.value)
+    if level is not None:
+        return ok(f"certificate set at {level.value} level", certificate_level=level.value)
+    return _level_from_live(ctx, server, port)
+
+
+def _level_from_live(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict:
+    """certificate_level unknown: a certificate only the HA link presents, while every other secured
+    port of the server presents one shared certificate, looks port-level."""
+    gate = ha_tls_gate(ctx, server, port)
+    if gate is not None:
+        return gate
+    link = sorted({o.certificate.sha256 for o in ctx.of(server, port.id) if o.certificate})
+    others = {other.id: sorted({o.certificate.sha256 for o in ctx.of(server, other.id)
+                                if o.certificate})
+              for other in server.ports if other.id != port.id}
+    others = {pid: leaves for pid, leaves in others.items() if leaves}
+    evidence: dict[str, Any] = {"certificate_level": None, "ha_link_sha256": link,
+                                "other_ports_sha256": others}
+    if not others:
+        return skip("certificate_level is not given and no other port of this server presents a "
+                    "certificate to compare with", **evidence)
+    distinct = {leaf for leaves in others.values() for leaf in leaves}
+    if len(distinct) == 1 and not distinct & set(link):
+        return bad(Status.WARN, "the HA link presents a certificate no other secured port "
+                   "presents, while those share one: looks like a port-level certificate",
+                   **evidence)
+    return ok("no sign of a port-level certificate on the HA link", **evidence)

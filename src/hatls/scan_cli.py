@@ -1,0 +1,130 @@
+"""The scan as the command line runs it: signals, progress, outputs, exit status.
+
+Shared by ``hatls scan`` and ``hatls demo`` so the demo goes through exactly the path users run. This
+module and cli.py are the only ones that read the clock.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import trio
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from hatls.inventory import ClientIdentity, Inventory
+from hatls.policy import Policy
+from hatls.probe.handshake import ClientIdentityMaterial
+from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
+from hatls.report.codec import dumps
+from hatls.report.model import Report, ScanStatus
+from hatls.report.output import write_atomic
+from hatls.rules.model import Severity
+from hatls.run import build_report, observations_of
+
+EXIT_COMPLIANT = 0
+EXIT_NOT_COMPLIANT = 1
+EXIT_USAGE = 2
+EXIT_CANNOT_RUN = 3
+EXIT_INTERRUPTED = 4
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanRequest:
+    inventory: Inventory
+    policy: Policy
+    fail_on: Severity
+    limits: ScanLimits
+    json_path: str | None = None
+    html_path: str | None = None
+    template_dir: str | None = None
+    quiet: bool = False
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] = field(default_factory=dict)
+
+
+class _ProgressView:
+    """Draws the scanner's events as a progress bar with ETA on standard error."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.progress: Progress | None = None
+        self.task: object = None
+        if not quiet and sys.stderr.isatty():
+            self.progress = Progress(
+                TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                console=Console(stderr=True), transient=True)
+
+    def __enter__(self) -> Callable[[ScanEvent], None]:
+        if self.progress is not None:
+            self.progress.start()
+        return self.on_event
+
+    def __exit__(self, *_: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def on_event(self, event: ScanEvent) -> None:
+        if self.progress is None:
+            return
+        if event.kind == "planned":
+            self.task = self.progress.add_task("scan", total=event.total)
+        elif event.kind == "finished" and self.task is not None:
+            self.progress.update(self.task, completed=event.total)  # type: ignore[arg-type]
+
+
+async def run_scan(request: ScanRequest) -> tuple[Report, int]:
+    """Scan, judge and write outputs. SIGINT/SIGTERM stop the probes and still write the report."""
+    started = utc_now()
+    state = ScanState()
+    interrupted = False
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals, \
+            _ProgressView(request.quiet) as on_event:
+        async with trio.open_nursery() as nursery:
+            async def watch() -> None:
+                nonlocal interrupted
+                async for _ in signals:
+                    interrupted = True
+                    nursery.cancel_scope.cancel()
+                    return
+
+            nursery.start_soon(watch)
+            await scan_inventory(request.inventory, limits=request.limits, state=state,
+                                 on_event=on_event, identities=request.identities)
+            nursery.cancel_scope.cancel()
+    report = build_report(
+        inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
+        started=started, finished=utc_now(), fail_on=request.fail_on,
+        status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
+    )
+    write_outputs(report, request)
+    return report, exit_status(report)
+
+
+def write_outputs(report: Report, request: ScanRequest) -> None:
+    text = dumps(report)
+    if request.json_path == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    elif request.json_path:
+        write_atomic(request.json_path, text)
+    if request.html_path:
+        from hatls.report.html import render_html
+
+        write_atomic(request.html_path, render_html(report, template_dir=request.template_dir))
+
+
+def exit_status(report: Report) -> int:
+    if report.scan.status is ScanStatus.INTERRUPTED:
+        return EXIT_INTERRUPTED
+    if report.summary.internal_errors:
+        return EXIT_CANNOT_RUN
+    if report.endpoints and not any(e.reachable for e in report.endpoints):
+        return EXIT_CANNOT_RUN
+    return EXIT_COMPLIANT if report.summary.compliant else EXIT_NOT_COMPLIANT
