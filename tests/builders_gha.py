@@ -99,7 +99,7 @@ def server(role: Role, host: str, ports: tuple[PortSpec, ...] | None = None,
     return Server(role=role, host=host, ports=ports or standard_ports(), **kw)
 
 
-def make_pair(*, primary: Server | None = None, backup: Server | None | bool = True,
+def make_pair(*, primary: Server | None = None, backup: Server | bool = True,
               **kw: Any) -> Pair:
     """A pair named "tsrv"; backup=False makes a standalone server."""
     if backup is True:

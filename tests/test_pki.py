@@ -83,6 +83,9 @@ def test_issue_defaults(root: CertificateAuthority) -> None:
     assert list(eku) == [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
     constraints = _extension(cert, x509.BasicConstraints)
     assert isinstance(constraints, x509.BasicConstraints) and not constraints.ca
+    usage = _extension(cert, x509.KeyUsage)
+    assert isinstance(usage, x509.KeyUsage) and usage.digital_signature
+    assert not usage.key_cert_sign and not usage.crl_sign and not usage.key_encipherment
     assert cert.signature_algorithm_oid == SignatureAlgorithmOID.ECDSA_WITH_SHA256
     assert leaf.chain_pem == b"" and leaf.encrypted_key_pem is None
     key = serialization.load_pem_private_key(leaf.key_pem, password=None)

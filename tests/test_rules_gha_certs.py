@@ -21,11 +21,13 @@ from builders_gha import (
 )
 
 from hatls.inventory import Mode, Pair, Role
+from hatls.observations import EndpointObservation
 from hatls.rules.model import Status
 from hatls.rules.pair import gha_005, gha_006
 
 
-def _serving(pair: Pair, *, primary: str = "tsrv-a", backup: str = "tsrv-b"):  # noqa: ANN202
+def _serving(pair: Pair, *, primary: str = "tsrv-a",
+             backup: str = "tsrv-b") -> list[EndpointObservation]:
     return healthy(pair,
                    primary_secure=lambda o: observe(pair, Role.PRIMARY, "secure", cert=primary),
                    backup_secure=lambda o: observe(pair, Role.BACKUP, "secure", cert=backup))

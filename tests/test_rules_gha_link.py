@@ -221,3 +221,12 @@ def test_gha_004_unknown_level_and_unreachable_ha_link_depends_on_tls_001() -> N
     pair = _levelled(None)
     finding = one(gha_004, context(pair, healthy(pair, primary_secure=refused)), "secure")
     assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-001"
+
+
+def test_gha_001_judges_every_address_of_a_port() -> None:
+    # A host that resolves to two addresses gives two observations: one unreachable is enough.
+    pair = make_pair()
+    second = replace(refused(observe(pair, Role.BACKUP, "secure")), address="127.0.0.3")
+    finding = one(gha_001, context(pair, [*healthy(pair), second]), "secure")
+    assert finding.status is Status.SKIPPED
+    assert finding.evidence["backup"]["address"] == "127.0.0.3"

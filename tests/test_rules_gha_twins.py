@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from builders_gha import (
     HOST_B,
@@ -146,7 +147,7 @@ def test_gha_007_says_what_it_could_not_compare() -> None:
 
 def test_gha_007_nothing_comparable_is_not_probed() -> None:
     pair = make_pair()
-    blank = {"protocols": tuple((v, None) for v in PROTOCOL_VERSIONS), "ciphers": None,
+    blank: dict[str, Any] = {"protocols": tuple((v, None) for v in PROTOCOL_VERSIONS), "ciphers": None,
              "groups": None, "client_auth": None}
     obs = healthy(pair, primary_secure=lambda o: replace(o, **blank),
                   backup_secure=lambda o: replace(o, **blank))

@@ -29,8 +29,11 @@ class Reader:
         self.origin = origin
         self.problems: list[str] = []
         self._lines = text.splitlines()
+        self._missing_tables: set[str] = set()
 
     def report(self, key: str, message: str) -> None:
+        if key.split(".")[0] in self._missing_tables and "." in key:
+            return  # "missing required table" already says it; its keys would only repeat it
         line = self._line_of(key)
         where = self.origin if line is None else f"{self.origin}:{line}"
         self.problems.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
@@ -70,6 +73,7 @@ class Reader:
         if value is None:
             if required:
                 self.report(_join(path, key), "missing required table")
+                self._missing_tables.add(_join(path, key))
             return {}
         if not isinstance(value, dict):
             self.report(_join(path, key), f"must be a table, not {_kind(value)}")

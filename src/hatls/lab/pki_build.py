@@ -19,9 +19,6 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
-# Every test certificate carries this organisation so that nobody mistakes it for a real one.
-ORGANIZATION = "hatls test PKI"
-
 EKU_BY_NAME: dict[str, x509.ObjectIdentifier] = {
     "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
     "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
@@ -108,12 +105,9 @@ def require_aware(moment: datetime, what: str) -> None:
 
 
 def subject_name(common_name: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANIZATION),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
+    # CN only, like the names in REPORT.md's examples ("CN=Corp HA CA"): tests and the lab
+    # compare subjects as plain strings.
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
 def key_pem(key: PrivateKey, password: bytes | None = None) -> bytes:

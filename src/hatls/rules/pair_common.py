@@ -67,11 +67,22 @@ def fold(rule_id: str, ctx: PairContext, sides: Mapping[str, SideVerdict], *,
         evidence["reason"] = chosen.reason
     if chosen.depends_on is not None:
         evidence["depends_on"] = chosen.depends_on
-    message = "; ".join(f"{name}: {v.message}" for name, v in sides.items() if v.status is
-                        chosen.status) or chosen.message
-    where = f"port {port_id!r}: " if port_id is not None else ""
-    return with_port(pair_finding(rule_id, ctx.pair.name, chosen.status, where + message,
+    return with_port(pair_finding(rule_id, ctx.pair.name, chosen.status,
+                                  _where(port_id) + _sides_message(sides, chosen.status),
                                   evidence), port_id)
+
+
+def _sides_message(sides: Mapping[str, SideVerdict], status: Status) -> str:
+    """"primary, backup: <message>" — sides that say the same thing are named together."""
+    by_message: dict[str, list[str]] = {}
+    for name, verdict in sides.items():
+        if verdict.status is status:
+            by_message.setdefault(verdict.message, []).append(name)
+    return "; ".join(f"{' and '.join(names)}: {message}" for message, names in by_message.items())
+
+
+def _where(port_id: str | None) -> str:
+    return "" if port_id is None else f"port {port_id!r}: "
 
 
 def side_evidence(verdict: SideVerdict) -> dict[str, Any]:
@@ -98,8 +109,8 @@ def single(rule_id: str, ctx: PairContext, verdict: SideVerdict, *,
         evidence["reason"] = verdict.reason
     if verdict.depends_on is not None:
         evidence["depends_on"] = verdict.depends_on
-    return with_port(pair_finding(rule_id, ctx.pair.name, verdict.status, verdict.message,
-                                  evidence), port_id)
+    return with_port(pair_finding(rule_id, ctx.pair.name, verdict.status,
+                                  _where(port_id) + verdict.message, evidence), port_id)
 
 
 def standalone(rule_id: str, ctx: PairContext) -> tuple[Finding, ...] | None:

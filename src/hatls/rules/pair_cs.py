@@ -126,7 +126,10 @@ def _observed_alike(ctx: PairContext) -> SideVerdict:
         if port is None or reach_gate(ctx, server, port) is not None:
             return ok("not compared (see the per-server verdicts)")
         modes[role] = observed_mode(first_observation(ctx, server, DEFAULT_PORT_ID))
-    if None in modes.values() or modes["primary"] == modes["backup"]:
+    # A side refusing plaintext is already TLS-002's (skipped above): compare only auto-detect-like.
+    if not all(m in {"both", "plaintext-only"} for m in modes.values()):
+        return ok("not compared (see the per-server verdicts)", **modes)
+    if modes["primary"] == modes["backup"]:
         return ok("both default ports behave alike", **modes)
     return bad(Status.FAIL, f"the default ports behave differently: primary "
                f"{modes['primary']}, backup {modes['backup']}", **modes)

@@ -109,8 +109,8 @@ def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
             "no port is flagged HA sync on either server (the partner connects to 'default')",
             **evidence)),)
     if set(flagged["primary"]) == set(flagged["backup"]):
-        return (single("GHA-003", ctx, ok(
-            f"both servers flag port(s) {', '.join(flagged['primary'])} HA sync", **evidence)),)
+        named = ", ".join(repr(port_id) for port_id in flagged["primary"])
+        return (single("GHA-003", ctx, ok(f"both servers flag {named} HA sync", **evidence)),)
     differences = [_flag_states(ctx, port_id) for port_id in
                    sorted(set(flagged["primary"]) ^ set(flagged["backup"]))]
     text = "; ".join(f"{d['port_id']!r}: primary {d['primary']}, backup {d['backup']}"

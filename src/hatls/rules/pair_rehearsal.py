@@ -62,13 +62,9 @@ def _rehearse(ctx: PairContext, server: Server, port_id: str) -> SideVerdict:
     if gate is not None:
         return gate
     anchors = ctx.trust.pair or ctx.trust.scan
-    for obs in ctx.of(server, port_id):
-        verdict = _judge(ctx, obs, client, identity, anchors)
-        if verdict.status is not Status.PASS:
-            return verdict
-    return ok(f"{client.role.value} identity accepted on {server.role.value}'s HA link, both "
-              "chains verify against the pair's CA", client=client.role.value,
-              addresses=[o.address for o in ctx.of(server, port_id)])
+    verdicts = [_judge(ctx, obs, client, identity, anchors) for obs in ctx.of(server, port_id)]
+    failing = [v for v in verdicts if v.status is not Status.PASS]
+    return failing[0] if failing else verdicts[0]
 
 
 def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity: ClientIdentity,
@@ -96,7 +92,11 @@ def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity:
                    f"it does not verify against the pair's CA ({client_chain.message}): the two "
                    "servers do not trust each other through that CA", **seen,
                    client_chain=client_chain.message)
-    return ok("rehearsal succeeded", **seen)
+    accepted = f"rehearsal from the {client.role.value}'s identity succeeded"
+    if obs.client_auth is not None and not obs.client_auth.requested:
+        # Simple TLS on this link: the rehearsal shows the partner gets through, with no identity.
+        return ok(f"{accepted} (the server requested no client certificate)", **seen)
+    return ok(f"{accepted}; both chains verify against the pair's CA", **seen)
 
 
 def _rehearsal_evidence(rehearsal: Rehearsal, client: Server,
@@ -105,6 +105,8 @@ def _rehearsal_evidence(rehearsal: Rehearsal, client: Server,
     return {"client": client.role.value, "client_subject": rehearsal.client_subject,
             "address": obs.address, "succeeded": rehearsal.succeeded,
             "version": rehearsal.version,
+            "client_certificate_requested": None if obs.client_auth is None
+            else obs.client_auth.requested,
             "error": None if error is None else {"stage": error.stage.value,
                                                  "kind": error.kind.value,
                                                  "message": error.message}}

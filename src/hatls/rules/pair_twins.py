@@ -156,6 +156,9 @@ def _settings(obs: EndpointObservation) -> dict[str, Any]:
 
 
 def _judge_007(mine: dict[str, Any], twin: dict[str, Any]) -> SideVerdict:
+    # The guide has both servers configured alike ("create a new port with the same ID" on both;
+    # "Configuration of both instances in HA pair must be identical"): after a failover the former
+    # primary is the client, so a version, suite or group only one side takes can break the link.
     differences: list[dict[str, Any]] = []
     not_compared: list[dict[str, str]] = []
     for name in mine:

@@ -16,7 +16,13 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from hatls.tls.certs_facts import bounded_text, require_aware, sha256_hex, signature_verifies
+from hatls.tls.certs_facts import (
+    bounded_text,
+    name_text,
+    require_aware,
+    sha256_hex,
+    signature_verifies,
+)
 
 _SIGNING_KEYS = (
     rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey, ed448.Ed448PublicKey,
@@ -90,7 +96,7 @@ def crl_status(
     require_aware(at)
     try:
         crl = load_crl(crl_pem_or_der)
-        crl_issuer = crl.issuer.rfc4514_string()
+        crl_issuer = name_text(crl.issuer, 200)
     except ValueError as error:
         return _invalid(f"the CRL cannot be decoded: {error}")
     signer, issuer_known = _crl_signer(crl, [*issuers, *chain])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -79,6 +81,17 @@ def _visible(char: str) -> str:
     return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
+@contextmanager
+def quiet_cryptography() -> Iterator[None]:
+    """Silence cryptography's warnings about odd certificates (a non-positive serial, a CN over
+    64 characters): on a scanned server these are facts to report, not messages for the
+    user's terminal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        warnings.filterwarnings("ignore", message="Attribute's length must be", category=UserWarning)
+        yield
+
+
 def signature_verifies(child: x509.Certificate, issuer: x509.Certificate) -> bool:
     """Whether ``issuer``'s key made ``child``'s signature — any algorithm, SHA-1 and MD5 too.
 
@@ -118,12 +131,13 @@ def extension_value(cert: x509.Certificate, kind: type[_Extension]) -> _Extensio
         raise ValueError(f"certificate extensions cannot be decoded: {error}") from error
 
 
-def _name_text(name: x509.Name) -> str:
+def name_text(name: x509.Name, limit: int = MAX_NAME_CHARS) -> str:
+    """RFC 4514 text of a distinguished name, bounded; never raises."""
     try:
         text = name.rfc4514_string()
     except ValueError:  # an attribute value that cannot be decoded
         text = "<undecodable name>"
-    return bounded_text(text, MAX_NAME_CHARS)
+    return bounded_text(text, limit)
 
 
 def general_name_text(name: x509.GeneralName) -> str:
@@ -137,7 +151,7 @@ def general_name_text(name: x509.GeneralName) -> str:
         case x509.RFC822Name():
             text = f"email:{name.value}"
         case x509.DirectoryName():
-            text = f"DirName:{name.value.rfc4514_string()}"
+            text = f"DirName:{name_text(name.value)}"
         case x509.RegisteredID():
             text = f"RID:{name.value.dotted_string}"
         case x509.OtherName():
@@ -204,10 +218,7 @@ def is_self_issued(cert: x509.Certificate) -> bool:
 
 def certificate_facts(cert: x509.Certificate) -> CertificateFacts:
     """The facts of one certificate; ValueError when its extensions cannot be decoded."""
-    # A non-positive serial (some old roots, hostile peers) is a fact to report, not a
-    # deprecation warning for the user's terminal.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    with quiet_cryptography():
         return _facts(cert)
 
 
@@ -218,8 +229,8 @@ def _facts(cert: x509.Certificate) -> CertificateFacts:
     return CertificateFacts(
         sha256=cert.fingerprint(hashes.SHA256()).hex(),
         sha1=cert.fingerprint(hashes.SHA1()).hex(),
-        subject=_name_text(cert.subject),
-        issuer=_name_text(cert.issuer),
+        subject=name_text(cert.subject),
+        issuer=name_text(cert.issuer),
         san=_san(cert),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,

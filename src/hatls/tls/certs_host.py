@@ -14,7 +14,12 @@ from enum import StrEnum
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from hatls.tls.certs_facts import bounded_text, extension_value, general_name_text
+from hatls.tls.certs_facts import (
+    bounded_text,
+    extension_value,
+    general_name_text,
+    quiet_cryptography,
+)
 
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _MAX_DETAIL_CHARS = 512
@@ -53,8 +58,7 @@ def dns_pattern_matches(pattern: str, host: str) -> bool:
     if len(pattern_labels) != len(host_labels) or any(not label for label in host_labels):
         return False
     first, rest = pattern_labels[0], pattern_labels[1:]
-    if "*" in ".".join(rest):
-        return False
+    # A "*" anywhere but as the whole first label never equals a host label below.
     if first == "*":
         return len(rest) >= 2 and rest == host_labels[1:]
     return "*" not in first and pattern_labels == host_labels
@@ -94,6 +98,11 @@ def _detail(text: str) -> str:
 
 def match_host(cert: x509.Certificate, host: str) -> tuple[NameMatch, str]:
     """(verdict, detail) for ``host`` (a DNS name or an IP literal, v4 or v6)."""
+    with quiet_cryptography():
+        return _match_host(cert, host)
+
+
+def _match_host(cert: x509.Certificate, host: str) -> tuple[NameMatch, str]:
     shown_host = bounded_text(host, 256)
     try:
         san = extension_value(cert, x509.SubjectAlternativeName)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import ssl
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.utils import CryptographyDeprecationWarning
 
-from hatls.tls.certs_facts import bounded_text, certificate_facts
+from hatls.tls.certs_facts import bounded_text, certificate_facts, quiet_cryptography
 
 _PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
@@ -68,8 +66,7 @@ def _bundle_certificates(path: Path) -> tuple[x509.Certificate, ...]:
     except OSError:
         return ()
     certificates: list[x509.Certificate] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # serial-0 roots
+    with quiet_cryptography():  # some system roots have serial 0
         for block in _PEM_BLOCK.findall(data):
             try:
                 certificates.extend(load_pem_certificates(block))

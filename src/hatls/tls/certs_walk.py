@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 
-from hatls.tls.certs_facts import bounded_text, extension_value, is_self_issued, signature_verifies
+from hatls.tls.certs_facts import extension_value, is_self_issued, name_text, signature_verifies
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,10 +27,8 @@ class Walk:
 
 
 def who(cert: x509.Certificate) -> str:
-    try:
-        return bounded_text(cert.subject.rfc4514_string() or "<empty subject>", 200)
-    except ValueError:
-        return "<undecodable subject>"
+    """A certificate's subject, short enough for a message."""
+    return name_text(cert.subject, 200) or "<empty subject>"
 
 
 def _issuer_among(
@@ -83,10 +81,7 @@ def _no_issuer(current: x509.Certificate, path: tuple[x509.Certificate, ...], na
     if is_self_issued(current) and signature_verifies(current, current):
         message = f"the self-signed certificate {who(current)} is not among the trusted CAs"
     else:
-        try:
-            issuer = bounded_text(current.issuer.rfc4514_string(), 200)
-        except ValueError:
-            issuer = "<undecodable issuer>"
+        issuer = name_text(current.issuer, 200)
         message = f"the issuer {issuer} of {who(current)} was neither sent nor trusted"
     return Walk(path=path, defect=message, untrusted=True)
 

@@ -1,0 +1,185 @@
+"""TLS-040 … TLS-045: client authentication and protocol features of the handshake.
+
+Features the probes did not look at are None: the rule then says skipped "not-probed".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hatls.rules.common import not_probed, skipped, tls_gate
+from hatls.rules.endpoint_support import (
+    accepts_only_tls13,
+    finding,
+    not_probed_with,
+    tls12_suites,
+)
+from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.tls.suites import lookup
+
+_ONLY_TLS13 = "only TLS 1.3 is accepted"
+
+
+def tls_040(ctx: EndpointContext) -> Finding:
+    """RULES.md: "A client certificate is requested and required exactly when `tls_mutual` is
+    expected for the port; the CA names it advertises include the pair's CA"."""
+    if (gated := tls_gate("TLS-040", ctx)) is not None:
+        return gated
+    auth = ctx.observation.client_auth
+    if auth is None:
+        return not_probed("TLS-040", ctx, "the client-certificate request")
+    expected = ctx.port.tls.tls_mutual
+    evidence: dict[str, Any] = {"tls_mutual": expected, "requested": auth.requested,
+                                "required": auth.required, "ca_names": list(auth.ca_names)}
+    if not expected:
+        if auth.requested:
+            return finding("TLS-040", ctx, Status.FAIL, "requests a client certificate although "
+                           "tls_mutual is not expected for this port", evidence)
+        return finding("TLS-040", ctx, Status.PASS,
+                       "requests no client certificate, as expected", evidence)
+    if not auth.requested:
+        return finding("TLS-040", ctx, Status.FAIL, "tls_mutual is expected but no client "
+                       "certificate is requested", evidence)
+    if auth.required is None:
+        return not_probed_with("TLS-040", ctx, "whether a client certificate is required",
+                               evidence)
+    if not auth.required:
+        return finding("TLS-040", ctx, Status.FAIL, "requests a client certificate but completes "
+                       "the handshake without one (tls_mutual expects it required)", evidence)
+    return _advertised_names(ctx, evidence)
+
+
+def _advertised_names(ctx: EndpointContext, evidence: dict[str, Any]) -> Finding:
+    """RFC 8446 §4.2.4: certificate_authorities "indicate the certificate authorities which an
+    endpoint supports"; the partner picks its certificate from them after a failover."""
+    names = evidence["ca_names"]
+    # "Whose CA": the pair's trusted_ca, empty = the scan's.
+    pair_cas = sorted({ca.subject.rfc4514_string() for ca in ctx.trust.pair or ctx.trust.scan})
+    evidence = evidence | {"pair_ca": pair_cas[:20]}
+    if not names:
+        return finding("TLS-040", ctx, Status.WARN, "requires a client certificate but advertises "
+                       "no CA names", evidence)
+    if pair_cas and not set(pair_cas) & set(names):
+        return finding("TLS-040", ctx, Status.FAIL, "requires a client certificate but does not "
+                       "advertise the pair's CA", evidence)
+    return finding("TLS-040", ctx, Status.PASS,
+                   "requests and requires a client certificate and advertises the pair's CA",
+                   evidence)
+
+
+def tls_041(ctx: EndpointContext) -> Finding:
+    """RFC 5746 §4.3: servers "MUST" support secure renegotiation; RFC 9325 §3.5 also asks to
+    refuse client-initiated renegotiation."""
+    if (gated := tls_gate("TLS-041", ctx)) is not None:
+        return gated
+    obs = ctx.observation
+    if accepts_only_tls13(obs):
+        return skipped("TLS-041", ctx, _ONLY_TLS13)
+    secure, client = obs.features.secure_renegotiation, obs.features.client_renegotiation
+    evidence = {"secure_renegotiation": secure, "client_renegotiation": client}
+    problems = ["secure renegotiation (RFC 5746) is not supported"] if secure is False else []
+    if client is True:
+        problems.append("client-initiated renegotiation is accepted")
+    if problems:
+        return finding("TLS-041", ctx, Status.FAIL, "; ".join(problems), evidence)
+    if secure is None or client is None:
+        what = "secure renegotiation" if secure is None else "client-initiated renegotiation"
+        return not_probed_with("TLS-041", ctx, what, evidence)
+    return finding("TLS-041", ctx, Status.PASS, "renegotiation is secure and client-initiated "
+                   "renegotiation is refused", evidence)
+
+
+def tls_042(ctx: EndpointContext) -> Finding:
+    """RFC 9325 §3.3: "implementations and deployments SHOULD disable TLS-level compression"."""
+    if (gated := tls_gate("TLS-042", ctx)) is not None:
+        return gated
+    compression = ctx.observation.features.compression
+    evidence = {"compression": compression}
+    if compression is None:
+        return not_probed_with("TLS-042", ctx, "TLS compression", evidence)
+    if compression:
+        return finding("TLS-042", ctx, Status.FAIL, "negotiates TLS compression (CRIME)", evidence)
+    return finding("TLS-042", ctx, Status.PASS, "TLS compression is off", evidence)
+
+
+def tls_043(ctx: EndpointContext) -> Finding:
+    """RFC 7507 §3: a server that receives TLS_FALLBACK_SCSV below its highest version "MUST
+    respond with a fatal inappropriate_fallback alert"."""
+    if (gated := tls_gate("TLS-043", ctx)) is not None:
+        return gated
+    when = ctx.policy.option("TLS-043", "when")
+    applies = _fallback_applies(ctx, when)
+    obs = ctx.observation
+    evidence = {"when": when, "accepted": list(obs.accepted_versions()),
+                "fallback_scsv": obs.features.fallback_scsv}
+    if applies is None:
+        return not_probed_with("TLS-043", ctx, "the accepted protocol versions", evidence)
+    if not applies:
+        reason = "a single version is accepted" if when == "several-versions" else \
+            "no version below TLS 1.2 is accepted without TLS 1.3"
+        return skipped("TLS-043", ctx, f"{reason} (policy condition {when!r})")
+    if obs.features.fallback_scsv is None:
+        return not_probed_with("TLS-043", ctx, "TLS_FALLBACK_SCSV", evidence)
+    if not obs.features.fallback_scsv:
+        return finding("TLS-043", ctx, Status.FAIL,
+                       "ignores TLS_FALLBACK_SCSV (downgrade protection missing)", evidence)
+    return finding("TLS-043", ctx, Status.PASS, "honours TLS_FALLBACK_SCSV", evidence)
+
+
+def _fallback_applies(ctx: EndpointContext, when: str) -> bool | None:
+    """Whether the policy's condition holds; None when the versions probed cannot tell."""
+    obs = ctx.observation
+    versions = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+    known = {v: obs.protocol(v) for v in versions}
+    if when == "several-versions":
+        accepted = sum(1 for v in versions if known[v])
+        if accepted >= 2:
+            return True
+        return None if any(known[v] is None for v in versions[1:]) else False
+    # NIST SP 800-52r2 §3.4: "if the server supports versions below TLS 1.2 and not TLS 1.3".
+    below = [known[v] for v in ("SSLv3", "TLSv1.0", "TLSv1.1")]
+    if known["TLSv1.3"] is True or (known["TLSv1.0"] is False and known["TLSv1.1"] is False
+                                    and known["SSLv3"] is not True):
+        return False
+    if any(below) and known["TLSv1.3"] is False:
+        return True
+    return None
+
+
+def tls_044(ctx: EndpointContext) -> Finding:
+    """RFC 7627 §5.3: a server SHOULD negotiate the extended master secret (TLS ≤ 1.2)."""
+    if (gated := tls_gate("TLS-044", ctx)) is not None:
+        return gated
+    obs = ctx.observation
+    if accepts_only_tls13(obs):
+        return skipped("TLS-044", ctx, _ONLY_TLS13)
+    ems = obs.features.extended_master_secret
+    evidence = {"extended_master_secret": ems}
+    if ems is None:
+        return not_probed_with("TLS-044", ctx, "Extended Master Secret", evidence)
+    if not ems:
+        return finding("TLS-044", ctx, Status.FAIL, "does not negotiate Extended Master Secret "
+                       "on TLS ≤ 1.2", evidence)
+    return finding("TLS-044", ctx, Status.PASS, "negotiates Extended Master Secret", evidence)
+
+
+def tls_045(ctx: EndpointContext) -> Finding:
+    """RFC 7366 §2: with a CBC suite, Encrypt-then-MAC replaces MAC-then-encrypt (padding
+    oracles); RULES.md asks for it whenever a CBC suite is accepted."""
+    if (gated := tls_gate("TLS-045", ctx)) is not None:
+        return gated
+    obs = ctx.observation
+    if obs.ciphers is None:
+        return not_probed("TLS-045", ctx, "cipher suite enumeration")
+    cbc = sorted({name for _v, name in tls12_suites(obs) if (s := lookup(name)) and s.is_cbc})
+    if not cbc:
+        return skipped("TLS-045", ctx, "no CBC suite is accepted")
+    etm = obs.features.encrypt_then_mac
+    evidence = {"cbc_suites": cbc, "encrypt_then_mac": etm}
+    if etm is None:
+        return not_probed_with("TLS-045", ctx, "Encrypt-then-MAC", evidence)
+    if not etm:
+        return finding("TLS-045", ctx, Status.FAIL, "accepts CBC suites without Encrypt-then-MAC",
+                       evidence)
+    return finding("TLS-045", ctx, Status.PASS, "negotiates Encrypt-then-MAC with CBC suites",
+                   evidence)
