@@ -18,9 +18,9 @@ name = "p"
 [pair.primary]
 host = "tsrv-a.example.test"
 address = "127.0.1.1"
-thumbprint = "AB:CD:{zeros}"
+thumbprint = "AB:CD:ZEROS"
 ports = [ { id = "secure", port = 3001, mode = "secured", ha_sync = true } ]
-""".format(zeros=":".join(["00"] * 30))
+""".replace("ZEROS", ":".join(["00"] * 30))
 
 
 def endpoint() -> Endpoint:
