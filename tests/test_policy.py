@@ -116,7 +116,8 @@ def test_mozilla_profiles_follow_the_guideline_data() -> None:
     assert intermediate.tls12_suites == MOZILLA_INTERMEDIATE_TLS12
     assert intermediate.certificate.types == {"EC", "RSA"}
     assert intermediate.certificate.max_lifespan_days == 366
-    assert intermediate.groups_allowed == {"X25519MLKEM768", "x25519", "secp256r1", "secp384r1"}
+    assert intermediate.groups_allowed == frozenset({"X25519MLKEM768", "x25519", "secp256r1",
+                                                   "secp384r1"})
     assert old.versions_allowed == {"TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"}
     assert len(old.tls12_suites) == 21 and "TLS_RSA_WITH_3DES_EDE_CBC_SHA" in old.tls12_suites
     assert not any(s.startswith("TLS_DHE_") for s in old.tls12_suites), "5.8 removed the kDHE suites"

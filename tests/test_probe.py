@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import trio
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls.lab.endpoint import ClientAuth, EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.server import serve_endpoints
@@ -144,3 +145,12 @@ async def test_tarpit_times_out_on_the_virtual_clock(autojump_clock: trio.testin
         elapsed = trio.current_time() - start
     assert out.error_kind is ErrorKind.TIMEOUT and out.error_message == "timed out after 7.0 s"
     assert 7.0 <= elapsed < 7.5
+
+
+async def test_a_tls12_server_that_requires_a_client_certificate_still_shows_its_chain() -> None:
+    config = secured(max_version="TLSv1.2", client_auth=ClientAuth.REQUIRE,
+                     client_ca_pem=ca().cert_pem)
+    async with lab(config) as (ep,):
+        out = await handshake(ep)
+    assert out.error_kind is ErrorKind.CLIENT_CERT_NEEDED
+    assert leaf(HOST).certificate.public_bytes(Encoding.DER) == out.chain_der[0]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from builders_tls import NOTHING_PROBED, context, depends_on, error, judge, refused
@@ -10,9 +12,11 @@ from builders_tls import NOTHING_PROBED, context, depends_on, error, judge, refu
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import EndpointObservation, ErrorKind, Stage
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_002
-from hatls.rules.model import Status
+from hatls.rules.model import EndpointContext, Finding, Status
 
 WARM = Redundancy.WARM_STANDBY
+Change = Callable[[EndpointObservation], EndpointObservation]
+Rule = Callable[[EndpointContext], Finding]
 
 
 def closed_at_once(obs: EndpointObservation) -> EndpointObservation:
@@ -25,7 +29,7 @@ def closed_at_once(obs: EndpointObservation) -> EndpointObservation:
 
 
 def no_tls(obs: EndpointObservation, kind: ErrorKind = ErrorKind.NOT_TLS,
-           **changes: object) -> EndpointObservation:
+           **changes: Any) -> EndpointObservation:
     return replace(obs, speaks_tls=False, certificate=None, chain=(), negotiated_version=None,
                    client_auth=None, ciphers=None, groups=None,
                    errors=(error(Stage.HANDSHAKE, kind),), **changes)
@@ -40,8 +44,8 @@ def test_tls_001_pass_when_reachable() -> None:
 
 
 @pytest.mark.parametrize("idle", [refused, closed_at_once])
-def test_tls_001_idle_warm_standby_backup_is_warn(idle: object) -> None:
-    ctx = context(role=Role.BACKUP, redundancy=WARM, observation=idle)  # type: ignore[arg-type]
+def test_tls_001_idle_warm_standby_backup_is_warn(idle: Change) -> None:
+    ctx = context(role=Role.BACKUP, redundancy=WARM, observation=idle)
     found = judge(tls_001, ctx, Status.WARN)
     assert "switchover" in found.message and found.evidence["redundancy"] == "warm-standby"
 
@@ -142,14 +146,14 @@ LATER_RULES = ENDPOINT_RULES[2:]
 
 
 @pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.__name__)
-def test_later_rules_skip_unsecured_ports(rule_fn: object) -> None:
-    found = judge(rule_fn, context(mode=Mode.UNSECURED), Status.SKIPPED)  # type: ignore[arg-type]
+def test_later_rules_skip_unsecured_ports(rule_fn: Rule) -> None:
+    found = judge(rule_fn, context(mode=Mode.UNSECURED), Status.SKIPPED)
     assert "unsecured" in found.evidence["reason"]
 
 
 @pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.__name__)
-def test_later_rules_depend_on_reachability_and_handshake(rule_fn: object) -> None:
-    fn = rule_fn  # type: ignore[assignment]
+def test_later_rules_depend_on_reachability_and_handshake(rule_fn: Rule) -> None:
+    fn = rule_fn
     assert depends_on(judge(fn, context(observation=refused), Status.SKIPPED)) == "TLS-001"
     ctx = context(role=Role.BACKUP, redundancy=WARM, observation=refused)
     assert depends_on(judge(fn, ctx, Status.SKIPPED)) == "TLS-001"

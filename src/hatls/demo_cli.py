@@ -7,6 +7,7 @@ from pathlib import Path
 import trio
 import typer
 
+from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import build_lab, write_inventory
 from hatls.lab.endpoint import RunningEndpoint
@@ -26,6 +27,7 @@ async def _demo(out: Path, quiet: bool) -> tuple[Report, int, Path]:
         inventory_path = write_inventory(out, lab, running)
         inventory = load_inventory(inventory_path)
         request = ScanRequest(
+            identities=load_identities(inventory, {}),
             inventory=inventory, policy=load_policy(inventory.scan.policy), fail_on=Severity.HIGH,
             limits=ScanLimits.from_inventory(inventory), quiet=quiet,
             json_path=str(out / "report.json"), html_path=_html_path(out),

@@ -12,13 +12,8 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
-from hatls.inventory import ClientIdentity, Inventory, InventoryError, Pair, Problem, Server
+from hatls.inventory import ClientIdentity, Inventory, InventoryError, Problem
 from hatls.probe.handshake import ClientIdentityMaterial
-
-
-def identity_for(pair: Pair, client: Server, inventory: Inventory) -> ClientIdentity | None:
-    """RULES.md GHA-009: the connecting server's own identity, else [pair.client], else [client]."""
-    return client.client_identity or pair.client or inventory.client
 
 
 def _load(identity: ClientIdentity, base_dir: Path, environ: Mapping[str, str],

@@ -72,7 +72,11 @@ def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]
     if first is not None and first.completed:
         return first
     done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed]
-    return done[-1] if done else None
+    if done:
+        return done[-1]
+    # A server that insists on a client certificate still sent its own chain first.
+    shown = [r.handshake for r in results if r.handshake is not None and r.handshake.chain_der]
+    return shown[0] if shown else None
 
 
 def _errors(results: Sequence[JobResult]) -> tuple[ProbeError, ...]:

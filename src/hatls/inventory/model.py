@@ -181,6 +181,11 @@ class Inventory:
     client: ClientIdentity | None
     pairs: tuple[Pair, ...]
 
+    def client_identity_of(self, pair: Pair, server: Server) -> ClientIdentity | None:
+        """The identity ``server`` presents when it connects to its partner after a failover
+        (RULES.md GHA-009): its own client_certificate/client_key, else [pair.client], else [client]."""
+        return server.client_identity or pair.client or self.client
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Problem:

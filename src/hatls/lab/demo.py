@@ -7,7 +7,7 @@ the run's start), so the demo never expires.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,6 +46,8 @@ class DemoPair:
     story: str
     primary: DemoServer
     backup: DemoServer
+    # tls-mutual on secured ports; each server's own certificate is its client identity
+    mutual: bool = False
 
 
 def _ports(*ports: DemoPort) -> tuple[DemoPort, ...]:
@@ -58,9 +60,10 @@ _STANDARD = _ports(DemoPort(id="default", mode=ListenMode.UNSECURED),
 DEMO_PAIRS: tuple[DemoPair, ...] = (
     DemoPair(
         name="tserver-clean", app_type="T-Server", redundancy="hot-standby",
-        story="configured as the guide says: every check passes",
+        story="configured as the guide says, with mutual TLS: every check passes",
         primary=DemoServer(host="tsrv-a.demo.test", address="127.0.1.1", ports=_STANDARD),
         backup=DemoServer(host="tsrv-b.demo.test", address="127.0.2.1", ports=_STANDARD),
+        mutual=True,
     ),
     DemoPair(
         name="sipserver-propagated", app_type="SIP Server", redundancy="hot-standby",
@@ -92,6 +95,7 @@ DEMO_PAIRS: tuple[DemoPair, ...] = (
 class DemoLab:
     ca_pem: bytes
     configs: tuple[EndpointConfig, ...]
+    certificates: Mapping[str, IssuedCert]   # by host: the client identities of mutual pairs
     # (pair name, role, port id) per config, same order as configs.
     labels: tuple[tuple[str, str, str], ...]
 
@@ -111,18 +115,31 @@ def build_lab(now: datetime, pairs: Sequence[DemoPair] = DEMO_PAIRS) -> DemoLab:
         for role, server in (("primary", pair.primary), ("backup", pair.backup)):
             cert = cert_for(server.cert_host or server.host)
             for port in server.ports:
+                mutual = pair.mutual and port.mode is ListenMode.SECURED
                 configs.append(EndpointConfig(
                     address=server.address, mode=port.mode, cert_pem=cert.cert_pem,
                     key_pem=cert.key_pem, chain_pem=cert.chain_pem, min_version=port.min_version,
                     ciphers=None if port.min_version != "TLSv1.2" else MODERN_TLS12,
+                    client_auth="require" if mutual else "none",
+                    client_ca_pem=ca.cert_pem if mutual else b"",
                 ))
                 labels.append((pair.name, role, port.id))
-    return DemoLab(ca_pem=ca.cert_pem, configs=tuple(configs), labels=tuple(labels))
+    return DemoLab(ca_pem=ca.cert_pem, configs=tuple(configs), labels=tuple(labels),
+                   certificates=issued)
 
 
-def _toml_server(server: DemoServer, ports: dict[str, int]) -> list[str]:
+def _identity_files(host: str) -> tuple[str, str]:
+    return f"pki/{host}.pem", f"pki/{host}.key"
+
+
+def _toml_server(server: DemoServer, ports: dict[str, int], mutual: bool) -> list[str]:
     lines = [f'host = "{server.host}"', f'address = "{server.address}"',
-             'certificate_level = "application"', "ports = ["]
+             'certificate_level = "application"']
+    if mutual:
+        # Genesys uses a server's own certificate as its client certificate after a failover.
+        cert_file, key_file = _identity_files(server.host)
+        lines += [f'client_certificate = "{cert_file}"', f'client_key = "{key_file}"']
+    lines.append("ports = [")
     for port in server.ports:
         ha = ", ha_sync = true" if port.ha_sync else ""
         lines.append(f'  {{ id = "{port.id}", port = {ports[port.id]}, mode = "{port.mode.value}"{ha} }},')
@@ -141,14 +158,24 @@ def inventory_text(lab: DemoLab, running: Sequence[RunningEndpoint],
     for pair in pairs:
         out += [f"# {pair.story}", "[[pair]]", f'name = "{pair.name}"',
                 f'app_type = "{pair.app_type}"', f'redundancy = "{pair.redundancy}"', "",
-                "[pair.primary]", *_toml_server(pair.primary, bound[(pair.name, "primary")]), "",
-                "[pair.backup]", *_toml_server(pair.backup, bound[(pair.name, "backup")]), ""]
+                "[pair.primary]", *_toml_server(pair.primary, bound[(pair.name, "primary")], pair.mutual),
+                "", "[pair.backup]",
+                *_toml_server(pair.backup, bound[(pair.name, "backup")], pair.mutual), ""]
+        if pair.mutual:
+            out += ["[pair.tls]", "tls_mutual = true", ""]
     return "\n".join(out)
 
 
 def write_inventory(folder: Path, lab: DemoLab, running: Sequence[RunningEndpoint]) -> Path:
     (folder / "pki").mkdir(parents=True, exist_ok=True)
     (folder / CA_FILE).write_bytes(lab.ca_pem)
+    for pair in DEMO_PAIRS:
+        for server in (pair.primary, pair.backup) if pair.mutual else ():
+            cert_file, key_file = _identity_files(server.host)
+            (folder / cert_file).write_bytes(lab.certificates[server.host].cert_pem)
+            key_path = folder / key_file
+            key_path.write_bytes(lab.certificates[server.host].key_pem)
+            key_path.chmod(0o600)
     path = folder / "inventory.toml"
     path.write_text(inventory_text(lab, running), encoding="utf-8")
     return path

@@ -165,12 +165,17 @@ async def tls_handshake(
     outcome, not raised: only a bug in hatls escapes."""
     context = _make_context(offer)
     requested = False
+    chain_seen: tuple[bytes, ...] = ()
 
     def watch(c: SSL.Connection, where: int, _ret: int) -> None:
         # OpenSSL's state machine names the step; pyOpenSSL offers no client-certificate callback.
-        nonlocal requested
-        if b"certificate request" in c.get_state_string():
+        nonlocal requested, chain_seen
+        state = c.get_state_string()
+        if b"certificate request" in state:
             requested = True
+        elif b"read server certificate" in state and not chain_seen:
+            # Kept now: OpenSSL forgets the peer's chain when the handshake fails later.
+            chain_seen = _chain_der(c)
 
     context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
     conn = SSL.Connection(context, None)
@@ -190,6 +195,8 @@ async def tls_handshake(
             completed=False, client_cert_requested=requested,
             client_cert_required=True if kind is ErrorKind.CLIENT_CERT_NEEDED else None,
             ca_names=_ca_names(conn) if requested else (),
+            # A server that stops for want of a client certificate has already shown its own.
+            chain_der=chain_seen if kind is ErrorKind.CLIENT_CERT_NEEDED else (),
             error_kind=kind, error_message=message,
         )
     required: bool | None = None
@@ -211,8 +218,12 @@ async def _alert_after_finished(driver: _TlsDriver, *, timeout: float) -> bool:
     return False
 
 
-def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -> HandshakeOutcome:
+def _chain_der(conn: SSL.Connection) -> tuple[bytes, ...]:
     chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+    return tuple(cert.public_bytes(Encoding.DER) for cert in chain)
+
+
+def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -> HandshakeOutcome:
     openssl_cipher = conn.get_cipher_name()
     suite = suites.lookup(openssl_cipher) if openssl_cipher else None
     version = _VERSION_NAMES.get(conn.get_protocol_version_name(), conn.get_protocol_version_name())
@@ -221,7 +232,7 @@ def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -
         version=version,
         cipher=suite.iana_name if suite else openssl_cipher,
         group=conn.get_group_name(),
-        chain_der=tuple(cert.public_bytes(Encoding.DER) for cert in chain),
+        chain_der=_chain_der(conn),
         client_cert_requested=requested,
         client_cert_required=required if requested else False,
         ca_names=_ca_names(conn) if requested else (),

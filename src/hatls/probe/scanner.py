@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import trio
 
-from hatls.identity import identity_for
 from hatls.inventory import ClientIdentity, Inventory
 from hatls.merge import JobResult, merge, unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
@@ -144,7 +143,7 @@ def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
     partner = pair.backup if server is pair.primary else pair.primary
     if partner is None or endpoint.target.port.id not in pair.ha_link_port_ids(server):
         return None
-    identity = identity_for(pair, partner, inventory)
+    identity = inventory.client_identity_of(pair, partner)
     material = identities.get(identity) if identity else None
     if identity is None or material is None:
         return None

@@ -34,8 +34,7 @@ _TRUSTED = frozenset({ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT
 
 
 def client_identity(ctx: PairContext, client: Server) -> ClientIdentity | None:
-    """RULES.md: the server's client_certificate/client_key, else [pair.client], else [client]."""
-    return client.client_identity or ctx.pair.client or ctx.inventory.client
+    return ctx.inventory.client_identity_of(ctx.pair, client)
 
 
 def gha_009(ctx: PairContext) -> tuple[Finding, ...]:

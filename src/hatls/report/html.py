@@ -1,0 +1,72 @@
+"""The HTML report: one self-contained file rendered from a Report (REPORT.md), for people.
+
+The view model (html_view) decides everything; Jinja templates only lay it out. The built-in
+templates live in the repository's ``reports/templates/`` and ship as the package data
+``hatls.templates``. ``template_dir`` puts a user's folder in front of them, so one can override
+a single part (say ``_style.css.j2`` for a house style) and keep the rest.
+
+Whatever the templates, autoescape is on and undefined names are errors: a certificate subject
+``<script>…</script>`` shows as text, and a typo in a template fails loudly instead of printing
+nothing. The page loads nothing: CSS is inline, there is no script, and its Content-Security-Policy
+forbids every fetch, so even a template mistake cannot make it call out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from hatls.report.html_view import build_view
+from hatls.report.model import Report
+
+TEMPLATE_PACKAGE = "hatls.templates"
+MAIN_TEMPLATE = "report.html.j2"
+
+
+class HtmlTemplateError(Exception):
+    """A template folder or template that cannot be used (missing, unreadable, invalid)."""
+
+
+def _builtin_source(name: str) -> tuple[str, str | None, Callable[[], bool]] | None:
+    if "/" in name or "\\" in name or name.startswith("."):
+        return None
+    entry = resources.files(TEMPLATE_PACKAGE).joinpath(name)
+    if not entry.is_file():
+        return None
+    return entry.read_text(encoding="utf-8"), None, lambda: True
+
+
+def builtin_template_names() -> tuple[str, ...]:
+    """The templates hatls ships (what a ``--template-dir`` may override)."""
+    return tuple(sorted(e.name for e in resources.files(TEMPLATE_PACKAGE).iterdir()
+                        if e.name.endswith(".j2")))
+
+
+def _loader(template_dir: str | None) -> jinja2.BaseLoader:
+    builtin = jinja2.FunctionLoader(_builtin_source)
+    if template_dir is None:
+        return builtin
+    if not Path(template_dir).is_dir():
+        raise HtmlTemplateError(f"{template_dir}: template folder not found")
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(template_dir), builtin])
+
+
+def environment(template_dir: str | None = None) -> jinja2.Environment:
+    # autoescape=True, not select_autoescape: a user's template named *.txt is escaped as well.
+    return jinja2.Environment(
+        loader=_loader(template_dir), autoescape=True, undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+
+
+def render_html(report: Report, *, template_dir: str | None = None) -> str:
+    """The report as one self-contained HTML page (inline CSS, no script, nothing fetched)."""
+    env = environment(template_dir)
+    try:
+        return env.get_template(MAIN_TEMPLATE).render(view=build_view(report))
+    except jinja2.TemplateError as exc:
+        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
+        raise HtmlTemplateError(f"report template error{where}: {exc}") from exc

@@ -1,0 +1,125 @@
+"""Findings for the HTML report: grouped by severity, worst first, with evidence as lines.
+
+Fail, error and warn findings get a full card (evidence, remediation, reference); pass and
+skipped ones a compact table, so a reviewer sees what was checked without wading through it.
+Anchors are positions in the report's findings list: stable, and never built from server text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from hatls.report.html_text import MAX_MESSAGE_CHARS, evidence_text, shown
+from hatls.report.model import Report, breaks_compliance
+from hatls.rules.catalog import RULES
+from hatls.rules.model import Finding, Severity, Status
+
+ACTIONABLE = (Status.FAIL, Status.ERROR, Status.WARN)
+SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
+_STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKIPPED)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EvidenceLine:
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FindingView:
+    anchor: str
+    rule: str
+    title: str
+    status: Status
+    severity: Severity
+    pair: str
+    role: str | None
+    port_id: str | None
+    address: str | None
+    where: str
+    message: str
+    evidence: tuple[EvidenceLine, ...]
+    remediation: str
+    reference: str
+    reason: str            # why a skipped finding was skipped ("not-probed", "depends on TLS-002")
+    breaks_compliance: bool
+
+    @property
+    def actionable(self) -> bool:
+        return self.status in ACTIONABLE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SeverityGroup:
+    severity: Severity
+    findings: tuple[FindingView, ...]
+    breaking: int          # how many of them break compliance
+
+
+def finding_anchor(index: int) -> str:
+    return f"finding-{index + 1}"
+
+
+def _where(f: Finding) -> str:
+    parts = [f.pair, f.role or "pair", f.port_id, f.address]
+    return " · ".join(shown(p, 120) for p in parts if p)
+
+
+def _reason(f: Finding) -> str:
+    if f.status is not Status.SKIPPED:
+        return ""
+    depends = f.evidence.get("depends_on")
+    reason = f.evidence.get("reason")
+    texts = [shown(reason, 120) if reason else "", f"depends on {shown(depends, 60)}" if depends else ""]
+    return "; ".join(t for t in texts if t)
+
+
+def finding_view(index: int, f: Finding, report: Report) -> FindingView:
+    info = RULES.get(f.rule)
+    return FindingView(
+        anchor=finding_anchor(index), rule=shown(f.rule, 40), title="" if info is None else info.title,
+        status=f.status, severity=f.severity, pair=shown(f.pair), role=None if f.role is None else shown(f.role, 40),
+        port_id=None if f.port_id is None else shown(f.port_id),
+        address=None if f.address is None else shown(f.address), where=_where(f),
+        message=shown(f.message, MAX_MESSAGE_CHARS),
+        evidence=tuple(EvidenceLine(key=shown(k, 80), values=evidence_text(v))
+                       for k, v in f.evidence.items()),
+        remediation=shown(f.remediation, MAX_MESSAGE_CHARS * 2),
+        reference=shown(f.reference, MAX_MESSAGE_CHARS),
+        reason=_reason(f), breaks_compliance=breaks_compliance(f, report.scan.fail_on),
+    )
+
+
+def finding_views(report: Report) -> tuple[FindingView, ...]:
+    """One view per finding, in the report's order (so anchors match positions)."""
+    return tuple(finding_view(i, f, report) for i, f in enumerate(report.findings))
+
+
+def _ordered(views: Iterable[FindingView]) -> list[FindingView]:
+    return sorted(views, key=lambda v: (-v.severity.rank, _STATUS_ORDER.index(v.status), v.pair,
+                                        v.rule, v.role or "", v.port_id or "", v.address or ""))
+
+
+def severity_groups(views: Iterable[FindingView]) -> tuple[SeverityGroup, ...]:
+    """Fail, error and warn findings by severity, worst first; empty severities left out."""
+    actionable = _ordered(v for v in views if v.actionable)
+    groups = []
+    for severity in SEVERITIES:
+        members = tuple(v for v in actionable if v.severity is severity)
+        if members:
+            groups.append(SeverityGroup(severity=severity, findings=members,
+                                        breaking=sum(v.breaks_compliance for v in members)))
+    return tuple(groups)
+
+
+def settled(views: Iterable[FindingView]) -> tuple[FindingView, ...]:
+    """Pass and skipped findings, for the compact table."""
+    return tuple(_ordered(v for v in views if not v.actionable))
+
+
+def status_counts(views: Iterable[FindingView]) -> dict[str, int]:
+    counted = {s.value: 0 for s in _STATUS_ORDER}
+    for v in views:
+        counted[v.status.value] += 1
+    return counted

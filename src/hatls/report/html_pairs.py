@@ -1,0 +1,198 @@
+"""The side-by-side view: pairs -> ports -> rows of primary and backup cells.
+
+Pairs and ports come in inventory order (the report's ``inputs``), then anything only the
+endpoints or findings name, so a report from an older hatls or a partial scan still renders.
+A host resolving to several addresses gives several endpoints per port: they are set side by
+side in order, one block per address.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from hatls.observations import EndpointObservation
+from hatls.report.html_chains import ChainView, chain_views
+from hatls.report.html_compare import Absent, Row, Side, Tone, compare_row
+from hatls.report.html_findings import FindingView, status_counts
+from hatls.report.html_rows import RowSpec, row_groups
+from hatls.report.html_text import shown
+from hatls.report.model import Report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RowGroupView:
+    title: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortView:
+    anchor: str
+    port_id: str
+    caption: str
+    modes: tuple[str, ...]
+    ha_sync: bool
+    only_on: str                      # "primary"/"backup" when the other server lacks the port
+    groups: tuple[RowGroupView, ...]
+    drift: tuple[str, ...]            # labels of rows that must match and do not
+    shared: tuple[str, ...]           # labels of per-host identities found on both hosts
+    findings: tuple[FindingView, ...]  # fail / error / warn on this port, either server
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PairView:
+    anchor: str
+    name: str
+    app_type: str
+    redundancy: str
+    primary_host: str
+    backup_host: str                  # "" without a backup
+    same_host: bool
+    ports: tuple[PortView, ...]
+    findings: tuple[FindingView, ...]  # pair-level fail / error / warn
+    chains: tuple[ChainView, ...]
+    counts: Mapping[str, int]
+
+    @property
+    def drift_count(self) -> int:
+        return sum(len(p.drift) + len(p.shared) + bool(p.only_on) for p in self.ports)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _inventory_pairs(inputs: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    pairs = _mapping(inputs.get("inventory")).get("pairs")
+    listed = pairs if isinstance(pairs, list) else []
+    return {str(p["name"]): p for p in listed if isinstance(p, Mapping) and "name" in p}
+
+
+def _port_ids(server: Mapping[str, Any]) -> list[str]:
+    ports = server.get("ports")
+    return [str(p["id"]) for p in ports if isinstance(p, Mapping) and "id" in p] \
+        if isinstance(ports, list) else []
+
+
+def _pair_names(report: Report, inventory: Mapping[str, Any]) -> list[str]:
+    names = [*inventory, *(e.pair for e in report.endpoints), *(f.pair for f in report.findings)]
+    return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Server:
+    """One server of a pair as far as the report knows it."""
+
+    role: str
+    exists: bool
+    host: str
+    port_ids: tuple[str, ...]
+    observations: Mapping[str, tuple[EndpointObservation, ...]]
+
+    def side(self, spec: RowSpec, obs: EndpointObservation | None, port_id: str, now: datetime) -> Side:
+        if not self.exists:
+            return Absent(note=f"no {self.role} in this pair")
+        if obs is not None:
+            return spec.read(obs, now)
+        if port_id in self.port_ids:
+            return None
+        return Absent(note=f"no port “{shown(port_id, 80)}” on the {self.role}")
+
+
+def _server(role: str, data: Mapping[str, Any], observed: Sequence[EndpointObservation]) -> _Server:
+    mine = [o for o in observed if o.role == role]
+    by_port: dict[str, list[EndpointObservation]] = {}
+    for obs in mine:
+        by_port.setdefault(obs.port_id, []).append(obs)
+    server = _mapping(data.get(role))
+    host = str(server.get("host") or (mine[0].host if mine else ""))
+    return _Server(role=role, exists=bool(server) or bool(mine), host=host,
+                   port_ids=tuple(dict.fromkeys([*_port_ids(server), *by_port])),
+                   observations={k: tuple(v) for k, v in by_port.items()})
+
+
+def _is_empty(side: Side) -> bool:
+    return side is None or isinstance(side, Absent) or not side
+
+
+def _rows(primary: _Server, backup: _Server, port_id: str, index: int,
+          now: datetime, same_host: bool) -> tuple[RowGroupView, ...]:
+    p_obs = _nth(primary.observations.get(port_id, ()), index)
+    b_obs = _nth(backup.observations.get(port_id, ()), index)
+    groups = []
+    for group in row_groups(p_obs, b_obs):
+        rows = []
+        for spec in group.specs:
+            p_side = primary.side(spec, p_obs, port_id, now)
+            b_side = backup.side(spec, b_obs, port_id, now)
+            if spec.optional and _is_empty(p_side) and _is_empty(b_side):
+                continue
+            rows.append(compare_row(spec.label, spec.kind, p_side, b_side, same_host=same_host,
+                                    hint=spec.hint, empty=spec.empty))
+        groups.append(RowGroupView(title=group.title, rows=tuple(rows)))
+    return tuple(groups)
+
+
+def _nth(items: tuple[EndpointObservation, ...], index: int) -> EndpointObservation | None:
+    return items[index] if index < len(items) else None
+
+
+def _only_on(primary: _Server, backup: _Server, port_id: str) -> str:
+    if not backup.exists:
+        return ""
+    on_primary, on_backup = port_id in primary.port_ids, port_id in backup.port_ids
+    return "primary" if on_primary and not on_backup else "backup" if on_backup and not on_primary else ""
+
+
+def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: datetime,
+                findings: Sequence[FindingView]) -> tuple[PortView, ...]:
+    same_host = primary.host.casefold() == backup.host.casefold()
+    views = []
+    for port_id in dict.fromkeys([*primary.port_ids, *backup.port_ids]):
+        both = (*primary.observations.get(port_id, ()), *backup.observations.get(port_id, ()))
+        count = max(len(primary.observations.get(port_id, ())), len(backup.observations.get(port_id, ())), 1)
+        for index in range(count):
+            groups = _rows(primary, backup, port_id, index, now, same_host)
+            rows = [r for g in groups for r in g.rows]
+            here = {o.address for o in (_nth(s.observations.get(port_id, ()), index)
+                                        for s in (primary, backup)) if o is not None}
+            views.append(PortView(
+                anchor=f"{pair_anchor}-port-{len(views) + 1}", port_id=shown(port_id, 80),
+                caption=shown(port_id, 80) + (f" · address {index + 1} of {count}" if count > 1 else ""),
+                modes=tuple(dict.fromkeys(shown(o.configured_mode, 40) for o in both)),
+                ha_sync=any(o.ha_sync for o in both), only_on=_only_on(primary, backup, port_id),
+                groups=groups,
+                drift=tuple(r.label for r in rows if r.tone is Tone.DRIFT),
+                shared=tuple(r.label for r in rows if r.tone is Tone.SHARED),
+                findings=tuple(f for f in findings if f.actionable and f.port_id == shown(port_id)
+                               and (count == 1 or f.address is None or f.address in here)),
+            ))
+    return tuple(views)
+
+
+def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairView, ...]:
+    inventory = _inventory_pairs(report.inputs)
+    now = report.scan.started
+    views = []
+    for number, name in enumerate(_pair_names(report, inventory), start=1):
+        data = inventory.get(name, {})
+        observed = [e for e in report.endpoints if e.pair == name]
+        primary, backup = _server("primary", data, observed), _server("backup", data, observed)
+        mine = [f for f in findings if f.pair == shown(name)]
+        anchor = f"pair-{number}"
+        views.append(PairView(
+            anchor=anchor, name=shown(name), app_type=shown(data.get("app_type") or ""),
+            redundancy=shown(data.get("redundancy") or ""), primary_host=shown(primary.host),
+            backup_host=shown(backup.host) if backup.exists else "",
+            same_host=backup.exists and primary.host.casefold() == backup.host.casefold(),
+            ports=_port_views(anchor, primary, backup, now, mine),
+            findings=tuple(f for f in mine if f.actionable and f.port_id is None),
+            chains=chain_views([o for o in observed if o.role == "primary"]
+                               + [o for o in observed if o.role != "primary"], now,
+                               anchor_prefix=anchor),
+            counts=status_counts(mine),
+        ))
+    return tuple(views)
