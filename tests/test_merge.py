@@ -8,8 +8,10 @@ from hatls.inventory import parse_inventory
 from hatls.merge import JobResult, merge
 from hatls.observations import ErrorKind, ProbeError, Stage
 from hatls.plan import Endpoint, JobKind, follow_up_jobs, port_targets, version_inferences
+from hatls.probe.enumerate import EnumerationFacts
 from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
+from hatls.tls.hello_parse import ServerHello
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
 INVENTORY = """version = 1
@@ -41,11 +43,9 @@ def tls13() -> HandshakeOutcome:
                             chain_der=(leaf_der(),))
 
 
-def test_a_tls13_server_needs_only_the_versions_below() -> None:
+def test_a_tls_server_gets_the_plaintext_probe_and_the_enumeration() -> None:
     jobs = follow_up_jobs(endpoint(), tls13())
-    assert [(j.kind, j.version) for j in jobs] == [
-        (JobKind.PLAINTEXT, None), (JobKind.VERSION, "TLSv1.0"), (JobKind.VERSION, "TLSv1.1"),
-        (JobKind.VERSION, "TLSv1.2")]
+    assert [j.kind for j in jobs] == [JobKind.PLAINTEXT, JobKind.ENUMERATE]
     assert version_inferences(tls13()) == {"TLSv1.3": True}
 
 
@@ -55,26 +55,40 @@ def test_a_plaintext_server_gets_no_version_probes() -> None:
     assert set(version_inferences(not_tls).values()) == {False}
 
 
+def enumeration() -> EnumerationFacts:
+    hello = ServerHello(legacy_version=0x0303, random=b"\0" * 32, session_id=b"", cipher_suite=0xC009,
+                        compression_method=0, extensions=(), selected_version=0x0303,
+                        is_hello_retry_request=False, selected_group=None, renegotiation_info=b"",
+                        extended_master_secret=True, encrypt_then_mac=False)
+    return EnumerationFacts(
+        protocols={"SSLv2": False, "SSLv3": False, "TLSv1.0": False, "TLSv1.1": None,
+                   "TLSv1.2": True, "TLSv1.3": True},
+        ciphers={"TLSv1.2": ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",),
+                 "TLSv1.3": ("TLS_AES_256_GCM_SHA384",)},
+        groups=("x25519", "secp384r1", "ffdhe2048"), dh_bits=[2048], hellos=[hello],
+        cbc_hellos=[hello], fallback_scsv=True,
+        errors=[ProbeError(stage=Stage.PROTOCOLS, kind=ErrorKind.TIMEOUT, message="t")])
+
+
 def test_merge_builds_the_observation_from_job_results() -> None:
     results = [
         JobResult(kind=JobKind.HANDSHAKE, connected=True, handshake=tls13()),
         JobResult(kind=JobKind.PLAINTEXT, connected=True,
                   plaintext=PlaintextOutcome(accepted=False, evidence="closed")),
-        JobResult(kind=JobKind.VERSION, version="TLSv1.0", connected=True,
-                  handshake=HandshakeOutcome(completed=False, error_kind=ErrorKind.TLS_ALERT)),
-        JobResult(kind=JobKind.VERSION, version="TLSv1.1", connected=True,
-                  error=ProbeError(stage=Stage.PROTOCOLS, kind=ErrorKind.TIMEOUT, message="t")),
-        JobResult(kind=JobKind.VERSION, version="TLSv1.2", connected=True,
-                  handshake=HandshakeOutcome(completed=True, version="TLSv1.2",
-                                             extended_master_secret=True)),
+        JobResult(kind=JobKind.ENUMERATE, connected=True, enumeration=enumeration(), attempts=12),
     ]
     obs = merge(endpoint(), results)
-    assert dict(obs.protocols) == {"SSLv2": None, "SSLv3": None, "TLSv1.0": False,
+    assert dict(obs.protocols) == {"SSLv2": False, "SSLv3": False, "TLSv1.0": False,
                                    "TLSv1.1": None, "TLSv1.2": True, "TLSv1.3": True}
-    assert obs.connections == 5
+    assert dict(obs.ciphers or ()) == {"TLSv1.2": ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",),
+                                       "TLSv1.3": ("TLS_AES_256_GCM_SHA384",)}
+    assert obs.connections == 14
     assert obs.reachable and obs.speaks_tls and obs.accepts_plaintext is False
     assert obs.certificate is not None and obs.certificate.subject.startswith("CN=tsrv-a.example.test")
-    assert obs.features.extended_master_secret is True
+    assert obs.key_exchange.dh_min_bits == 2048 and obs.key_exchange.ecdh_min_bits == 256
+    f = obs.features
+    assert (f.secure_renegotiation, f.compression, f.fallback_scsv, f.extended_master_secret,
+            f.encrypt_then_mac) == (True, False, True, True, False)
     assert [e.kind for e in obs.errors] == [ErrorKind.TIMEOUT]
     assert obs.expected.thumbprint == "abcd" + "00" * 30
 

@@ -13,23 +13,26 @@ from hatls.observations import (
     ErrorKind,
     Expected,
     Features,
+    KeyExchange,
     ProbeError,
     Rehearsal,
     Stage,
 )
 from hatls.plan import Endpoint, JobKind, version_inferences
+from hatls.probe.enumerate import EnumerationFacts
 from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
 from hatls.tls.certs import certificate_facts, parse_der_chain
+from hatls.tls.groups import GroupKind, group_by_name
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class JobResult:
     kind: JobKind
-    version: str | None = None
     connected: bool
     handshake: HandshakeOutcome | None = None
     plaintext: PlaintextOutcome | None = None
+    enumeration: EnumerationFacts | None = None
     error: ProbeError | None = None
     attempts: int = 1
 
@@ -50,21 +53,41 @@ def _speaks_tls(outcome: HandshakeOutcome) -> bool:
     return outcome.completed or outcome.error_kind is ErrorKind.CLIENT_CERT_NEEDED
 
 
-def _version_verdict(result: JobResult) -> bool | None:
-    """A version probe says yes, no, or nothing (it could not be asked)."""
-    if result.handshake is not None:
-        return _speaks_tls(result.handshake)
-    return None
-
-
-def _protocols(first: HandshakeOutcome | None, results: Sequence[JobResult]) -> dict[str, bool | None]:
+def _protocols(first: HandshakeOutcome | None,
+               facts: EnumerationFacts | None) -> dict[str, bool | None]:
+    """The raw hellos decide; where they could not (None), the first handshake's inference fills in."""
     protocols: dict[str, bool | None] = dict.fromkeys(PROTOCOL_VERSIONS)
     if first is not None:
         protocols.update(version_inferences(first))
-    for result in results:
-        if result.kind is JobKind.VERSION and result.version is not None:
-            protocols[result.version] = _version_verdict(result)
+    if facts is not None:
+        for version, seen in facts.protocols.items():
+            if seen is not None:
+                protocols[version] = seen
     return protocols
+
+
+def _features(facts: EnumerationFacts | None, tls12_done: list[HandshakeOutcome]) -> Features:
+    ems_from_handshake = tls12_done[0].extended_master_secret if tls12_done else None
+    if facts is None:
+        return Features(extended_master_secret=ems_from_handshake)
+    hellos = facts.hellos
+    return Features(
+        secure_renegotiation=any(h.renegotiation_info is not None for h in hellos) if hellos else None,
+        compression=any(h.compression_method != 0 for h in hellos) if hellos else None,
+        fallback_scsv=facts.fallback_scsv,
+        extended_master_secret=(all(h.extended_master_secret for h in hellos) if hellos
+                                else ems_from_handshake),
+        encrypt_then_mac=all(h.encrypt_then_mac for h in facts.cbc_hellos) if facts.cbc_hellos else None,
+    )
+
+
+def _key_exchange(facts: EnumerationFacts | None) -> KeyExchange:
+    if facts is None:
+        return KeyExchange()
+    ec_bits = [g.bits for g in (group_by_name(n) for n in facts.groups or ())
+               if g is not None and g.kind is not GroupKind.FFDH and g.kind is not GroupKind.PQ]
+    return KeyExchange(dh_min_bits=min(facts.dh_bits) if facts.dh_bits else None,
+                       ecdh_min_bits=min(ec_bits) if ec_bits else None)
 
 
 def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]) -> HandshakeOutcome | None:
@@ -81,6 +104,8 @@ def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]
 
 def _errors(results: Sequence[JobResult]) -> tuple[ProbeError, ...]:
     errors: list[ProbeError] = [r.error for r in results if r.error is not None]
+    for r in results:
+        errors += r.enumeration.errors if r.enumeration is not None else []
     for r in results:
         hs = r.handshake
         if r.kind is JobKind.HANDSHAKE and hs is not None and not hs.completed and hs.error_kind:
@@ -117,6 +142,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
     facts = tuple(certificate_facts(c) for c in chain)
     tls12_done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed
                   and r.handshake.version != "TLSv1.3"]
+    raw = next((r.enumeration for r in results if r.enumeration is not None), None)
     client_auth = None
     if first is not None and (first.completed or first.client_cert_requested):
         client_auth = ClientAuth(requested=first.client_cert_requested,
@@ -137,9 +163,12 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         speaks_tls=None if first is None else _speaks_tls(first),
         negotiated_version=best.version if best else None,
         negotiated_cipher=best.cipher if best else None,
-        protocols=tuple(_protocols(first, results).items()),
-        features=Features(extended_master_secret=tls12_done[0].extended_master_secret
-                          if tls12_done else None),
+        protocols=tuple(_protocols(first, raw).items()),
+        ciphers=None if raw is None else tuple(
+            (v, raw.ciphers.get(v, ())) for v, ok in _protocols(first, raw).items() if ok),
+        groups=None if raw is None else raw.groups,
+        key_exchange=_key_exchange(raw),
+        features=_features(raw, tls12_done),
         connections=connections,
         client_auth=client_auth,
         certificate=facts[0] if facts else None,

@@ -44,7 +44,7 @@ class Endpoint:
 class JobKind(StrEnum):
     HANDSHAKE = "handshake"      # the full handshake every endpoint gets first
     PLAINTEXT = "plaintext"
-    VERSION = "version"          # one handshake with min = max = version
+    ENUMERATE = "enumerate"      # raw hellos: versions, suites, groups (one connection each)
     REHEARSAL = "rehearsal"      # GHA-009: a mutual handshake with the partner's client identity
 
 
@@ -52,7 +52,6 @@ class JobKind(StrEnum):
 class Job:
     endpoint: Endpoint
     kind: JobKind
-    version: str | None = None
 
 
 def port_targets(inventory: Inventory) -> tuple[PortTarget, ...]:
@@ -68,31 +67,23 @@ def first_job(endpoint: Endpoint) -> Job:
     return Job(endpoint=endpoint, kind=JobKind.HANDSHAKE)
 
 
-# A first handshake that failed this way still reached a TLS stack: ask version by version.
+# A first handshake that failed this way still reached a TLS stack: enumerate anyway.
 _TLS_SPOKEN = frozenset({ErrorKind.TLS_ALERT, ErrorKind.PROTOCOL_VIOLATION,
                          ErrorKind.CLIENT_CERT_NEEDED, ErrorKind.CLOSED, ErrorKind.RESET})
 
 
 def follow_up_jobs(endpoint: Endpoint, first: HandshakeOutcome) -> tuple[Job, ...]:
-    """Jobs after the first handshake reached the port (TCP connected).
-
-    The first handshake offers every version OpenSSL speaks, so a server that negotiated version V
-    supports V and none above it (it would have picked the higher one). Only the versions below V need
-    a connection of their own: a TLS 1.3 server costs three version probes, not four.
-    """
+    """Jobs after the first handshake reached the port (TCP connected): the plaintext probe
+    always, the raw-hello enumeration wherever a TLS stack answered (or may have)."""
     jobs = [Job(endpoint=endpoint, kind=JobKind.PLAINTEXT)]
-    if first.completed and first.version in OPENSSL_VERSIONS:
-        below = OPENSSL_VERSIONS[: OPENSSL_VERSIONS.index(first.version)]
-    elif first.error_kind in _TLS_SPOKEN:
-        below = OPENSSL_VERSIONS
-    else:
-        below = ()
-    jobs += [Job(endpoint=endpoint, kind=JobKind.VERSION, version=v) for v in below]
+    if first.completed or first.error_kind in _TLS_SPOKEN:
+        jobs.append(Job(endpoint=endpoint, kind=JobKind.ENUMERATE))
     return tuple(jobs)
 
 
 def version_inferences(first: HandshakeOutcome) -> dict[str, bool]:
-    """What the first handshake alone says about versions (see follow_up_jobs)."""
+    """What the first handshake alone says about versions: it offered every version OpenSSL
+    speaks, so a server that negotiated V supports V and none above (it would have picked it)."""
     if first.completed and first.version in OPENSSL_VERSIONS:
         index = OPENSSL_VERSIONS.index(first.version)
         return {v: i == index for i, v in enumerate(OPENSSL_VERSIONS) if i >= index}

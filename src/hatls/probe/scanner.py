@@ -8,7 +8,8 @@ data: each job turns its exception into a ProbeError (probe/errors.py); only a b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import trio
@@ -18,6 +19,7 @@ from hatls.merge import JobResult, merge, unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.plan import Endpoint, Job, JobKind, PortTarget, first_job, follow_up_jobs, port_targets
 from hatls.probe.connection import open_connection, resolve
+from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
@@ -74,22 +76,46 @@ class Rehearsal:
     material: ClientIdentityMaterial
 
 
+class Dialer:
+    """Opens connections to one endpoint, each under the global and the per-address limit."""
+
+    def __init__(self, endpoint: Endpoint, limits: _Limits) -> None:
+        self.endpoint = endpoint
+        self.limits = limits
+        self.count = 0
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[trio.SocketStream]:
+        lim = self.limits.limits
+        async with self.limits.total, self.limits.for_address(self.endpoint.address):
+            self.count += 1
+            try:
+                stream = await open_connection(self.endpoint.address, self.endpoint.target.port.port,
+                                               timeout=lim.connect_timeout)
+                async with stream:
+                    yield stream
+            finally:
+                if lim.delay:
+                    await trio.sleep(lim.delay)
+
+
 async def _run_job(job: Job, limits: _Limits, identity: ClientIdentityMaterial | None = None) -> JobResult:
-    endpoint = job.endpoint
+    dialer = Dialer(job.endpoint, limits)
     lim = limits.limits
-    async with limits.total, limits.for_address(endpoint.address):
-        try:
-            stream = await open_connection(endpoint.address, endpoint.target.port.port,
-                                           timeout=lim.connect_timeout)
-        except Exception as exc:  # every failure to connect is an observation
-            return JobResult(kind=job.kind, version=job.version, connected=False,
-                             error=probe_error(Stage.CONNECT, exc, timeout=lim.connect_timeout))
-        try:
-            async with stream:
-                return await _exchange(job, stream, lim, identity)
-        finally:
-            if lim.delay:
-                await trio.sleep(lim.delay)
+    if job.kind is JobKind.ENUMERATE:
+        facts = await enumerate_tls(dialer.connect, server_name=job.endpoint.target.server.host,
+                                    timeout=lim.handshake_timeout)
+        return JobResult(kind=job.kind, connected=True, enumeration=facts, attempts=dialer.count)
+    connected = False
+    try:
+        async with dialer.connect() as stream:
+            connected = True
+            return await _exchange(job, stream, lim, identity)
+    except Exception as exc:  # every failure to connect is an observation
+        if connected:
+            raise
+        return JobResult(kind=job.kind, connected=False,
+                         error=probe_error(Stage.CONNECT, exc, timeout=lim.connect_timeout))
 
 
 async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
@@ -102,15 +128,12 @@ async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
         offer = ClientOffer(server_name=server.host)
         if job.kind is JobKind.REHEARSAL:
             offer = ClientOffer(server_name=server.host, identity=identity)
-        elif job.kind is JobKind.VERSION and job.version:
-            offer = ClientOffer(min_version=job.version, max_version=job.version,
-                                authenticated_only=False, server_name=server.host)
         handshake = await tls_handshake(stream, offer, timeout=lim.handshake_timeout)
-        return JobResult(kind=job.kind, version=job.version, connected=True, handshake=handshake)
+        return JobResult(kind=job.kind, connected=True, handshake=handshake)
     except Exception as exc:
-        stage = {JobKind.PLAINTEXT: Stage.PLAINTEXT, JobKind.VERSION: Stage.PROTOCOLS,
+        stage = {JobKind.PLAINTEXT: Stage.PLAINTEXT,
                  JobKind.REHEARSAL: Stage.REHEARSAL}.get(job.kind, Stage.HANDSHAKE)
-        return JobResult(kind=job.kind, version=job.version, connected=True,
+        return JobResult(kind=job.kind, connected=True,
                          error=probe_error(stage, exc, timeout=lim.handshake_timeout))
 
 
@@ -198,8 +221,13 @@ async def scan_inventory(
 
     async def probe_one(endpoint: Endpoint) -> None:
         emit(ScanEvent(kind="started", endpoint=endpoint.key))
-        rehearsal = _rehearsal_for(endpoint, inventory, identities or {})
-        state.observations[endpoint.key] = await probe_endpoint(endpoint, limiter, rehearsal)
+        try:
+            rehearsal = _rehearsal_for(endpoint, inventory, identities or {})
+            observation = await probe_endpoint(endpoint, limiter, rehearsal)
+        except Exception as exc:
+            # A bug in hatls: reported as internal (exit 3), and the other endpoints go on.
+            observation = unreached(endpoint, probe_error(Stage.HANDSHAKE, exc))
+        state.observations[endpoint.key] = observation
         emit(ScanEvent(kind="finished", endpoint=endpoint.key, total=len(state.observations)))
 
     async with trio.open_nursery() as nursery:

@@ -67,6 +67,8 @@ def render_html(report: Report, *, template_dir: str | None = None) -> str:
     env = environment(template_dir)
     try:
         return env.get_template(MAIN_TEMPLATE).render(view=build_view(report))
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or exc.name}:{exc.lineno}"
+        raise HtmlTemplateError(f"report template error ({where}): {exc.message}") from exc
     except jinja2.TemplateError as exc:
-        where = f" ({exc.filename}:{exc.lineno})" if isinstance(exc, jinja2.TemplateSyntaxError) else ""
-        raise HtmlTemplateError(f"report template error{where}: {exc}") from exc
+        raise HtmlTemplateError(f"report template error: {exc}") from exc

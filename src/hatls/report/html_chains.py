@@ -59,9 +59,10 @@ def _key_text(cert: CertificateFacts) -> str:
 
 def cert_view(index: int, count: int, cert: CertificateFacts, now: datetime) -> CertView:
     return CertView(
-        position=_position(index, count, cert), subject=shown(cert.subject), issuer=shown(cert.issuer),
-        serial=shown(cert.serial), valid_from=day(cert.not_before), expires=expiry(cert.not_after, now),
-        expired=cert.not_after <= now, key=_key_text(cert), signature=shown(cert.signature_algorithm),
+        position=_position(index, count, cert), subject=shown(cert.subject),
+        issuer=shown(cert.issuer), serial=shown(cert.serial), valid_from=day(cert.not_before),
+        expires=expiry(cert.not_after, now), expired=cert.not_after <= now, key=_key_text(cert),
+        signature=shown(cert.signature_algorithm),
         sha256=fingerprint(cert.sha256), sha1=fingerprint(cert.sha1),
         eku=("no EKU extension",) if cert.eku is None else shown_list(cert.eku),
         is_ca=cert.is_ca, self_signed=cert.self_signed,
@@ -75,7 +76,8 @@ def _sent(obs: EndpointObservation) -> tuple[CertificateFacts, ...]:
 
 
 def _label(obs: EndpointObservation) -> str:
-    return f"{shown(obs.role, 40)} · {shown(obs.port_id, 80)} · {shown(obs.address, 80)} port {obs.port}"
+    where = f"{shown(obs.address, 80)} port {obs.port}"
+    return f"{shown(obs.role, 40)} · {shown(obs.port_id, 80)} · {where}"
 
 
 def chain_views(observations: Iterable[EndpointObservation], now: datetime, *,

@@ -1,7 +1,8 @@
 """Findings for the HTML report: grouped by severity, worst first, with evidence as lines.
 
 Fail, error and warn findings get a full card (evidence, remediation, reference); pass and
-skipped ones a compact table, so a reviewer sees what was checked without wading through it.
+skipped ones one line per rule naming where it passed and why it was skipped elsewhere, so a
+reviewer sees what was checked without wading through hundreds of rows.
 Anchors are positions in the report's findings list: stable, and never built from server text.
 """
 
@@ -38,6 +39,7 @@ class FindingView:
     port_id: str | None
     address: str | None
     where: str
+    spot: str              # role · port (or "pair"), for the compact per-rule table
     message: str
     evidence: tuple[EvidenceLine, ...]
     remediation: str
@@ -48,6 +50,23 @@ class FindingView:
     @property
     def actionable(self) -> bool:
         return self.status in ACTIONABLE
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SkipGroup:
+    reason: str
+    findings: tuple[FindingView, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SettledRule:
+    """One rule's pass and skipped findings on one line."""
+
+    rule: str
+    title: str
+    severity: Severity
+    passed: tuple[FindingView, ...]
+    skipped: tuple[SkipGroup, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,22 +85,29 @@ def _where(f: Finding) -> str:
     return " · ".join(shown(p, 120) for p in parts if p)
 
 
+def _spot(f: Finding) -> str:
+    return " · ".join(shown(p, 120) for p in (f.role or "pair", f.port_id) if p)
+
+
 def _reason(f: Finding) -> str:
     if f.status is not Status.SKIPPED:
         return ""
     depends = f.evidence.get("depends_on")
     reason = f.evidence.get("reason")
-    texts = [shown(reason, 120) if reason else "", f"depends on {shown(depends, 60)}" if depends else ""]
+    texts = [shown(reason, 120) if reason else "",
+             f"depends on {shown(depends, 60)}" if depends else ""]
     return "; ".join(t for t in texts if t)
 
 
 def finding_view(index: int, f: Finding, report: Report) -> FindingView:
     info = RULES.get(f.rule)
     return FindingView(
-        anchor=finding_anchor(index), rule=shown(f.rule, 40), title="" if info is None else info.title,
-        status=f.status, severity=f.severity, pair=shown(f.pair), role=None if f.role is None else shown(f.role, 40),
+        anchor=finding_anchor(index), rule=shown(f.rule, 40),
+        title="" if info is None else info.title, status=f.status, severity=f.severity,
+        pair=shown(f.pair), role=None if f.role is None else shown(f.role, 40),
         port_id=None if f.port_id is None else shown(f.port_id),
         address=None if f.address is None else shown(f.address), where=_where(f),
+        spot=_spot(f),
         message=shown(f.message, MAX_MESSAGE_CHARS),
         evidence=tuple(EvidenceLine(key=shown(k, 80), values=evidence_text(v))
                        for k, v in f.evidence.items()),
@@ -113,9 +139,23 @@ def severity_groups(views: Iterable[FindingView]) -> tuple[SeverityGroup, ...]:
     return tuple(groups)
 
 
-def settled(views: Iterable[FindingView]) -> tuple[FindingView, ...]:
-    """Pass and skipped findings, for the compact table."""
-    return tuple(_ordered(v for v in views if not v.actionable))
+def settled_by_rule(views: Iterable[FindingView]) -> tuple[SettledRule, ...]:
+    """Pass and skipped findings, one entry per rule (in rule order), skips grouped by reason."""
+    by_rule: dict[str, list[FindingView]] = {}
+    for view in _ordered(v for v in views if not v.actionable):
+        by_rule.setdefault(view.rule, []).append(view)
+    rules = []
+    for rule, members in sorted(by_rule.items()):
+        reasons: dict[str, list[FindingView]] = {}
+        for view in members:
+            if view.status is Status.SKIPPED:
+                reasons.setdefault(view.reason or "no reason given", []).append(view)
+        rules.append(SettledRule(
+            rule=rule, title=members[0].title,
+            severity=max((m.severity for m in members), key=lambda s: s.rank),
+            passed=tuple(m for m in members if m.status is Status.PASS),
+            skipped=tuple(SkipGroup(reason=r, findings=tuple(fs)) for r, fs in reasons.items())))
+    return tuple(rules)
 
 
 def status_counts(views: Iterable[FindingView]) -> dict[str, int]:

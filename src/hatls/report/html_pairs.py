@@ -26,6 +26,9 @@ from hatls.report.model import Report
 class RowGroupView:
     title: str
     rows: tuple[Row, ...]
+    # Rows neither server has data for, named on one line: a plaintext port has no certificate
+    # rows, and twenty rows of "not probed" would hide the ones that matter.
+    unprobed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -92,7 +95,8 @@ class _Server:
     port_ids: tuple[str, ...]
     observations: Mapping[str, tuple[EndpointObservation, ...]]
 
-    def side(self, spec: RowSpec, obs: EndpointObservation | None, port_id: str, now: datetime) -> Side:
+    def side(self, spec: RowSpec, obs: EndpointObservation | None, port_id: str,
+             now: datetime) -> Side:
         if not self.exists:
             return Absent(note=f"no {self.role} in this pair")
         if obs is not None:
@@ -123,16 +127,30 @@ def _rows(primary: _Server, backup: _Server, port_id: str, index: int,
     p_obs = _nth(primary.observations.get(port_id, ()), index)
     b_obs = _nth(backup.observations.get(port_id, ()), index)
     groups = []
+    told: set[str] = set()
+
+    def once(side: Side) -> Side:
+        # "no port X on the backup" once, then a dash: the reason is the same on every row.
+        if isinstance(side, Absent):
+            if side.note in told:
+                return Absent(note="—")
+            told.add(side.note)
+        return side
+
     for group in row_groups(p_obs, b_obs):
-        rows = []
+        rows, unprobed = [], []
         for spec in group.specs:
-            p_side = primary.side(spec, p_obs, port_id, now)
-            b_side = backup.side(spec, b_obs, port_id, now)
+            p_side = once(primary.side(spec, p_obs, port_id, now))
+            b_side = once(backup.side(spec, b_obs, port_id, now))
             if spec.optional and _is_empty(p_side) and _is_empty(b_side):
+                continue
+            if p_side is None and b_side is None:
+                unprobed.append(spec.label)
                 continue
             rows.append(compare_row(spec.label, spec.kind, p_side, b_side, same_host=same_host,
                                     hint=spec.hint, empty=spec.empty))
-        groups.append(RowGroupView(title=group.title, rows=tuple(rows)))
+        groups.append(RowGroupView(title=group.title, rows=tuple(rows),
+                                   unprobed=tuple(unprobed)))
     return tuple(groups)
 
 
@@ -144,16 +162,19 @@ def _only_on(primary: _Server, backup: _Server, port_id: str) -> str:
     if not backup.exists:
         return ""
     on_primary, on_backup = port_id in primary.port_ids, port_id in backup.port_ids
-    return "primary" if on_primary and not on_backup else "backup" if on_backup and not on_primary else ""
+    if on_primary != on_backup:
+        return "primary" if on_primary else "backup"
+    return ""
 
 
 def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: datetime,
                 findings: Sequence[FindingView]) -> tuple[PortView, ...]:
     same_host = primary.host.casefold() == backup.host.casefold()
-    views = []
+    views: list[PortView] = []
     for port_id in dict.fromkeys([*primary.port_ids, *backup.port_ids]):
         both = (*primary.observations.get(port_id, ()), *backup.observations.get(port_id, ()))
-        count = max(len(primary.observations.get(port_id, ())), len(backup.observations.get(port_id, ())), 1)
+        count = max(len(primary.observations.get(port_id, ())),
+                    len(backup.observations.get(port_id, ())), 1)
         for index in range(count):
             groups = _rows(primary, backup, port_id, index, now, same_host)
             rows = [r for g in groups for r in g.rows]
@@ -161,7 +182,8 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
                                         for s in (primary, backup)) if o is not None}
             views.append(PortView(
                 anchor=f"{pair_anchor}-port-{len(views) + 1}", port_id=shown(port_id, 80),
-                caption=shown(port_id, 80) + (f" · address {index + 1} of {count}" if count > 1 else ""),
+                caption=shown(port_id, 80)
+                + (f" · address {index + 1} of {count}" if count > 1 else ""),
                 modes=tuple(dict.fromkeys(shown(o.configured_mode, 40) for o in both)),
                 ha_sync=any(o.ha_sync for o in both), only_on=_only_on(primary, backup, port_id),
                 groups=groups,
@@ -176,7 +198,7 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
 def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairView, ...]:
     inventory = _inventory_pairs(report.inputs)
     now = report.scan.started
-    views = []
+    views: list[PairView] = []
     for number, name in enumerate(_pair_names(report, inventory), start=1):
         data = inventory.get(name, {})
         observed = [e for e in report.endpoints if e.pair == name]

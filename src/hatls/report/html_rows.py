@@ -68,7 +68,8 @@ def _key_exchange(o: EndpointObservation, _: datetime) -> Items:
 
 _FEATURES = (("secure renegotiation", "secure_renegotiation"),
              ("client renegotiation", "client_renegotiation"), ("compression", "compression"),
-             ("fallback SCSV", "fallback_scsv"), ("extended master secret", "extended_master_secret"),
+             ("fallback SCSV", "fallback_scsv"),
+             ("extended master secret", "extended_master_secret"),
              ("encrypt-then-MAC", "encrypt_then_mac"))
 
 
@@ -89,8 +90,9 @@ def _client_cert(o: EndpointObservation, _: datetime) -> Items:
 def _expected(o: EndpointObservation, _: datetime) -> Items:
     e = o.expected
     return (state_item("mutual TLS", e.tls_mutual), state_item("name check", e.name_check),
-            *plain(None if e.sec_protocol is None else f"sec_protocol {shown(e.sec_protocol) or '(empty)'}",
-                   None if e.cipher_list is None else f"cipher_list {shown(e.cipher_list)}",
+            *plain(None if e.sec_protocol is None
+                   else f'sec-protocol "{shown(e.sec_protocol, 60)}"',
+                   None if e.cipher_list is None else f"cipher-list {shown(e.cipher_list)}",
                    None if e.min_days_valid is None else f"valid ≥ {e.min_days_valid} days"))
 
 
@@ -110,11 +112,12 @@ def _rehearsal(o: EndpointObservation, _: datetime) -> Items:
     r = o.rehearsal
     if r is None:
         return None
-    who = f"as {shown(r.client_subject)}"
+    who = f"mutual handshake as {shown(r.client_subject)}"
     if r.succeeded:
-        return plain(f"succeeded {who}" + ("" if r.version is None else f" ({r.version})"))
+        version = "" if r.version is None else f" ({shown(r.version, 20)})"
+        return plain(f"{who} succeeded{version}")
     why = "" if r.error is None else f": {r.error.kind.value}: {shown(r.error.message)}"
-    return plain(f"failed {who}{why}")
+    return plain(f"{who} failed{why}")
 
 
 def _errors(o: EndpointObservation, _: datetime) -> Items:
@@ -139,8 +142,10 @@ _LISTENER = RowGroup(title="Listener", specs=(
 ))
 
 _CLIENT = RowGroup(title="Client certificate", specs=(
-    RowSpec(label="Client certificate", kind=RowKind.MATCH, hint="TLS-040, GHA-007", read=_client_cert),
-    RowSpec(label="Advertised CA names", kind=RowKind.MATCH, hint="TLS-040", empty="none advertised",
+    RowSpec(label="Client certificate", kind=RowKind.MATCH, hint="TLS-040, GHA-007",
+            read=_client_cert),
+    RowSpec(label="Advertised CA names", kind=RowKind.MATCH, hint="TLS-040",
+            empty="none advertised",
             read=lambda o, _: None if o.client_auth is None else _items(o.client_auth.ca_names)),
 ))
 
@@ -159,34 +164,42 @@ _LEAF = RowGroup(title="Certificate", specs=(
             read=_on_leaf(lambda c, _: plain(day(c.not_before)))),
     RowSpec(label="Expires", kind=RowKind.INFO, hint="TLS-030",
             read=_on_leaf(lambda c, now: plain(expiry(c.not_after, now)))),
-    RowSpec(label="Key", kind=RowKind.MATCH, hint="TLS-033", read=_on_leaf(lambda c, _: plain(_key(c)))),
+    RowSpec(label="Key", kind=RowKind.MATCH, hint="TLS-033",
+            read=_on_leaf(lambda c, _: plain(_key(c)))),
     RowSpec(label="Signature", kind=RowKind.MATCH, hint="TLS-033",
             read=_on_leaf(lambda c, _: plain(shown(c.signature_algorithm)))),
     RowSpec(label="Extended key usage", kind=RowKind.MATCH, hint="TLS-035, GHA-006",
-            read=_on_leaf(lambda c, _: plain("no EKU extension") if c.eku is None else _items(c.eku))),
+            read=_on_leaf(lambda c, _: plain("no EKU extension") if c.eku is None
+                          else _items(c.eku))),
     RowSpec(label="Self-signed", kind=RowKind.MATCH, hint="TLS-036",
             read=_on_leaf(lambda c, _: plain(flag(c.self_signed)))),
     RowSpec(label="Chain sent", kind=RowKind.MATCH, hint="TLS-031",
-            read=lambda o, _: None if o.certificate is None else plain(f"{len(o.chain)} certificate(s)")),
+            read=lambda o, _: None if o.certificate is None
+            else plain(f"{len(o.chain)} certificate(s)")),
     RowSpec(label="Chain problems", kind=RowKind.INFO, hint="TLS-031", optional=True,
             read=lambda o, _: None if o.certificate is None else _items(o.chain_problems)),
 ))
 
 _PROBE = RowGroup(title="Probe", specs=(
-    RowSpec(label="Failover rehearsal", kind=RowKind.INFO, hint="GHA-009", optional=True, read=_rehearsal),
+    RowSpec(label="Failover rehearsal", kind=RowKind.INFO, hint="GHA-009", optional=True,
+            read=_rehearsal),
     RowSpec(label="Probe errors", kind=RowKind.INFO, optional=True, read=_errors),
 ))
 
 
 def _suite_versions(observations: tuple[EndpointObservation | None, ...]) -> tuple[str, ...]:
-    seen = {v for o in observations if o is not None and o.ciphers is not None for v, _ in o.ciphers}
-    return tuple(v for v in PROTOCOL_VERSIONS if v in seen) + tuple(sorted(seen - set(PROTOCOL_VERSIONS)))
+    seen = {v for o in observations if o is not None and o.ciphers is not None
+            for v, _ in o.ciphers}
+    known = tuple(v for v in PROTOCOL_VERSIONS if v in seen)
+    return known + tuple(sorted(seen - set(PROTOCOL_VERSIONS)))
 
 
-def _protocol_group(primary: EndpointObservation | None, backup: EndpointObservation | None) -> RowGroup:
+def _protocol_group(primary: EndpointObservation | None,
+                    backup: EndpointObservation | None) -> RowGroup:
     versions = _suite_versions((primary, backup))
-    suites = tuple(RowSpec(label=f"Suites {shown(v, 40)}", kind=RowKind.MATCH, hint="TLS-020, GHA-007",
-                           read=partial(_suites, v)) for v in versions) or (
+    suites = tuple(RowSpec(label=f"Suites {shown(v, 40)}", kind=RowKind.MATCH,
+                           hint="TLS-020, GHA-007", read=partial(_suites, v))
+                   for v in versions) or (
         RowSpec(label="Cipher suites", kind=RowKind.MATCH, hint="TLS-020, GHA-007",
                 read=lambda o, _: None if o.ciphers is None else ()),)
     return RowGroup(title="Protocol", specs=(
@@ -201,6 +214,7 @@ def _protocol_group(primary: EndpointObservation | None, backup: EndpointObserva
     ))
 
 
-def row_groups(primary: EndpointObservation | None, backup: EndpointObservation | None) -> tuple[RowGroup, ...]:
+def row_groups(primary: EndpointObservation | None,
+               backup: EndpointObservation | None) -> tuple[RowGroup, ...]:
     """The rows for one port on both servers (suite rows depend on the versions either accepts)."""
     return (_LISTENER, _protocol_group(primary, backup), _CLIENT, _LEAF, _PROBE)

@@ -94,7 +94,9 @@ def evidence_text(value: Any) -> tuple[str, ...]:
     if isinstance(value, list | tuple):
         return shown_list(_one_line(v) for v in value) if value else ("(none)",)
     if isinstance(value, dict):
-        return shown_list(f"{k}: {_one_line(v)}" for k, v in value.items()) if value else ("(none)",)
+        if not value:
+            return ("(none)",)
+        return shown_list(f"{k}: {_one_line(v)}" for k, v in value.items())
     return (shown(value),)
 
 

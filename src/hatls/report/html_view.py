@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from hatls.report.html_compare import TONE_MEANING, Tone
 from hatls.report.html_findings import (
     SEVERITIES,
-    FindingView,
+    SettledRule,
     SeverityGroup,
     finding_views,
-    settled,
+    settled_by_rule,
     severity_groups,
 )
 from hatls.report.html_pairs import PairView, pair_views
@@ -52,7 +52,7 @@ class ReportView:
     not_checked: tuple[str, ...]
     pairs: tuple[PairView, ...]
     groups: tuple[SeverityGroup, ...]
-    settled: tuple[FindingView, ...]
+    settled: tuple[SettledRule, ...]
     legend: tuple[tuple[str, str], ...]
     footer: str
 
@@ -86,20 +86,23 @@ def _verdict_detail(report: Report, breaking: int) -> str:
 
 def _meta(report: Report) -> tuple[MetaLine, ...]:
     scan, s = report.scan, report.summary
+    tool = f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)}"
+    scope = (f"{plural(s.pairs, 'pair')}, {plural(s.endpoints, 'endpoint')}, "
+             f"{plural(s.connections, 'connection')}")
     policy = report.inputs.get("policy")
     title = policy.get("title") if isinstance(policy, Mapping) else None
-    policy_text = f"{scan.policy.name} — {scan.policy.source_version}"
     return (
-        MetaLine(label="Tool", value=f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)}"),
+        MetaLine(label="Tool", value=tool),
         MetaLine(label="Scan started", value=moment(scan.started)),
         MetaLine(label="Scan finished",
                  value=f"{moment(scan.finished)} ({duration(scan.started, scan.finished)})"),
         MetaLine(label="Scan status", value=scan.status.value),
-        MetaLine(label="Scope", value=f"{plural(s.pairs, 'pair')}, {plural(s.endpoints, 'endpoint')}, "
-                                      f"{plural(s.connections, 'connection')}"),
+        MetaLine(label="Scope", value=scope),
         MetaLine(label="Inventory", value=shown(scan.inventory)),
         MetaLine(label="Inventory SHA-256", value=shown(scan.inventory_sha256, 100), mono=True),
-        MetaLine(label="Policy", value=shown(policy_text) + (f" ({shown(title)})" if title else "")),
+        MetaLine(label="Policy",
+                 value=shown(scan.policy.name) + (f": {shown(title)}" if title else "")),
+        MetaLine(label="Policy source", value=shown(scan.policy.source_version)),
         MetaLine(label="Policy SHA-256", value=shown(scan.policy.sha256, 100), mono=True),
         MetaLine(label="Fails on", value=f"fail or error findings of severity {scan.fail_on.value} "
                                          "or worse"),
@@ -112,7 +115,8 @@ def build_view(report: Report) -> ReportView:
     s = report.summary
     by_severity = {sev: s.by_severity.get(sev.value, 0) for sev in SEVERITIES}
     return ReportView(
-        title=f"TLS compliance report — {shown(report.scan.inventory, 120)} — {day(report.scan.started)}",
+        title=f"TLS compliance report — {shown(report.scan.inventory, 120)} — "
+              f"{day(report.scan.started)}",
         compliant=s.compliant,
         verdict="Compliant" if s.compliant else "Not compliant",
         verdict_detail=_verdict_detail(report, breaking),
@@ -126,7 +130,7 @@ def build_view(report: Report) -> ReportView:
         not_checked=shown_list(report.scan.policy.not_checked),
         pairs=pair_views(report, findings),
         groups=severity_groups(findings),
-        settled=settled(findings),
+        settled=settled_by_rule(findings),
         legend=tuple((tone.value, TONE_MEANING[tone]) for tone in _LEGEND),
         footer=f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)} · scan of "
                f"{moment(report.scan.started)} · policy {shown(report.scan.policy.name, 80)}",

@@ -39,6 +39,18 @@ def malformed(message: str) -> TLSParseError:
     return TLSParseError(ParseErrorKind.MALFORMED, message)
 
 
+def too_large(message: str) -> TLSParseError:
+    return TLSParseError(ParseErrorKind.TOO_LARGE, message)
+
+
+def not_tls(message: str) -> TLSParseError:
+    return TLSParseError(ParseErrorKind.NOT_TLS, message)
+
+
+def unexpected(message: str) -> TLSParseError:
+    return TLSParseError(ParseErrorKind.UNEXPECTED, message)
+
+
 class Reader:
     """Big-endian integers and vectors read from ``data``, never past its end."""
 
@@ -68,21 +80,18 @@ class Reader:
     def rest(self) -> bytes:
         return self.take(self.remaining, "rest")
 
-    def vector(self, length_size: int, what: str, *, minimum: int = 0, maximum: int | None = None) -> bytes:
+    def vector(
+        self, length_size: int, what: str, *, minimum: int = 0, maximum: int | None = None
+    ) -> bytes:
         """An opaque ``<minimum..maximum>`` vector with a ``length_size``-byte length prefix."""
         length = self.uint(length_size, f"{what} length")
         if length < minimum or (maximum is not None and length > maximum):
             raise malformed(f"{what}: length {length} outside {minimum}..{maximum}")
         return self.take(length, what)
 
-    def uint_list(self, length_size: int, item_size: int, what: str, *, minimum: int = 0) -> tuple[int, ...]:
+    def uint_list(self, length_size: int, item_size: int, what: str) -> tuple[int, ...]:
         """A vector of fixed-size integers; its byte length must be a multiple of the item size."""
-        body = self.vector(length_size, what, minimum=minimum)
-        if len(body) % item_size:
-            raise malformed(f"{what}: {len(body)} bytes is not a whole number of {item_size}-byte items")
-        return tuple(
-            int.from_bytes(body[at : at + item_size], "big") for at in range(0, len(body), item_size)
-        )
+        return split_uints(self.vector(length_size, what), item_size, what)
 
     def expect_end(self, what: str) -> None:
         if not self.at_end():
@@ -94,6 +103,13 @@ class Reader:
         inner = Reader(self.vector(length_size, what, minimum=minimum))
         yield inner
         inner.expect_end(what)
+
+
+def split_uints(data: bytes, item_size: int, what: str) -> tuple[int, ...]:
+    if len(data) % item_size:
+        raise malformed(f"{what}: {len(data)} bytes are not whole {item_size}-byte items")
+    starts = range(0, len(data), item_size)
+    return tuple(int.from_bytes(data[at : at + item_size], "big") for at in starts)
 
 
 class Writer:

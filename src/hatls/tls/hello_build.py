@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hatls.tls.codec import Writer
-from hatls.tls.hello_spec import HelloFlag, HelloSpec, is_ip_literal
+from hatls.tls.hello_spec import HelloFlag, HelloSpec, sni_host_name
 from hatls.tls.protocol import (
     EMPTY_RENEGOTIATION_INFO_SCSV,
     FALLBACK_SCSV,
@@ -32,8 +32,6 @@ from hatls.tls.protocol import (
 )
 
 _TLS10 = VERSION_CODES["TLSv1.0"]
-# RFC 8446 §5.1 (legacy_record_version 0x0301 "for maximal compatibility"); RFC 5246 Appendix E.1.
-_RECORD_VERSION_CAP = _TLS10
 _HOST_NAME = 0  # RFC 6066 §3 NameType
 _POINT_FORMATS = Writer().vector(b"\x00", 1).getvalue()  # ECPointFormatList: uncompressed
 _SUPPORTED_VERSIONS = Writer().uint_list((TLS13,), 1, 2).getvalue()  # TLS 1.3 alone
@@ -133,9 +131,9 @@ def client_extensions(spec: HelloSpec) -> tuple[tuple[int, bytes], ...]:
 
 
 def _server_name(name: str | None) -> bytes | None:
-    if name is None or is_ip_literal(name):
+    host = None if name is None else sni_host_name(name)
+    if host is None:
         return None
-    host = name.rstrip(".").encode("idna")  # RFC 6066 §3: no trailing dot, A-labels
     writer = Writer()
     with writer.scope(2) as server_name_list:
         server_name_list.uint(_HOST_NAME, 1).vector(host, 2)
@@ -163,7 +161,8 @@ def _key_share(spec: HelloSpec) -> bytes:
 def _tls_records(spec: HelloSpec) -> bytes:
     message = Writer().uint(HandshakeType.CLIENT_HELLO, 1).vector(client_hello_body(spec), 3)
     handshake = message.getvalue()
-    record_version = min(spec.version_code, _RECORD_VERSION_CAP)
+    # RFC 8446 §5.1: legacy_record_version 0x0301 "for maximal compatibility" (RFC 5246 E.1).
+    record_version = min(spec.version_code, _TLS10)
     records = Writer()
     for start in range(0, len(handshake), MAX_PLAINTEXT_FRAGMENT):
         fragment = handshake[start : start + MAX_PLAINTEXT_FRAGMENT]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hatls.tls.codec import ParseErrorKind, Reader, TLSParseError, malformed
+from hatls.tls.codec import Reader, malformed, split_uints, unexpected
 from hatls.tls.protocol import (
     ALERT_DESCRIPTION_NAMES,
     ALERT_LEVEL_NAMES,
@@ -204,7 +204,7 @@ def parse_sslv2_message(body: bytes) -> SSLv2ServerHello | SSLv2Error:
         reader.expect_end("SSLv2 ERROR")
         return error
     if message_type != SSLV2_SERVER_HELLO:
-        raise TLSParseError(ParseErrorKind.UNEXPECTED, f"SSLv2 message type {message_type}")
+        raise unexpected(f"SSLv2 message type {message_type}")
     session_id_hit = reader.uint(1, "SESSION-ID-HIT") != 0
     certificate_type = reader.uint(1, "CERTIFICATE-TYPE")
     version = reader.uint(2, "SERVER-VERSION")
@@ -213,14 +213,11 @@ def parse_sslv2_message(body: bytes) -> SSLv2ServerHello | SSLv2Error:
     cipher_specs = reader.take(lengths[1], "CIPHER-SPECS-DATA")
     connection_id = reader.take(lengths[2], "CONNECTION-ID-DATA")
     reader.expect_end("SSLv2 SERVER-HELLO")
-    if len(cipher_specs) % 3:
-        raise malformed(f"SSLv2 cipher specs of {len(cipher_specs)} bytes: kinds are 3 bytes")
-    kinds = tuple(int.from_bytes(cipher_specs[at : at + 3], "big") for at in range(0, len(cipher_specs), 3))
     return SSLv2ServerHello(
         session_id_hit=session_id_hit,
         certificate_type=certificate_type,
         version=version,
         certificate=certificate,
-        cipher_kinds=kinds,
+        cipher_kinds=split_uints(cipher_specs, 3, "CIPHER-SPECS-DATA"),
         connection_id=connection_id,
     )

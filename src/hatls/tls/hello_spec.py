@@ -72,7 +72,7 @@ class HelloSpec:
 
     def __post_init__(self) -> None:
         if self.version not in VERSION_CODES:
-            raise ValueError(f"unknown version {self.version!r}; expected one of {list(VERSION_CODES)}")
+            raise ValueError(f"unknown version {self.version!r}; expected {list(VERSION_CODES)}")
         if len(self.random) != 32:
             raise ValueError(f"random must be 32 bytes, not {len(self.random)}")
         _check_session_id(self.version, self.session_id)
@@ -80,8 +80,8 @@ class HelloSpec:
         _check_codes("groups", self.groups, 2)
         _check_codes("signature_algorithms", self.signature_algorithms, 2)
         _check_key_shares(self.key_shares, self.groups)
-        if self.server_name is not None and not self.server_name.strip("."):
-            raise ValueError("server_name must not be empty")
+        if self.server_name is not None:
+            sni_host_name(self.server_name)  # raises ValueError for what is no host name
         if self.max_size is not None and self.max_size <= 0:
             raise ValueError(f"max_size must be positive, not {self.max_size}")
 
@@ -109,15 +109,28 @@ def _check_key_shares(key_shares: tuple[tuple[int, bytes], ...], groups: tuple[i
     share_groups = [group for group, _ in key_shares]
     offered = [group for group in groups if group in share_groups]
     if share_groups != offered:
-        raise ValueError(f"key_shares {share_groups} must be distinct groups, in the order of {groups}")
+        raise ValueError(f"key_shares {share_groups}: distinct groups, in the order of {groups}")
     if any(not 1 <= len(public) < 2**16 for _, public in key_shares):
         raise ValueError("each key share's public key is 1 .. 65535 bytes")
 
 
 def is_ip_literal(name: str) -> bool:
-    """RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName"."""
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:
         return False
     return True
+
+
+def sni_host_name(name: str) -> bytes | None:
+    """RFC 6066 §3 HostName bytes: the A-label form, without a trailing dot; ``None`` for an IP
+    address ("Literal IPv4 and IPv6 addresses are not permitted in HostName")."""
+    if is_ip_literal(name):
+        return None
+    try:
+        host = name.rstrip(".").encode("idna")
+    except UnicodeError as error:
+        raise ValueError(f"server_name {name!r} is not a host name: {error}") from None
+    if not host:
+        raise ValueError("server_name must not be empty")
+    return host

@@ -60,7 +60,7 @@ class ExtensionType(IntEnum):
 EMPTY_RENEGOTIATION_INFO_SCSV: Final = 0x00FF  # RFC 5746 §3.3
 FALLBACK_SCSV: Final = 0x5600  # RFC 7507 §2
 
-# RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello whose random is SHA-256("HelloRetryRequest").
+# RFC 8446 §4.1.3: a HelloRetryRequest is a ServerHello with random SHA-256("HelloRetryRequest").
 HELLO_RETRY_REQUEST_RANDOM: Final = bytes.fromhex(
     "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c"
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hatls.tls.codec import ParseErrorKind, TLSParseError, malformed
+from hatls.tls.codec import malformed, not_tls, too_large
 from hatls.tls.protocol import (
     MAX_FLIGHT_BYTES,
     MAX_SSLV2_RECORD_BODY,
@@ -56,7 +56,11 @@ class HandshakeMessage:
 
 
 class RecordReader:
-    """Splits a byte stream into TLS (or SSLv2) records, within the limits."""
+    """Splits a byte stream into TLS (or SSLv2) records, within the limits.
+
+    ``receive_data`` + ``next_record`` is the pull interface (a caller may stop pulling);
+    ``feed`` does both and returns every record now complete.
+    """
 
     def __init__(
         self,
@@ -69,36 +73,55 @@ class RecordReader:
         self._max_body = max_body
         self._max_total = max_total
         self._buffer = bytearray()
+        self._consumed = 0  # bytes of the records already returned
+        self._overflow = False  # bytes beyond max_total arrived and were not kept
         self.framing: Framing | None = None
         self.bytes_received = 0
-        self.records_read = 0
         self.at_eof = False
 
+    @property
+    def bytes_consumed(self) -> int:
+        """Bytes of the records returned so far (headers included)."""
+        return self._consumed
+
     def feed(self, data: bytes) -> list[Record | SSLv2Record]:
-        if self.at_eof:
-            raise ValueError("feed() after EOF")
-        if not data:
-            self.at_eof = True
-            if self._buffer:
-                raise malformed(f"the stream ended inside a record ({len(self._buffer)} bytes)")
-            return []
-        self.bytes_received += len(data)
-        if self.bytes_received > self._max_total:
-            raise TLSParseError(ParseErrorKind.TOO_LARGE, f"more than {self._max_total} bytes")
-        self._buffer += data
+        self.receive_data(data)
         records: list[Record | SSLv2Record] = []
-        while (record := self._next_record()) is not None:
+        while (record := self.next_record()) is not None:
             records.append(record)
         return records
 
-    def _next_record(self) -> Record | SSLv2Record | None:
+    def receive_data(self, data: bytes) -> None:
+        if self.at_eof:
+            raise ValueError("receive_data() after EOF")
+        if not data:
+            self.at_eof = True
+            return
+        self.bytes_received += len(data)
+        room = max(self._max_total - self._consumed - len(self._buffer), 0)
+        self._buffer += data[:room]
+        self._overflow = self._overflow or len(data) > room
+
+    def next_record(self) -> Record | SSLv2Record | None:
+        """The next complete record, or ``None`` for "need more data" (or a clean EOF)."""
         if self.framing is None:
             self.framing = self._detect_framing()
-            if self.framing is None:
-                return None
         if self.framing is Framing.SSLV2:
-            return self._next_sslv2_record()
-        return self._next_tls_record()
+            record: Record | SSLv2Record | None = self._next_sslv2_record()
+        elif self.framing is Framing.TLS:
+            record = self._next_tls_record()
+        else:
+            record = None
+        if record is None:
+            self._check_starved()
+        return record
+
+    def _check_starved(self) -> None:
+        """No record can be completed: say why if more bytes will never come."""
+        if self._overflow:
+            raise too_large(f"more than {self._max_total} bytes")
+        if self.at_eof and self._buffer:
+            raise malformed(f"the stream ended inside a record ({len(self._buffer)} bytes)")
 
     def _detect_framing(self) -> Framing | None:
         """Decide as early as the bytes allow; ``None`` while they do not yet."""
@@ -107,27 +130,29 @@ class RecordReader:
             return None
         if head[0] in _CONTENT_TYPES:
             if len(head) >= 2 and head[1] != 3:
-                raise TLSParseError(ParseErrorKind.NOT_TLS, f"record version major {head[1]} is not 3")
+                raise not_tls(f"record version major {head[1]} is not 3")
             return Framing.TLS if len(head) >= 2 else None
         if self._accept_sslv2 and head[0] & 0x80:
             # An SSLv2 server speaks first with SERVER-HELLO or ERROR (2-byte header).
             if len(head) == 3 and head[2] not in _SSLV2_SERVER_MESSAGES:
-                raise TLSParseError(ParseErrorKind.NOT_TLS, f"SSLv2 message type {head[2]}")
+                raise not_tls(f"SSLv2 message type {head[2]}")
             return Framing.SSLV2 if len(head) == 3 else None
-        raise TLSParseError(ParseErrorKind.NOT_TLS, f"first byte 0x{head[0]:02x} starts no TLS record")
+        raise not_tls(f"first byte 0x{head[0]:02x} starts no TLS record")
 
     def _next_tls_record(self) -> Record | None:
         if len(self._buffer) < _TLS_HEADER:
             return None
-        content_type, major = self._buffer[0], self._buffer[1]
-        version = int.from_bytes(self._buffer[1:3], "big")
-        length = int.from_bytes(self._buffer[3:5], "big")
+        header = bytes(self._buffer[:_TLS_HEADER])
+        content_type, major = header[0], header[1]
+        length = int.from_bytes(header[3:5], "big")
         if content_type not in _CONTENT_TYPES or major != 3:
-            raise malformed(f"bad record header {bytes(self._buffer[:5]).hex()}")
-        if length > self._max_body:
-            raise TLSParseError(ParseErrorKind.TOO_LARGE, f"record of {length} bytes (max {self._max_body})")
+            raise malformed(f"bad record header {header.hex()}")
+        self._check_length(_TLS_HEADER, length, self._max_body)
         body = self._take(_TLS_HEADER, length)
-        return None if body is None else Record(content_type=content_type, version=version, body=body)
+        if body is None:
+            return None
+        version = int.from_bytes(header[1:3], "big")
+        return Record(content_type=content_type, version=version, body=body)
 
     def _next_sslv2_record(self) -> SSLv2Record | None:
         if len(self._buffer) < _SSLV2_HEADER:
@@ -136,17 +161,25 @@ class RecordReader:
             # A 3-byte header carries padding, i.e. an encrypted record: never part of a hello.
             raise malformed("SSLv2 record with a 3-byte header")
         length = int.from_bytes(self._buffer[:2], "big") & 0x7FFF
-        if not 0 < length <= MAX_SSLV2_RECORD_BODY:
-            raise malformed(f"SSLv2 record of {length} bytes")
+        if length == 0:
+            raise malformed("empty SSLv2 record")
+        self._check_length(_SSLV2_HEADER, length, MAX_SSLV2_RECORD_BODY)
         body = self._take(_SSLV2_HEADER, length)
         return None if body is None else SSLv2Record(body=body)
+
+    def _check_length(self, header: int, length: int, limit: int) -> None:
+        # Judged on the header alone, so a huge claim fails now rather than after its body.
+        if length > limit:
+            raise too_large(f"record of {length} bytes (max {limit})")
+        if self._consumed + header + length > self._max_total:
+            raise too_large(f"a flight above {self._max_total} bytes")
 
     def _take(self, header: int, length: int) -> bytes | None:
         if len(self._buffer) < header + length:
             return None
         body = bytes(self._buffer[header : header + length])
         del self._buffer[: header + length]
-        self.records_read += 1
+        self._consumed += header + length
         return body
 
 
@@ -159,21 +192,28 @@ class HandshakeReader:
 
     @property
     def pending(self) -> bool:
-        """Whether part of a message is buffered (no other content type may come between)."""
+        """Whether bytes of a next message are buffered (no other content type may come between)."""
         return bool(self._buffer)
 
     def feed(self, fragment: bytes) -> list[HandshakeMessage]:
-        self._buffer += fragment
+        self.receive_fragment(fragment)
         messages: list[HandshakeMessage] = []
-        while len(self._buffer) >= _HANDSHAKE_HEADER:
-            length = int.from_bytes(self._buffer[1:4], "big")
-            if length > self._max_message:
-                raise TLSParseError(
-                    ParseErrorKind.TOO_LARGE, f"handshake message of {length} bytes (max {self._max_message})"
-                )
-            end = _HANDSHAKE_HEADER + length
-            if len(self._buffer) < end:
-                break
-            messages.append(HandshakeMessage(msg_type=self._buffer[0], body=bytes(self._buffer[4:end])))
-            del self._buffer[:end]
+        while (message := self.next_message()) is not None:
+            messages.append(message)
         return messages
+
+    def receive_fragment(self, fragment: bytes) -> None:
+        self._buffer += fragment
+
+    def next_message(self) -> HandshakeMessage | None:
+        if len(self._buffer) < _HANDSHAKE_HEADER:
+            return None
+        length = int.from_bytes(self._buffer[1:4], "big")
+        if length > self._max_message:
+            raise too_large(f"handshake message of {length} bytes (max {self._max_message})")
+        end = _HANDSHAKE_HEADER + length
+        if len(self._buffer) < end:
+            return None
+        msg_type, body = self._buffer[0], bytes(self._buffer[_HANDSHAKE_HEADER:end])
+        del self._buffer[:end]
+        return HandshakeMessage(msg_type=msg_type, body=body)
