@@ -79,6 +79,13 @@ def scan(
                 check_writable(path)
         except OutputError as exc:
             raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    if template_dir is not None:
+        from hatls.report.html import HtmlTemplateError, environment
+
+        try:
+            environment(template_dir)
+        except HtmlTemplateError as exc:
+            raise _fail(str(exc), EXIT_USAGE) from None
     base = ScanLimits.from_inventory(inv)
     limits = ScanLimits(
         connect_timeout=connect_timeout or base.connect_timeout,
@@ -107,6 +114,30 @@ def demo(
     from hatls.demo_cli import run_demo
 
     raise typer.Exit(run_demo(out, quiet=quiet))
+
+
+@app.command()
+def render(
+    report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
+    html_out: Annotated[str, typer.Option("--html", help="Write the HTML report here.")],
+    template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
+) -> None:
+    """Render a saved JSON report as HTML again: no network, no inventory file needed."""
+    from hatls.report.codec import loads
+    from hatls.report.html import HtmlTemplateError, render_html
+    from hatls.report.output import write_atomic
+
+    try:
+        report = loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
+    try:
+        check_writable(html_out)
+        write_atomic(html_out, render_html(report, template_dir=template_dir))
+    except HtmlTemplateError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
 
 
 @app.command()

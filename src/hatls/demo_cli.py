@@ -30,19 +30,11 @@ async def _demo(out: Path, quiet: bool) -> tuple[Report, int, Path]:
             identities=load_identities(inventory, {}),
             inventory=inventory, policy=load_policy(inventory.scan.policy), fail_on=Severity.HIGH,
             limits=ScanLimits.from_inventory(inventory), quiet=quiet,
-            json_path=str(out / "report.json"), html_path=_html_path(out),
+            json_path=str(out / "report.json"), html_path=str(out / "report.html"),
         )
         report, status = await run_scan(request)
         nursery.cancel_scope.cancel()
     return report, status, inventory_path
-
-
-def _html_path(out: Path) -> str | None:
-    try:
-        import hatls.report.html  # noqa: F401
-    except ImportError:
-        return None
-    return str(out / "report.html")
 
 
 def run_demo(out: Path, *, quiet: bool) -> int:
@@ -53,6 +45,5 @@ def run_demo(out: Path, *, quiet: bool) -> int:
             typer.echo(line, err=True)
         typer.echo(f"  lab inventory: {inventory_path}", err=True)
         typer.echo(f"  JSON report:   {out / 'report.json'}", err=True)
-        if (out / "report.html").exists():
-            typer.echo(f"  HTML report:   {out / 'report.html'}", err=True)
+        typer.echo(f"  HTML report:   {out / 'report.html'}", err=True)
     return status
