@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hatls.inventory import PortSpec, Server
+from hatls.inventory import Mode, PortSpec, Server
 from hatls.observations import (
     PROTOCOL_VERSIONS,
     ClientAuth,
@@ -102,13 +102,15 @@ def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]
     return shown[0] if shown else None
 
 
-def _errors(results: Sequence[JobResult]) -> tuple[ProbeError, ...]:
+def _errors(results: Sequence[JobResult], *, expects_tls: bool) -> tuple[ProbeError, ...]:
     errors: list[ProbeError] = [r.error for r in results if r.error is not None]
     for r in results:
         errors += r.enumeration.errors if r.enumeration is not None else []
     for r in results:
         hs = r.handshake
         if r.kind is JobKind.HANDSHAKE and hs is not None and not hs.completed and hs.error_kind:
+            if not expects_tls and hs.error_kind is ErrorKind.NOT_TLS:
+                continue  # an unsecured port that does not speak TLS is doing its job, not failing
             errors.append(ProbeError(stage=Stage.HANDSHAKE, kind=hs.error_kind,
                                      message=hs.error_message or hs.error_kind.value))
     return tuple(errors)
@@ -175,7 +177,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         chain=facts,
         chain_problems=problems,
         rehearsal=rehearsal,
-        errors=_errors(results),
+        errors=_errors(results, expects_tls=target.port.mode is not Mode.UNSECURED),
     )
 
 

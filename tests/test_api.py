@@ -1,0 +1,89 @@
+"""The public API: scan a clean pair, re-judge the saved report, and --fail-on semantics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import trio
+
+import hatls
+from hatls.inventory import inventory_from_dict
+from hatls.lab.endpoint import EndpointConfig, ListenMode
+from hatls.policy import policy_from_dict
+from hatls.lab.server import serve_endpoints
+from hatls.rules.model import Severity
+from hatls.run import build_report
+from hatls.scan_cli import exit_status
+from tests.labkit import ca, leaf
+
+TICKS = iter(range(10**6))
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 25, 12, 0, next(TICKS) % 60, tzinfo=UTC)
+
+
+def inventory_text(ports: list[tuple[str, int]], tmp: Path) -> str:
+    (tmp / "ca.pem").write_bytes(ca().cert_pem)
+    def server(host: str, address: str, port: int) -> str:
+        return f"""host = "{host}"
+address = "{address}"
+certificate_level = "application"
+ports = [ {{ id = "secure", port = {port}, mode = "secured", ha_sync = true }} ]
+"""
+    return f"""version = 1
+[scan]
+trusted_ca = "ca.pem"
+[[pair]]
+name = "clean"
+[pair.primary]
+{server("tsrv-a.example.test", ports[0][0], ports[0][1])}
+[pair.backup]
+{server("tsrv-b.example.test", ports[1][0], ports[1][1])}
+"""
+
+
+async def scan_pair(tmp: Path, backup_min_version: str = "TLSv1.2") -> hatls.Report:
+    def cfg(address: str, host: str, min_version: str) -> EndpointConfig:
+        cert = leaf(host)
+        return EndpointConfig(address=address, mode=ListenMode.SECURED, cert_pem=cert.cert_pem,
+                              key_pem=cert.key_pem, min_version=min_version,
+                              ciphers=None if min_version != "TLSv1.2" else
+                              "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384")
+    configs = [cfg("127.0.1.30", "tsrv-a.example.test", "TLSv1.2"),
+               cfg("127.0.2.30", "tsrv-b.example.test", backup_min_version)]
+    async with trio.open_nursery() as nursery:
+        running = await nursery.start(serve_endpoints, configs)
+        path = tmp / "inventory.toml"
+        path.write_text(inventory_text([(r.address, r.port) for r in running], tmp))
+        report = await hatls.scan(hatls.load_inventory(path), now=clock)
+        nursery.cancel_scope.cancel()
+    return report
+
+
+async def test_a_clean_pair_is_compliant_and_exits_0(tmp_path: Path) -> None:
+    report = await scan_pair(tmp_path)
+    bad = [(f.rule, f.role, f.status.value, f.message) for f in report.findings
+           if f.status.value not in ("pass", "skipped")]
+    assert bad == []
+    assert report.summary.compliant and exit_status(report) == 0
+
+
+async def test_a_saved_report_rejudges_to_the_same_findings(tmp_path: Path) -> None:
+    report = await scan_pair(tmp_path, backup_min_version="TLSv1.0")
+    saved = hatls.load_report(hatls.dump_report(report))
+    assert saved == report
+    assert hatls.rejudge(saved).findings == report.findings
+
+
+async def test_fail_on_sets_the_severity_that_breaks_compliance(tmp_path: Path) -> None:
+    report = await scan_pair(tmp_path, backup_min_version="TLSv1.0")
+    high = [f for f in report.findings if f.status.value == "fail"]
+    assert high and max(f.severity.rank for f in high) == Severity.HIGH.rank
+    assert not report.summary.compliant and exit_status(report) == 1
+    lenient = build_report(
+        inventory=inventory_from_dict(dict(report.inputs["inventory"])),
+        policy=policy_from_dict(dict(report.inputs["policy"])), endpoints=report.endpoints,
+        started=report.scan.started, finished=report.scan.finished, fail_on=Severity.CRITICAL)
+    assert lenient.summary.compliant and exit_status(lenient) == 0
