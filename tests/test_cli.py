@@ -122,3 +122,35 @@ def test_catalogue_commands() -> None:
     schema = json.loads(hatls("schema", "report").stdout)
     assert schema["properties"]["schema"]["const"] == "hatls-report/1"
     assert "genesys-ha" in hatls("policies").stdout
+
+
+def test_render_shows_the_sha256_of_the_json_file_it_read(tmp_path: Path) -> None:
+    import hashlib
+
+    from tests.report_fixtures import SAMPLE_PATH
+
+    data = Path(SAMPLE_PATH).read_bytes()
+    proc = hatls("render", str(SAMPLE_PATH), "--html", str(tmp_path / "r.html"))
+    assert proc.returncode == 0, proc.stderr
+    assert hashlib.sha256(data).hexdigest() in (tmp_path / "r.html").read_text()
+
+
+def test_scan_writes_every_output_and_the_drift_against_a_baseline(tmp_path: Path) -> None:
+    import hashlib
+
+    with LabThread([cfg("127.0.1.24", "tsrv-a.example.test"),
+                    cfg("127.0.2.24", "tsrv-b.example.test", min_version="TLSv1.0")]) as eps:
+        inv = write_inventory(tmp_path, eps, ("secured", "secured"))
+        first = hatls("scan", str(inv), "--json", str(tmp_path / "old.json"), "--quiet")
+        outputs = {name: tmp_path / name for name in ("new.json", "r.html", "r.xml", "r.sarif", "r.prom")}
+        second = hatls("scan", str(inv), "--json", str(outputs["new.json"]), "--html", str(outputs["r.html"]),
+                       "--junit", str(outputs["r.xml"]), "--sarif", str(outputs["r.sarif"]),
+                       "--metrics", str(outputs["r.prom"]), "--baseline", str(tmp_path / "old.json"),
+                       "--quiet")
+    assert first.returncode == second.returncode == 1, second.stderr
+    assert all(path.stat().st_size > 0 for path in outputs.values())
+    report = json.loads(outputs["new.json"].read_text())
+    assert "drift" in report
+    digest = hashlib.sha256(outputs["new.json"].read_bytes()).hexdigest()
+    assert digest in outputs["r.html"].read_text()
+    assert "hatls_scan_compliant" in outputs["r.prom"].read_text()

@@ -370,3 +370,10 @@ def test_even_a_template_that_fetches_loads_nothing(tmp_path: Path, report: Repo
     assert hits == []
     chromium_run(unguarded, f"--screenshot={tmp_path / 'b.png'}", isolate=False)
     assert "/img.png" in hits      # the control: without the policy the browser does fetch
+
+
+def test_the_page_shows_the_json_reports_sha256_only_when_given(report: Report) -> None:
+    digest = "ab" * 32
+    assert "JSON report SHA-256" not in render_html(report)
+    shown_page = render_html(report, json_sha256=digest)
+    assert "JSON report SHA-256" in shown_page and digest in shown_page

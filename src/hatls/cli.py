@@ -12,6 +12,11 @@ import trio
 import typer
 
 from hatls._version import __version__
+from hatls.cli_diff import ReportFileError, load_report_file
+from hatls.cli_diff import register as register_diff
+from hatls.cli_evidence import register as register_evidence
+from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
+from hatls.cli_outputs import register as register_outputs
 from hatls.identity import load_identities
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
@@ -61,6 +66,11 @@ def scan(
     connect_timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds for TCP connect.")] = None,
     delay: Annotated[float, typer.Option(min=0.0, help="Pause after each connection to one address.")] = 0.0,
     template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
+    junit: Annotated[str | None, typer.Option(help="Write a JUnit XML report here.")] = None,
+    sarif: Annotated[str | None, typer.Option(help="Write a SARIF 2.1.0 log here.")] = None,
+    metrics: Annotated[str | None, typer.Option(help="Write Prometheus textfile metrics here.")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        help="A saved JSON report; what changed since then goes into the new report.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Scan every pair of INVENTORY and write the reports. Exit: 0 compliant, 1 not, 2 bad input,
@@ -69,16 +79,23 @@ def scan(
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
+        older = load_report_file(baseline) if baseline is not None else None
+    except ReportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     except InventoryError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except PolicyError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
-    for path in (json_out, html_out):
-        try:
+    exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
+    if (problem := usage_problem(exports, stdout_taken=json_out == "-")) is not None:
+        raise _fail(problem, EXIT_USAGE)
+    try:
+        for path in (json_out, html_out):
             if path:
                 check_writable(path)
-        except OutputError as exc:
-            raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+        check_exports(exports)
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if template_dir is not None:
         from hatls.report.html import HtmlTemplateError, environment
 
@@ -94,7 +111,7 @@ def scan(
         max_connections=base.max_connections, delay=delay)
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
-                          quiet=quiet, identities=identities)
+                          quiet=quiet, identities=identities, exports=exports, baseline=older)
     report, status = trio.run(run_scan, request)
     if not quiet:
         from hatls.report.text import summary_lines
@@ -123,17 +140,20 @@ def render(
     template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML again: no network, no inventory file needed."""
+    from hatls.evidence import report_sha256
     from hatls.report.codec import loads
     from hatls.report.html import HtmlTemplateError, render_html
     from hatls.report.output import write_atomic
 
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
+        data = report_path.read_bytes()
+        report = loads(data.decode("utf-8"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
     try:
         check_writable(html_out)
-        write_atomic(html_out, render_html(report, template_dir=template_dir))
+        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
+        write_atomic(html_out, html)
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:
@@ -180,13 +200,20 @@ def policies() -> None:
 
 
 @app.command()
-def schema(what: Annotated[str, typer.Argument(help="report | inventory")]) -> None:
-    """Print the JSON Schema of the report (or of the inventory's data model)."""
+def schema(what: Annotated[str, typer.Argument(help="report | drift | inventory")]) -> None:
+    """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
+    from hatls.report.diff import drift_schema
     from hatls.report.schema import inventory_schema, report_schema
 
-    if what not in ("report", "inventory"):
-        raise _fail("schema takes 'report' or 'inventory'", EXIT_USAGE)
-    typer.echo(json.dumps(report_schema() if what == "report" else inventory_schema(), indent=2))
+    schemas = {"report": report_schema, "drift": drift_schema, "inventory": inventory_schema}
+    if what not in schemas:
+        raise _fail("schema takes 'report', 'drift' or 'inventory'", EXIT_USAGE)
+    typer.echo(json.dumps(schemas[what](), indent=2))
+
+
+register_outputs(app)
+register_diff(app)
+register_evidence(app)
 
 
 def main() -> None:

@@ -17,6 +17,8 @@ from hatls.tls.flight import FlightStatus, ServerFlight
 # RFC 8446 §6.2: the server has no version in common with the client.
 PROTOCOL_VERSION_ALERT = 70
 INAPPROPRIATE_FALLBACK_ALERT = 86
+# Some servers answer a hello of more than 128 suites with an alert (testssl.sh and others cap
+# their hellos there), so longer candidate lists go out in chunks.
 MAX_SUITES_PER_HELLO = 128
 
 
@@ -26,7 +28,7 @@ class Answer(StrEnum):
     PICKED = "picked"            # the server chose one of the offered items
     NONE_SHARED = "none-shared"  # a handshake alert or close: nothing offered is acceptable
     NO_VERSION = "no-version"    # the server does not speak this version at all
-    UNKNOWN = "unknown"          # timeout, reset before any byte, unparsable: no conclusion
+    UNKNOWN = "unknown"          # timeout, unparsable answer: no conclusion
 
 
 def classify(flight: ServerFlight | None, version_code: int) -> tuple[Answer, int | None]:
@@ -51,10 +53,16 @@ class Elimination:
 
     The order in which items are found is the server's preference where it enforces one (it
     picks its favourite each time); otherwise it follows the offer.
+
+    ``pinned`` items, once found, are offered again at the end of every later hello: a TLS 1.2
+    server with an ECDSA certificate refuses any hello whose supported_groups lack the
+    certificate's curve (RFC 8422 §5.1), so that curve can never be eliminated. When the server
+    picks a pinned item again, nothing left in the chunk is acceptable to it.
     """
 
     candidates: tuple[int, ...]
     chunk: int = MAX_SUITES_PER_HELLO
+    pinned: tuple[int, ...] = ()
     found: list[int] = field(default_factory=list)
     unsupported: bool = False      # NO_VERSION: the whole version is off
     inconclusive: bool = False     # some chunk could not be finished
@@ -71,7 +79,17 @@ class Elimination:
             return None
         while self._chunks and not self._chunks[0]:
             self._chunks.pop(0)
-        return tuple(self._chunks[0]) if self._chunks else None
+        if not self._chunks:
+            return None
+        current = self._chunks[0]
+        return tuple(current) + tuple(p for p in self.pinned if p in self.found and p not in current)
+
+    def split_current(self, parts: tuple[tuple[int, ...], ...]) -> None:
+        """Offer the current chunk as ``parts`` instead (a server that fails on large hellos)."""
+        current = self._chunks[0]
+        if [code for part in parts for code in part] != current:
+            raise ValueError(f"{parts} does not split the current chunk {current}")
+        self._chunks[0:1] = [list(part) for part in parts]
 
     def absorb(self, answer: Answer, picked: int | None = None) -> None:
         self.hellos += 1
@@ -83,7 +101,8 @@ class Elimination:
         if answer is Answer.NO_VERSION and not self.found:
             self.unsupported = True
             return
-        if answer is Answer.UNKNOWN or (answer is Answer.PICKED and picked not in current):
+        pinned_again = answer is Answer.PICKED and picked in self.pinned and picked in self.found
+        if answer is Answer.UNKNOWN or (answer is Answer.PICKED and not pinned_again):
             self.inconclusive = True
         self._chunks.pop(0)
 
@@ -97,13 +116,23 @@ class Elimination:
         return None if self.inconclusive else False
 
 
+class _Phase(StrEnum):
+    BOTH = "both"      # new groups, and new suites along the way
+    SUITES = "suites"  # the suites still unseen, against groups known to work
+    DONE = "done"
+
+
 @dataclass(slots=True)
 class PairedElimination:
     """TLS 1.3 suites and groups at once: every HelloRetryRequest names one of each.
 
-    While both lists still yield, one hello finds a suite *and* a group; when a hello offering the
-    rest of both is refused, either list may be the exhausted one, so each is finished alone
-    against what the other has found. Cost: max(suites, groups) + 3 hellos, not their sum + 2.
+    First every hello offers the groups not yet seen and the suites not yet seen *plus one suite
+    already accepted*, last. The known suite keeps the server from refusing for want of a suite,
+    so each answer names a new group, and a refusal means the groups are exhausted; a server
+    that follows the client's order (OpenSSL's default) names a new suite each time too. Then the
+    suites still unseen go out with the groups found until the server refuses them. Cost:
+    groups + 1 + (suites not seen in the first phase) + 1 hellos, at least max(suites, groups) + 2,
+    the least two refusals (one per list) allow.
     """
 
     suites: tuple[int, ...]
@@ -112,47 +141,59 @@ class PairedElimination:
     found_groups: list[int] = field(default_factory=list)
     unsupported: bool = False
     inconclusive: bool = False
+    hellos: int = 0
     _left_suites: list[int] = field(default_factory=list)
     _left_groups: list[int] = field(default_factory=list)
-    _phases: list[str] = field(default_factory=lambda: ["both"])
+    _phase: _Phase = _Phase.BOTH
     _started: bool = False
 
     def next_offer(self) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
         if not self._started:
             self._left_suites, self._left_groups = list(self.suites), list(self.groups)
             self._started = True
-        while self._phases and not self.unsupported:
-            phase = self._phases[0]
-            offer = {"both": (self._left_suites, self._left_groups),
-                     "suites": (self._left_suites, self.found_groups),
-                     "groups": (self.found_suites, self._left_groups)}[phase]
-            if offer[0] and offer[1]:
-                return tuple(offer[0]), tuple(offer[1])
-            self._phases.pop(0)
+        if self._phase is _Phase.BOTH and not self._left_groups:
+            self._phase = _Phase.SUITES
+        if self._phase is _Phase.BOTH:
+            suites = self._left_suites + self.found_suites[:1]
+            if suites:
+                return tuple(suites), tuple(self._left_groups)
+            self._phase = _Phase.DONE
+        if self._phase is _Phase.SUITES and self._left_suites and self.found_groups:
+            return tuple(self._left_suites), tuple(self.found_groups)
+        self._phase = _Phase.DONE
         return None
 
     def absorb(self, answer: Answer, suite: int | None, group: int | None) -> None:
-        phase = self._phases[0]
+        self.hellos += 1
+        if self._phase is _Phase.BOTH:
+            self._absorb_both(answer, suite, group)
+        elif answer is Answer.PICKED and suite in self._left_suites:
+            self._take_suite(suite)
+        else:
+            self.inconclusive |= answer is not Answer.NONE_SHARED
+            self._phase = _Phase.DONE
+
+    def _absorb_both(self, answer: Answer, suite: int | None, group: int | None) -> None:
         if answer is Answer.PICKED:
-            new_suite = suite in self._left_suites and phase in ("both", "suites")
-            new_group = group in self._left_groups and phase in ("both", "groups")
-            if new_suite:
-                self._left_suites.remove(suite)  # type: ignore[arg-type]
-                self.found_suites.append(suite)  # type: ignore[arg-type]
-            if new_group:
-                self._left_groups.remove(group)  # type: ignore[arg-type]
-                self.found_groups.append(group)  # type: ignore[arg-type]
-            if new_suite or new_group:
+            if suite in self._left_suites:
+                self._take_suite(suite)
+            elif suite not in self.found_suites[:1]:
+                self.inconclusive = True
+            if group in self._left_groups:
+                self._left_groups.remove(group)
+                self.found_groups.append(group)
                 return
-            self.inconclusive = True
+            self.inconclusive = True  # an answer that names no new group cannot go on
         elif answer is Answer.NO_VERSION and not self.found_suites:
             self.unsupported = True
-            return
         elif answer is Answer.UNKNOWN:
             self.inconclusive = True
-        self._phases.pop(0)
-        if phase == "both" and self.found_suites:
-            self._phases = ["suites", "groups"]
+        # A refusal with a known-good suite on offer: no group left is acceptable.
+        self._phase = _Phase.SUITES if self.found_suites else _Phase.DONE
+
+    def _take_suite(self, suite: int) -> None:
+        self._left_suites.remove(suite)
+        self.found_suites.append(suite)
 
     @property
     def supported(self) -> bool | None:

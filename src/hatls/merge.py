@@ -73,7 +73,8 @@ def _features(facts: EnumerationFacts | None, tls12_done: list[HandshakeOutcome]
     hellos = facts.hellos
     return Features(
         secure_renegotiation=any(h.renegotiation_info is not None for h in hellos) if hellos else None,
-        compression=any(h.compression_method != 0 for h in hellos) if hellos else None,
+        client_renegotiation=facts.client_renegotiation,
+        compression=facts.compression,
         fallback_scsv=facts.fallback_scsv,
         extended_master_secret=(all(h.extended_master_secret for h in hellos) if hellos
                                 else ems_from_handshake),
@@ -172,6 +173,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),
         connections=connections,
+        retries=max(0, first_result.attempts - 1) if first_result else 0,
         client_auth=client_auth,
         certificate=facts[0] if facts else None,
         chain=facts,

@@ -122,6 +122,9 @@ class EndpointObservation:
     key_exchange: KeyExchange = KeyExchange()
     features: Features = Features()
     connections: int = 0
+    # Extra tries of the first connection after a timeout or reset (ScanLimits.retries): a server
+    # that needed them is flaky, which a reader of a clean report should still see.
+    retries: int = 0
     client_auth: ClientAuth | None = None
     certificate: CertificateFacts | None = None
     chain: tuple[CertificateFacts, ...] = ()

@@ -16,6 +16,9 @@ import trio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from hatls.cli_diff import with_baseline
+from hatls.cli_outputs import ExportPaths, write_exports
+from hatls.evidence import report_sha256
 from hatls.inventory import ClientIdentity, Inventory
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
@@ -48,6 +51,8 @@ class ScanRequest:
     template_dir: str | None = None
     quiet: bool = False
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] = field(default_factory=dict)
+    exports: ExportPaths = field(default_factory=ExportPaths)
+    baseline: Report | None = None     # `--baseline`: its drift goes into the new report
 
 
 class _ProgressView:
@@ -103,6 +108,8 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
         started=started, finished=utc_now(), fail_on=request.fail_on,
         status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
     )
+    if request.baseline is not None:
+        report = with_baseline(report, request.baseline)
     write_outputs(report, request)
     return report, exit_status(report)
 
@@ -117,7 +124,11 @@ def write_outputs(report: Report, request: ScanRequest) -> None:
     if request.html_path:
         from hatls.report.html import render_html
 
-        write_atomic(request.html_path, render_html(report, template_dir=request.template_dir))
+        # The HTML names the JSON's SHA-256 so a reader can match the two (and the signature).
+        digest = report_sha256(text.encode("utf-8")) if request.json_path else None
+        write_atomic(request.html_path,
+                     render_html(report, template_dir=request.template_dir, json_sha256=digest))
+    write_exports(report, request.exports)
 
 
 def exit_status(report: Report) -> int:

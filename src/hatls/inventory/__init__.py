@@ -42,7 +42,10 @@ from hatls.inventory.model import (
     Server,
     TlsExpectations,
 )
+from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
 from hatls.inventory.servers import normalize_thumbprint
+
+MAX_INVENTORY_BYTES = 16 * MEBIBYTE  # thousands of pairs fit in a few hundred kB
 
 __all__ = [
     "SEC_PROTOCOL_VERSIONS",
@@ -76,11 +79,15 @@ def load_inventory(path: str | os.PathLike[str]) -> Inventory:
     """Read and check the inventory at `path`; PEM paths in it are relative to its folder."""
     file = os.fspath(path)
     try:
-        data = Path(file).read_bytes()
+        # Not only regular files: `hatls validate <(generate-inventory)` reads a pipe.
+        with open(file, "rb") as handle:
+            data = read_at_most(handle.read, MAX_INVENTORY_BYTES)
     except FileNotFoundError:
         raise _whole_file_error(file, "file not found") from None
     except OSError as error:
         raise _whole_file_error(file, f"cannot read: {error.strerror or error}") from None
+    except UnreadableFile as refused:  # /dev/zero, say
+        raise _whole_file_error(file, str(refused)) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -95,6 +102,9 @@ def parse_inventory(text: str, *, path: str, base_dir: str) -> Inventory:
 
 
 def _parse(text: str, *, path: str, base_dir: str, sha256: str) -> Inventory:
+    # Windows editors (Notepad, where a Genesys administrator may well write this) start UTF-8
+    # files with a byte-order mark, which TOML does not allow; it carries no meaning, so drop it.
+    text = text.removeprefix("\ufeff")
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:

@@ -7,12 +7,16 @@ caller then refuses the whole inventory (any problem at all refuses it).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hatls.inventory.fields import Checker, Table, check_unique, or_default
 from hatls.inventory.files import client_identity, read_ca_list
 from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import ClientIdentity, Inventory, Pair, Redundancy, Role, ScanSettings
+from hatls.inventory.reading import not_a_regular_file
 from hatls.inventory.servers import build_server
 from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
+from hatls.policy import BUILTIN_POLICIES
 
 SUPPORTED_VERSION = 1
 TOP_KEYS = ("version", "scan", "client", "tls", "pair")
@@ -60,9 +64,7 @@ def _version(checker: Checker, document: Table) -> int | None:
 def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSettings | None:
     checker.known_keys(table, SCAN_KEYS, "scan")
     problems_before = len(checker.problems)
-    policy = checker.string(table, "policy", "scan")
-    if policy is not None and not policy.strip():
-        checker.report("scan.policy", "must name a policy or a policy file")
+    policy = _policy(checker, base_dir, checker.string(table, "policy", "scan"))
     connect = checker.seconds(table, "connect_timeout", "scan")
     handshake = checker.seconds(table, "handshake_timeout", "scan")
     per_host = checker.integer(table, "max_connections_per_host", "scan", minimum=1)
@@ -79,6 +81,31 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
         max_connections=or_default(overall, defaults.max_connections),
         trusted_ca=or_default(trusted, defaults.trusted_ca),
     )
+
+
+def _policy(checker: Checker, base_dir: str, written: str | None) -> str | None:
+    """A built-in name, or a policy file relative to the inventory's folder (as PEM paths are).
+
+    The file is only found here, so a typo is an inventory error naming its line; what the file
+    says is the policy loader's to judge. A relative path is returned joined to the folder, so
+    the scan finds the file whatever its working directory.
+    """
+    if written is None or written in BUILTIN_POLICIES:
+        return written
+    if not written.strip():
+        checker.report("scan.policy", "must name a policy or a policy file")
+        return None
+    resolved = Path(base_dir, written)
+    # Only a regular file may reach the policy loader, which reads all of it.
+    refusal = not_a_regular_file(resolved)
+    if refusal is not None:
+        checker.report(
+            "scan.policy",
+            f"{written!r} is not a built-in policy ({', '.join(BUILTIN_POLICIES)}) "
+            f"and not a policy file: {refusal}",
+        )
+        return None
+    return str(resolved)
 
 
 def _client(

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hatls.inventory.fields import Checker, Table
 from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import ClientIdentity, PemFile
+from hatls.inventory.reading import UnreadableFile, read_regular_file
 
 
 def read_bytes(checker: Checker, base_dir: str, written: str, key: str) -> bytes | None:
@@ -22,15 +23,14 @@ def read_bytes(checker: Checker, base_dir: str, written: str, key: str) -> bytes
     if not written.strip():
         checker.report(key, "must name a file, not an empty string")
         return None
-    resolved = Path(base_dir, written)
+    if "\0" in written:
+        # No file system takes it, and Python refuses it with ValueError rather than OSError.
+        checker.report(key, f"{written!r} is not a file name: it holds a NUL character")
+        return None
     try:
-        return resolved.read_bytes()
-    except FileNotFoundError:
-        checker.report(key, f"file not found: {resolved}")
-    except IsADirectoryError:
-        checker.report(key, f"is a directory, not a file: {resolved}")
-    except OSError as error:
-        checker.report(key, f"cannot read {resolved}: {error.strerror or error}")
+        return read_regular_file(Path(base_dir, written))
+    except UnreadableFile as refused:
+        checker.report(key, str(refused))
     return None
 
 

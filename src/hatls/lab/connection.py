@@ -13,6 +13,7 @@ import trio
 from OpenSSL import SSL
 
 from hatls.lab.endpoint import EndpointConfig, Fault, LabTimeouts, ListenMode
+from hatls.lab.hostile import HOSTILE_FAULTS, serve_hostile
 from hatls.lab.tls_session import MAX_READ, serve_tls
 
 # What the plaintext modes answer to any request: short, line-based, and not a TLS record
@@ -33,7 +34,9 @@ async def handle_connection(
     timeouts: LabTimeouts,
 ) -> None:
     """Serve one connection as `config` says; the caller closes the stream afterwards."""
-    if config.fault is not Fault.NONE:
+    if config.fault in HOSTILE_FAULTS:
+        await serve_hostile(stream, config, timeouts)
+    elif config.fault is not Fault.NONE:
         await _misbehave(stream, config.fault, timeouts)
     elif config.mode is ListenMode.UNSECURED:
         await _send_banner(stream, config.banner)

@@ -28,6 +28,12 @@ class Fault(StrEnum):
     TARPIT = "tarpit"  # accept, never send, never close until the lab stops
     RESET = "reset"  # accept, then reset (RST via SO_LINGER 0)
     GARBAGE = "garbage"  # answer anything with bytes that are not TLS
+    # Hostile servers (lab/hostile.py): each answers the client's first bytes with
+    DRIP = "drip"  # a plausible TLS answer, one byte a second
+    HUGE_RECORD = "huge-record"  # a handshake header claiming 16 MiB, then filler to match
+    ALERT_STORM = "alert-storm"  # warning alerts, a megabyte of them
+    CLOSE_MID_HANDSHAKE = "close-mid-handshake"  # ServerHello, half a Certificate, then FIN
+    MALFORMED_LEAF = "malformed-leaf"  # ServerHello and a Certificate whose leaf DER is broken
 
 
 class ClientAuth(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 
@@ -14,6 +15,9 @@ from hatls.probe.errors import ProbeFailure
 # a hostile or broken server, and hatls stops reading rather than buffering without bound.
 MAX_BYTES_PER_CONNECTION = 256 * 1024
 RECEIVE_CHUNK = 16 * 1024
+# What a connect reports when the server completed the TCP handshake and then reset or dropped
+# the connection before trio looked (a refusal would be ECONNREFUSED).
+_ESTABLISHED_THEN_LOST = frozenset({errno.ECONNRESET, errno.ECONNABORTED})
 
 
 async def open_connection(address: str, port: int, *, timeout: float) -> trio.SocketStream:
@@ -23,6 +27,13 @@ async def open_connection(address: str, port: int, *, timeout: float) -> trio.So
     try:
         with trio.fail_after(timeout):
             await sock.connect((address, port))
+    except OSError as exc:
+        if True:
+            sock.close()
+            raise
+        # The port answered (TLS-001 is about exactly that): whether the reset reached us before
+        # or after connect() returned is a race on the wire, so it must not decide "reachable".
+        # The exchange that follows finds the socket broken and reports the reset as its own.
     except BaseException:
         sock.close()
         raise

@@ -1,19 +1,16 @@
 """Protocols, cipher suites and groups of one endpoint, found with raw hellos by elimination.
 
 Each hello is one connection through the scanner's Dialer (so the per-address cap holds); the
-decisions are enumeration.py's. Versions run side by side, each version's elimination in order. An
-alert, a close or a reset in answer to a hello means "nothing offered is acceptable" (REPORT.md: an
-observation, not an error); only timeouts and unparsable answers are recorded as errors.
+decisions are enumeration.py's, the hellos hellos.py's. Versions run side by side, each version's
+elimination in order; then the features that need what the versions showed (TLS <= 1.2 groups,
+TLS_FALLBACK_SCSV, compression, client-initiated renegotiation), side by side too.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
-
 import trio
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from hatls.enumeration import (
     INAPPROPRIATE_FALLBACK_ALERT,
@@ -22,92 +19,27 @@ from hatls.enumeration import (
     PairedElimination,
     classify,
 )
-from hatls.observations import ErrorKind, ProbeError, Stage
-from hatls.probe.connection import MAX_BYTES_PER_CONNECTION, RECEIVE_CHUNK
-from hatls.probe.errors import classify as classify_exception
-from hatls.tls.codec import ParseErrorKind, TLSParseError
-from hatls.tls.flight import ServerFlight, ServerFlightReader
-from hatls.tls.groups import GROUPS, group_by_code
-from hatls.tls.hello_build import build_client_hello
-from hatls.tls.hello_parse import ServerHello
-from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
+from hatls.probe.hellos import OFFERED_GROUPS, Dial, EnumerationFacts, Session
+from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiation
+from hatls.tls.flight import ServerFlight
+from hatls.tls.groups import group_by_code, group_by_name
+from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag
 from hatls.tls.protocol import VERSION_CODES
-from hatls.tls.suites import Suite, by_code, suites_for_version
+from hatls.tls.suites import Authentication, KeyExchange, Suite, by_code, lookup, suites_for_version
 
-Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
+__all__ = ["EnumerationFacts", "enumerate_tls"]
+
 TLS_VERSIONS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2")
-# Groups a hello offers: every group with a defined key exchange (not the explicit-curve markers).
-_OFFERED_GROUPS = tuple(g.code for g in GROUPS if g.code < 0xFF00)
-
-
-@dataclass(slots=True)
-class EnumerationFacts:
-    """What the raw hellos showed; merged into the endpoint observation (merge.py)."""
-
-    protocols: dict[str, bool | None] = field(default_factory=dict)
-    ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    groups: tuple[str, ...] | None = None
-    dh_bits: list[int] = field(default_factory=list)
-    hellos: list[ServerHello] = field(default_factory=list)   # TLS <= 1.2 ServerHellos seen
-    cbc_hellos: list[ServerHello] = field(default_factory=list)
-    fallback_scsv: bool | None = None
-    errors: list[ProbeError] = field(default_factory=list)
-
-
-class _Session:
-    def __init__(self, dial: Dial, server_name: str | None, timeout: float) -> None:
-        self.dial = dial
-        self.server_name = server_name
-        self.timeout = timeout
-        self.facts = EnumerationFacts()
-
-    def spec(self, version: str, suites: tuple[int, ...], *, groups: tuple[int, ...] | None = None,
-             flags: frozenset[HelloFlag] = DEFAULT_FLAGS) -> HelloSpec:
-        if groups is None:
-            groups = () if version == "SSLv2" else _OFFERED_GROUPS
-        return HelloSpec(version=version, suites=suites, random=os.urandom(32), groups=groups,
-                         server_name=self.server_name, flags=flags)
-
-    async def hello(self, spec: HelloSpec) -> ServerFlight | None:
-        """One connection, one hello, the server's flight; None when nothing can be concluded."""
-        try:
-            async with self.dial() as stream:
-                return await _exchange(stream, spec, self.timeout)
-        except TLSParseError as exc:
-            if exc.kind is ParseErrorKind.NOT_TLS:
-                return None
-            kind = ErrorKind.TOO_LARGE if exc.kind is ParseErrorKind.TOO_LARGE else \
-                ErrorKind.PROTOCOL_VIOLATION
-            self.facts.errors.append(ProbeError(stage=Stage.PROTOCOLS, kind=kind,
-                                                message=f"{spec.version} hello: {exc}"[:300]))
-            return None
-        except (OSError, trio.TooSlowError, trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-            kind, message = classify_exception(exc, timeout=self.timeout)
-            if kind in (ErrorKind.RESET, ErrorKind.CLOSED):
-                return _closed(spec)
-            self.facts.errors.append(ProbeError(stage=Stage.PROTOCOLS, kind=kind,
-                                                message=f"{spec.version} hello: {message}"[:300]))
-            return None
-
-
-def _closed(spec: HelloSpec) -> ServerFlight:
-    """A reset or close in answer to a hello: the server refused what was offered."""
-    return ServerFlightReader(spec).feed(b"")
-
-
-async def _exchange(stream: trio.SocketStream, spec: HelloSpec, timeout: float) -> ServerFlight:
-    await stream.send_all(build_client_hello(spec))
-    reader = ServerFlightReader(spec, max_bytes=MAX_BYTES_PER_CONNECTION)
-    with trio.fail_after(timeout):
-        while True:
-            flight = reader.feed(await stream.receive_some(RECEIVE_CHUNK))
-            if flight.complete:
-                return flight
+_NEWEST_FIRST = ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3")
 
 
 def _names(codes: list[int]) -> tuple[str, ...]:
     suites = (by_code(c) for c in codes)
     return tuple(s.iana_name for s in suites if s is not None)
+
+
+def _codes(names: tuple[str, ...]) -> tuple[int, ...]:
+    return tuple(s.code for s in (lookup(n) for n in names) if s is not None)
 
 
 def _candidates(version: str) -> tuple[int, ...]:
@@ -117,33 +49,55 @@ def _candidates(version: str) -> tuple[int, ...]:
     return tuple(s.code for s in ranked)
 
 
-async def _eliminate_suites(session: _Session, version: str) -> None:
+async def _eliminate_suites(session: Session, version: str) -> None:
     machine = Elimination(candidates=_candidates(version))
     code = VERSION_CODES[version]
     flags = DEFAULT_FLAGS | ({HelloFlag.RENEGOTIATION_SCSV} if version == "SSLv3" else set())
+    first = True
     while (offer := machine.next_offer()) is not None:
-        flight = await session.hello(session.spec(version, offer, flags=frozenset(flags)))
+        # The first hello of each version also offers DEFLATE: free evidence about compression.
+        spec = session.spec(version, offer, flags=frozenset(flags), deflate=first)
+        answered, flight, parts = await session.offer(spec)
+        if len(parts) > 1:
+            machine.split_current(parts)
         answer, picked = classify(flight, code)
         machine.absorb(answer, picked)
-        if answer is Answer.PICKED and flight is not None and flight.server_hello is not None:
-            _note_tls12_facts(session.facts, flight)
+        if answer is Answer.PICKED and flight is not None:
+            _note_tls12_facts(session, flight, offered_deflate=answered.offer_deflate)
+        first = False
     session.facts.protocols[version] = machine.supported
     session.facts.ciphers[version] = _names(machine.found)
 
 
-def _note_tls12_facts(facts: EnumerationFacts, flight: ServerFlight) -> None:
-    hello = flight.server_hello
+def _note_tls12_facts(session: Session, flight: ServerFlight, *, offered_deflate: bool) -> None:
+    facts, hello = session.facts, flight.server_hello
     assert hello is not None
     facts.hellos.append(hello)
+    if offered_deflate:
+        facts.compression = bool(facts.compression) or hello.compression_method != 0
     suite = by_code(hello.cipher_suite)
     if suite is not None and suite.is_cbc:
         facts.cbc_hellos.append(hello)
     ske = flight.server_key_exchange
     if ske is not None and ske.dh_prime_bits:
         facts.dh_bits.append(ske.dh_prime_bits)
+    if suite is not None and suite.authentication is Authentication.ECDSA and flight.certificate:
+        session.certificate_curve = _curve_of(flight.certificate.certificates)
 
 
-async def _sslv2(session: _Session) -> None:
+def _curve_of(chain: tuple[bytes, ...]) -> int | None:
+    """The named group of an ECDSA leaf's key: a TLS 1.2 hello must keep offering it."""
+    try:
+        key = x509.load_der_x509_certificate(chain[0]).public_key() if chain else None
+    except ValueError:
+        return None
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        return None
+    group = group_by_name(key.curve.name)
+    return group.code if group is not None else None
+
+
+async def _sslv2(session: Session) -> None:
     kinds = tuple(s.code for s in suites_for_version("SSLv2"))
     flight = await session.hello(session.spec("SSLv2", kinds, flags=frozenset()))
     if flight is not None and flight.sslv2_server_hello is not None:
@@ -155,12 +109,12 @@ async def _sslv2(session: _Session) -> None:
         session.facts.ciphers["SSLv2"] = ()
 
 
-async def _tls13(session: _Session) -> None:
+async def _tls13(session: Session) -> None:
     """TLS 1.3 with an empty key_share: the server answers HelloRetryRequest naming the suite and
     group it picked (RFC 8446 §4.1.4), so no key is made and each hello costs one round trip."""
     code = VERSION_CODES["TLSv1.3"]
     machine = PairedElimination(suites=tuple(s.code for s in suites_for_version("TLSv1.3")),
-                                groups=_OFFERED_GROUPS)
+                                groups=OFFERED_GROUPS)
     while (offer := machine.next_offer()) is not None:
         flight = await session.hello(session.spec("TLSv1.3", offer[0], groups=offer[1]))
         answer, picked = classify(flight, code)
@@ -169,70 +123,88 @@ async def _tls13(session: _Session) -> None:
     session.facts.protocols["TLSv1.3"] = machine.supported
     session.facts.ciphers["TLSv1.3"] = _names(machine.found_suites)
     if machine.found_suites:
-        named = (group_by_code(c) for c in machine.found_groups)
-        session.facts.groups = tuple(g.iana_name for g in named if g is not None)
+        session.facts.groups = _group_names(machine.found_groups)
 
 
-async def _eliminate_groups(session: _Session, spec_for: Callable[[tuple[int, ...]], HelloSpec],
-                            version_code: int) -> tuple[str, ...] | None:
-    machine = Elimination(candidates=_OFFERED_GROUPS, chunk=len(_OFFERED_GROUPS))
-    while (offer := machine.next_offer()) is not None:
-        flight = await session.hello(spec_for(offer))
-        answer, _ = classify(flight, version_code)
-        hello = flight.server_hello if flight else None
-        group = hello.selected_group if hello else None
-        if group is None and flight is not None and flight.server_key_exchange is not None:
-            group = flight.server_key_exchange.named_group
-        machine.absorb(answer if group is not None or answer is not Answer.PICKED else Answer.UNKNOWN,
-                       group)
-    if machine.inconclusive and not machine.found:
-        return None
-    names = (group_by_code(c) for c in machine.found)
-    return tuple(g.iana_name for g in names if g is not None)
+def _group_names(codes: list[int]) -> tuple[str, ...]:
+    named = (group_by_code(c) for c in codes)
+    return tuple(g.iana_name for g in named if g is not None)
 
 
-async def _tls12_groups(session: _Session) -> None:
-    """Without TLS 1.3, groups show in TLS 1.2's ServerKeyExchange of an ECDHE suite."""
-    ecdhe = tuple(c for c in (_code(n) for n in session.facts.ciphers.get("TLSv1.2", ()))
-                  if c is not None and (s := by_code(c)) is not None and s.key_exchange.value == "ecdhe")
-    if not ecdhe:
+async def _tls12_groups(session: Session) -> None:
+    """Without TLS 1.3, groups show in the ServerKeyExchange of an ECDHE suite (TLS 1.0 .. 1.2).
+
+    ECDHE_RSA suites are offered where the server takes any; with ECDHE_ECDSA alone the
+    certificate's curve is pinned (enumeration.Elimination), so the hellos stay acceptable."""
+    for version in _NEWEST_FIRST[:3]:
+        ecdhe = [s for s in (by_code(c) for c in _codes(session.facts.ciphers.get(version, ())))
+                 if s is not None and s.key_exchange is KeyExchange.ECDHE]
+        if ecdhe:
+            break
+    else:
         return
-    code = VERSION_CODES["TLSv1.2"]
-    session.facts.groups = await _eliminate_groups(
-        session, lambda groups: session.spec("TLSv1.2", ecdhe, groups=groups), code)
+    rsa = tuple(s.code for s in ecdhe if s.authentication is Authentication.RSA)
+    suites = rsa or tuple(s.code for s in ecdhe)
+    pin = session.certificate_curve if not rsa else None
+    machine = Elimination(candidates=OFFERED_GROUPS, chunk=len(OFFERED_GROUPS),
+                          pinned=(pin,) if pin is not None else ())
+    code = VERSION_CODES[version]
+    while (offer := machine.next_offer()) is not None:
+        flight = await session.hello(session.spec(version, suites, groups=offer))
+        answer, _ = classify(flight, code)
+        ske = flight.server_key_exchange if flight is not None else None
+        group = ske.named_group if ske is not None else None
+        machine.absorb(Answer.UNKNOWN if answer is Answer.PICKED and group is None else answer, group)
+    if not (machine.inconclusive and not machine.found):
+        session.facts.groups = _group_names(machine.found)
 
 
-def _code(name: str) -> int | None:
-    from hatls.tls.suites import lookup
-
-    suite = lookup(name)
-    return suite.code if suite else None
-
-
-async def _fallback_scsv(session: _Session) -> None:
+async def _fallback_scsv(session: Session) -> None:
     """RFC 7507: a hello below the server's best version, marked as a fallback, must be refused."""
     accepted = [v for v in ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3") if session.facts.protocols.get(v)]
     if len(accepted) < 2:
         return
     below = accepted[-2]
-    suites = tuple(c for c in (_code(n) for n in session.facts.ciphers.get(below, ())) if c is not None)
-    spec = session.spec(below, suites)
-    flight = await session.hello(replace(spec, flags=spec.flags | {HelloFlag.FALLBACK_SCSV}))
+    flags = DEFAULT_FLAGS | {HelloFlag.FALLBACK_SCSV}
+    flight = await session.hello(session.spec(below, _codes(session.facts.ciphers.get(below, ())),
+                                              flags=flags))
     if flight is None:
         return
     refused = flight.alert is not None and flight.alert.description == INAPPROPRIATE_FALLBACK_ALERT
     session.facts.fallback_scsv = refused
 
 
+async def _compression(session: Session) -> None:
+    """One more hello offering DEFLATE, only if no first hello of a version was answered."""
+    version = next((v for v in _NEWEST_FIRST if session.facts.protocols.get(v)), None)
+    if session.facts.compression is not None or version is None:
+        return
+    spec = session.spec(version, _codes(session.facts.ciphers[version]), deflate=True)
+    flight = await session.hello(spec)
+    if flight is not None and flight.server_hello is not None:
+        session.facts.compression = flight.server_hello.compression_method != 0
+
+
+async def _renegotiation(session: Session) -> None:
+    version = next((v for v in _NEWEST_FIRST[:3] if session.facts.protocols.get(v)), None)
+    if version is None or version not in RENEGOTIABLE_VERSIONS:
+        return
+    session.connections += 1
+    session.facts.client_renegotiation = await client_renegotiation(
+        session.dial, version=version, server_name=session.server_name, timeout=session.timeout)
+
+
 async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float) -> EnumerationFacts:
-    session = _Session(dial, server_name, timeout)
+    session = Session(dial, server_name, timeout)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_sslv2, session)
         nursery.start_soon(_tls13, session)
         for version in TLS_VERSIONS:
             nursery.start_soon(_eliminate_suites, session, version)
-    if session.facts.protocols.get("TLSv1.3") is not True:
-        await _tls12_groups(session)
-    await _fallback_scsv(session)
+    async with trio.open_nursery() as nursery:
+        if session.facts.protocols.get("TLSv1.3") is not True:
+            nursery.start_soon(_tls12_groups, session)
+        nursery.start_soon(_fallback_scsv, session)
+        nursery.start_soon(_compression, session)
+        nursery.start_soon(_renegotiation, session)
     return session.facts
-

@@ -29,8 +29,15 @@ _REFUSED_ERRNOS = frozenset(
 )
 
 # OpenSSL reason strings that mean "the peer did not speak TLS at all".
-_NOT_TLS_MARKERS = ("wrong version number", "packet length too long", "http request",
-                    "record layer failure", "unknown protocol", "record length mismatch")
+_NOT_TLS_MARKERS = ("wrong version number", "http request", "record layer failure",
+                    "unknown protocol", "record length mismatch")
+# A TLS-shaped record or message longer than the protocol (or the client's cap) allows, e.g. a
+# handshake header claiming 16 MiB: OpenSSL stops at the header, as hatls's byte budget would.
+# Checked before the markers above: OpenSSL 3+ adds "record layer failure" to the oversized ones.
+_TOO_LARGE_MARKERS = ("excessive message size", "data length too long", "packet length too long",
+                      "encrypted length too long")
+# Alerts the peer misused (a flood of warnings), not an alert it sent about our offer.
+_ALERT_ABUSE_MARKERS = ("too many warn alerts",)
 
 
 def openssl_reason(exc: SSL.Error) -> str:
@@ -56,6 +63,10 @@ def classify_ssl_error(exc: SSL.Error) -> tuple[ErrorKind, str]:
     lowered = reason.lower()
     if "certificate required" in lowered:
         return ErrorKind.CLIENT_CERT_NEEDED, reason
+    if any(marker in lowered for marker in _ALERT_ABUSE_MARKERS):
+        return ErrorKind.PROTOCOL_VIOLATION, reason
+    if any(marker in lowered for marker in _TOO_LARGE_MARKERS):
+        return ErrorKind.TOO_LARGE, reason
     if "alert" in lowered:
         return ErrorKind.TLS_ALERT, reason
     if any(marker in lowered for marker in _NOT_TLS_MARKERS):

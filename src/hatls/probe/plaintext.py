@@ -19,6 +19,7 @@ PLAINTEXT_LINE = b"\r\n\r\nPING\r\n"
 BANNER_WAIT = 0.5
 ANSWER_WAIT = 2.0
 _TLS_CONTENT_TYPES = frozenset({20, 21, 22, 23})
+_HEADER_BYTES_TO_DECIDE = 3  # content type and legacy version: enough to tell TLS from text
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,27 +34,56 @@ def looks_like_tls_record(data: bytes) -> bool:
     return len(data) >= 3 and data[0] in _TLS_CONTENT_TYPES and data[1] == 3 and data[2] <= 4
 
 
+def _undecided(data: bytes) -> bool:
+    """Too short to tell: the first byte or two of what may be a TLS record header.
+
+    A server that sends its answer a byte at a time must not be judged on its first byte: b"\x16"
+    alone is no plaintext answer, it is the start of a handshake record."""
+    if not data or len(data) >= _HEADER_BYTES_TO_DECIDE:
+        return False
+    return data[0] in _TLS_CONTENT_TYPES and (len(data) < 2 or data[1] == 3)
+
+
 def _snippet(data: bytes) -> str:
     return repr(data[:32])
 
 
 async def _read_some(receiver: BoundedReceiver, wait: float) -> bytes | None:
-    """Bytes, b"" for an orderly close, or None when nothing came before the deadline."""
+    """Bytes, b"" for an orderly close, or None when nothing came before the deadline.
+
+    Reads on while the bytes so far are undecided (a slow server), until the same deadline."""
+    received = b""
+    closed = False
     with trio.move_on_after(wait):
-        return await receiver.receive()
-    return None
+        while not received or _undecided(received):
+            chunk = await receiver.receive()
+            if not chunk:
+                closed = True
+                break
+            received += chunk
+    if received:
+        return received
+    return b"" if closed else None
+
+
+def _is_tls(data: bytes) -> bool:
+    # Still undecided at the deadline or the close: it began as a TLS record and nothing else.
+    return looks_like_tls_record(data) or _undecided(data)
 
 
 async def plaintext_probe(
     stream: trio.SocketStream, *, banner_wait: float = BANNER_WAIT, answer_wait: float = ANSWER_WAIT
 ) -> PlaintextOutcome:
-    """Classify one connection. Network errors propagate (reset is data for the caller)."""
+    """Classify one connection. A reset is a refusal; other network errors propagate."""
     receiver = BoundedReceiver(stream)
-    banner = await _read_some(receiver, banner_wait)
+    try:
+        banner = await _read_some(receiver, banner_wait)
+    except trio.BrokenResourceError:
+        return PlaintextOutcome(accepted=False, evidence="reset before any byte was exchanged")
     if banner == b"":
         return PlaintextOutcome(accepted=False, evidence="closed before any byte was exchanged")
     if banner:
-        if looks_like_tls_record(banner):
+        if _is_tls(banner):
             return PlaintextOutcome(accepted=False, evidence=f"sent a TLS record first: {_snippet(banner)}")
         return PlaintextOutcome(
             accepted=True, banner=True, evidence=f"sent a plaintext banner: {_snippet(banner)}"
@@ -72,6 +102,6 @@ async def plaintext_probe(
         )
     if answer == b"":
         return PlaintextOutcome(accepted=False, evidence="closed the connection after plaintext")
-    if looks_like_tls_record(answer):
+    if _is_tls(answer):
         return PlaintextOutcome(accepted=False, evidence=f"answered with a TLS record: {_snippet(answer)}")
     return PlaintextOutcome(accepted=True, evidence=f"answered in plaintext: {_snippet(answer)}")

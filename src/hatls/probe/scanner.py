@@ -1,16 +1,15 @@
-"""Runs the plan: every job is one connection, under a global and a per-address limit.
+"""Runs the plan: every job is one connection, under the limits of probe/politeness.py.
 
-Politeness is structural: a job holds its address's CapacityLimiter for the whole life of its
-connection, so ``max_connections_per_host`` can never be exceeded, whatever the plan asks. Errors are
-data: each job turns its exception into a ProbeError (probe/errors.py); only a bug escapes as
-``internal``. Time comes from trio's clock, so tests run on a virtual clock.
+An endpoint's first handshake decides what follows; it alone is retried after a timeout or a reset,
+with exponential backoff, and the tries are counted into the observation. Errors are data: each job
+turns its exception into a ProbeError (probe/errors.py); only a bug escapes as ``internal``. Time
+comes from trio's clock, so tests run on a virtual clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import trio
 
@@ -18,27 +17,14 @@ from hatls.inventory import ClientIdentity, Inventory
 from hatls.merge import JobResult, merge, unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.plan import Endpoint, Job, JobKind, PortTarget, first_job, follow_up_jobs, port_targets
-from hatls.probe.connection import open_connection, resolve
+from hatls.probe.connection import resolve
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
+from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
 
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanLimits:
-    connect_timeout: float = 5.0
-    handshake_timeout: float = 10.0
-    max_connections_per_host: int = 4
-    max_connections: int = 256
-    delay: float = 0.0   # pause after each connection to one address, for fragile servers
-
-    @classmethod
-    def from_inventory(cls, inventory: Inventory) -> ScanLimits:
-        s = inventory.scan
-        return cls(connect_timeout=s.connect_timeout, handshake_timeout=s.handshake_timeout,
-                   max_connections_per_host=s.max_connections_per_host,
-                   max_connections=s.max_connections)
+__all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "scan_inventory"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,18 +42,6 @@ class ScanState:
     endpoints: list[Endpoint] = field(default_factory=list)
 
 
-class _Limits:
-    def __init__(self, limits: ScanLimits) -> None:
-        self.limits = limits
-        self.total = trio.CapacityLimiter(limits.max_connections)
-        self.per_address: dict[str, trio.CapacityLimiter] = {}
-
-    def for_address(self, address: str) -> trio.CapacityLimiter:
-        if address not in self.per_address:
-            self.per_address[address] = trio.CapacityLimiter(self.limits.max_connections_per_host)
-        return self.per_address[address]
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Rehearsal:
     """Who plays the former primary when this endpoint's server has become the new primary."""
@@ -76,30 +50,7 @@ class Rehearsal:
     material: ClientIdentityMaterial
 
 
-class Dialer:
-    """Opens connections to one endpoint, each under the global and the per-address limit."""
-
-    def __init__(self, endpoint: Endpoint, limits: _Limits) -> None:
-        self.endpoint = endpoint
-        self.limits = limits
-        self.count = 0
-
-    @asynccontextmanager
-    async def connect(self) -> AsyncIterator[trio.SocketStream]:
-        lim = self.limits.limits
-        async with self.limits.total, self.limits.for_address(self.endpoint.address):
-            self.count += 1
-            try:
-                stream = await open_connection(self.endpoint.address, self.endpoint.target.port.port,
-                                               timeout=lim.connect_timeout)
-                async with stream:
-                    yield stream
-            finally:
-                if lim.delay:
-                    await trio.sleep(lim.delay)
-
-
-async def _run_job(job: Job, limits: _Limits, identity: ClientIdentityMaterial | None = None) -> JobResult:
+async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | None = None) -> JobResult:
     dialer = Dialer(job.endpoint, limits)
     lim = limits.limits
     if job.kind is JobKind.ENUMERATE:
@@ -137,9 +88,22 @@ async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
                          error=probe_error(stage, exc, timeout=lim.handshake_timeout))
 
 
-async def probe_endpoint(endpoint: Endpoint, limits: _Limits,
+async def _first_job_with_retries(endpoint: Endpoint, limits: Limits) -> JobResult:
+    """The first handshake, tried again after a timeout or reset: at most ``retries`` more times,
+    pausing ``backoff``, then twice that, and so on. ``attempts`` counts every try."""
+    lim = limits.limits
+    result = await _run_job(first_job(endpoint), limits)
+    tries = 1
+    while tries <= lim.retries and worth_retrying(result):
+        await trio.sleep(lim.backoff * 2 ** (tries - 1))
+        result = await _run_job(first_job(endpoint), limits)
+        tries += 1
+    return replace(result, attempts=tries)
+
+
+async def probe_endpoint(endpoint: Endpoint, limits: Limits,
                          rehearsal: Rehearsal | None = None) -> EndpointObservation:
-    first = await _run_job(first_job(endpoint), limits)
+    first = await _first_job_with_retries(endpoint, limits)
     results = [first]
     if first.connected and first.handshake is not None:
         follow_ups = follow_up_jobs(endpoint, first.handshake)
@@ -201,7 +165,7 @@ async def scan_inventory(
     """Probe every endpoint of the inventory. Fills ``state`` as endpoints finish, so a caller that
     cancels the scan still holds everything learned up to then."""
     state = state if state is not None else ScanState()
-    limiter = _Limits(limits or ScanLimits.from_inventory(inventory))
+    limiter = Limits(limits or ScanLimits.from_inventory(inventory))
     emit = on_event or (lambda _event: None)
     targets = port_targets(inventory)
     resolved = {}
@@ -219,6 +183,11 @@ async def scan_inventory(
         state.endpoints += [Endpoint(target=target, address=a) for a in addresses]
     emit(ScanEvent(kind="planned", total=len(state.endpoints)))
 
+    # Endpoints in progress at once: enough to fill every global slot, few enough that memory
+    # follows the window, not the inventory (10,000 endpoints started together each held their
+    # partial results until the last first handshake was done).
+    window = trio.Semaphore(max(1, limiter.limits.max_connections))
+
     async def probe_one(endpoint: Endpoint) -> None:
         emit(ScanEvent(kind="started", endpoint=endpoint.key))
         try:
@@ -227,11 +196,14 @@ async def scan_inventory(
         except Exception as exc:
             # A bug in hatls: reported as internal (exit 3), and the other endpoints go on.
             observation = unreached(endpoint, probe_error(Stage.HANDSHAKE, exc))
+        finally:
+            window.release()
         state.observations[endpoint.key] = observation
         emit(ScanEvent(kind="finished", endpoint=endpoint.key, total=len(state.observations)))
 
     async with trio.open_nursery() as nursery:
         for endpoint in state.endpoints:
             if endpoint.key not in state.observations:
+                await window.acquire()
                 nursery.start_soon(probe_one, endpoint)
     return state

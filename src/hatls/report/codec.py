@@ -124,7 +124,7 @@ def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
 
 def report_to_json(report: Report) -> dict[str, Any]:
     summary = {_SUMMARY_RENAMES.get(k, k): v for k, v in encode(report.summary).items()}
-    return {
+    data: dict[str, Any] = {
         "schema": report.schema,
         "tool": {"name": report.tool_name, "version": report.tool_version},
         "scan": encode(report.scan),
@@ -133,6 +133,9 @@ def report_to_json(report: Report) -> dict[str, Any]:
         "endpoints": [_endpoint_to_json(e) for e in report.endpoints],
         "findings": [encode(f) for f in report.findings],
     }
+    if report.drift is not None:   # only with a baseline: reports without one stay as they were
+        data["drift"] = encode(report.drift)
+    return data
 
 
 def report_from_json(data: dict[str, Any]) -> Report:
@@ -147,6 +150,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         summary=decode(Summary, summary),
         endpoints=tuple(_endpoint_from_json(e) for e in data["endpoints"]),
         findings=tuple(decode(Finding, f) for f in data["findings"]),
+        drift=data.get("drift"),
     )
 
 

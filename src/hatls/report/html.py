@@ -62,11 +62,17 @@ def environment(template_dir: str | None = None) -> jinja2.Environment:
     )
 
 
-def render_html(report: Report, *, template_dir: str | None = None) -> str:
-    """The report as one self-contained HTML page (inline CSS, no script, nothing fetched)."""
+def render_html(
+    report: Report, *, template_dir: str | None = None, json_sha256: str | None = None
+) -> str:
+    """The report as one self-contained HTML page (inline CSS, no script, nothing fetched).
+
+    ``json_sha256``: the SHA-256 of the JSON report file's bytes, shown so a reader can match the
+    two; the page is rendered from the report object, which cannot know how it was serialized.
+    """
     env = environment(template_dir)
     try:
-        return env.get_template(MAIN_TEMPLATE).render(view=build_view(report))
+        return env.get_template(MAIN_TEMPLATE).render(view=build_view(report, json_sha256=json_sha256))
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise HtmlTemplateError(f"report template error ({where}): {exc.message}") from exc

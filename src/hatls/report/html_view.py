@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hatls.report.diff_html_view import DriftView, drift_view_of
 from hatls.report.html_compare import TONE_MEANING, Tone
 from hatls.report.html_findings import (
     SEVERITIES,
@@ -55,6 +56,7 @@ class ReportView:
     settled: tuple[SettledRule, ...]
     legend: tuple[tuple[str, str], ...]
     footer: str
+    drift: DriftView | None = None   # `scan --baseline`: what changed since the older report
 
 
 # The tones a reader meets in the side-by-side tables, in the order the legend explains them.
@@ -84,7 +86,7 @@ def _verdict_detail(report: Report, breaking: int) -> str:
             "break compliance.")
 
 
-def _meta(report: Report) -> tuple[MetaLine, ...]:
+def _meta(report: Report, json_sha256: str | None) -> tuple[MetaLine, ...]:
     scan, s = report.scan, report.summary
     tool = f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)}"
     scope = (f"{plural(s.pairs, 'pair')}, {plural(s.endpoints, 'endpoint')}, "
@@ -106,10 +108,14 @@ def _meta(report: Report) -> tuple[MetaLine, ...]:
         MetaLine(label="Policy SHA-256", value=shown(scan.policy.sha256, 100), mono=True),
         MetaLine(label="Fails on", value=f"fail or error findings of severity {scan.fail_on.value} "
                                          "or worse"),
+        # The hash of the JSON file's exact bytes, so a reader can match this page to the JSON
+        # report and its signature (`hatls verify`, `sha256sum`); absent when no JSON was written.
+        *((MetaLine(label="JSON report SHA-256", value=shown(json_sha256, 100), mono=True),)
+          if json_sha256 else ()),
     )
 
 
-def build_view(report: Report) -> ReportView:
+def build_view(report: Report, *, json_sha256: str | None = None) -> ReportView:
     findings = finding_views(report)
     breaking = sum(f.breaks_compliance for f in findings)
     s = report.summary
@@ -126,7 +132,7 @@ def build_view(report: Report) -> ReportView:
             for sev, count in by_severity.items()),
         status_counts={"pass": s.passed, "fail": s.failed, "warn": s.warned, "error": s.errored,
                        "skipped": s.skipped, "not probed": s.not_checked},
-        meta=_meta(report),
+        meta=_meta(report, json_sha256),
         not_checked=shown_list(report.scan.policy.not_checked),
         pairs=pair_views(report, findings),
         groups=severity_groups(findings),
@@ -134,4 +140,5 @@ def build_view(report: Report) -> ReportView:
         legend=tuple((tone.value, TONE_MEANING[tone]) for tone in _LEGEND),
         footer=f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)} · scan of "
                f"{moment(report.scan.started)} · policy {shown(report.scan.policy.name, 80)}",
+        drift=drift_view_of(report),
     )

@@ -64,6 +64,9 @@ class Report:
     findings: tuple[Finding, ...]
     schema: str = SCHEMA_ID
     tool_name: str = "hatls"
+    # The drift from a baseline report (``hatls scan --baseline``) as drift.schema.json data;
+    # kept as data, not the Drift model, so the report model does not depend on the diff.
+    drift: Mapping[str, Any] | None = None
 
 
 def breaks_compliance(finding: Finding, fail_on: Severity) -> bool:

@@ -8,6 +8,7 @@ suite or version it never offered.
 from __future__ import annotations
 
 from hatls.tls.codec import unexpected
+from hatls.tls.hello_build import compression_methods
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import HelloSpec
 from hatls.tls.protocol import TLS12, TLS13, VERSION_CODES, VERSION_NAMES, ExtensionType
@@ -19,8 +20,8 @@ _SSL3 = VERSION_CODES["SSLv3"]
 def check_server_hello(hello: ServerHello, offered: HelloSpec) -> None:
     _check_version(hello, offered)
     _check_suite(hello, offered)
-    if hello.compression_method != 0:
-        # RFC 5246 §7.4.1.3: "selected by the server from the list in ClientHello" (null only).
+    if hello.compression_method not in compression_methods(offered):
+        # RFC 5246 §7.4.1.3: "selected by the server from the list in ClientHello".
         raise unexpected(f"compression method {hello.compression_method} was not offered")
     if hello.selected_version >= TLS13:
         _check_tls13(hello, offered)

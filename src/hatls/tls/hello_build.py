@@ -34,6 +34,8 @@ from hatls.tls.protocol import (
 _TLS10 = VERSION_CODES["TLSv1.0"]
 _HOST_NAME = 0  # RFC 6066 §3 NameType
 _POINT_FORMATS = Writer().vector(b"\x00", 1).getvalue()  # ECPointFormatList: uncompressed
+NULL_COMPRESSION = b"\x00"
+DEFLATE_AND_NULL = b"\x01\x00"  # RFC 3749 §2: DEFLATE is method 1; null must still be offered
 _SUPPORTED_VERSIONS = Writer().uint_list((TLS13,), 1, 2).getvalue()  # TLS 1.3 alone
 
 
@@ -98,13 +100,21 @@ def client_hello_body(spec: HelloSpec) -> bytes:
     writer.raw(spec.random)
     writer.vector(spec.session_id, 1)
     writer.uint_list(offered_suites(spec), 2, 2)
-    writer.vector(b"\x00", 1)  # compression_methods: null only (CRIME)
+    writer.vector(compression_methods(spec), 1)
     extensions = client_extensions(spec)
     if extensions:  # no block at all rather than an empty one, as SSLv3-era servers expect
         with writer.scope(2) as block:
             for extension_type, data in extensions:
                 block.uint(extension_type, 2).vector(data, 2)
     return writer.getvalue()
+
+
+def compression_methods(spec: HelloSpec) -> bytes:
+    """null only (CRIME), unless the spec asks whether the server would pick DEFLATE (RFC 3749).
+
+    Never in a TLS 1.3 hello: RFC 8446 §4.1.2 has the server abort on anything but null."""
+    deflate = spec.offer_deflate and spec.version_code < TLS13
+    return DEFLATE_AND_NULL if deflate else NULL_COMPRESSION
 
 
 def client_extensions(spec: HelloSpec) -> tuple[tuple[int, bytes], ...]:

@@ -69,6 +69,10 @@ class HelloSpec:
     signature_algorithms: tuple[int, ...] = DEFAULT_SIGNATURE_ALGORITHMS
     key_shares: tuple[tuple[int, bytes], ...] = ()
     max_size: int | None = None
+    # RFC 3749 DEFLATE ahead of null in compression_methods (TLS <= 1.2 only): whether the server
+    # would compress (CRIME). Off by default; the enumerator offers it in a few hellos per
+    # endpoint, so that a ServerHello choosing null is evidence of "no compression".
+    offer_deflate: bool = False
 
     def __post_init__(self) -> None:
         if self.version not in VERSION_CODES:
