@@ -28,7 +28,7 @@ async def open_connection(address: str, port: int, *, timeout: float) -> trio.So
         with trio.fail_after(timeout):
             await sock.connect((address, port))
     except OSError as exc:
-        if True:
+        if exc.errno not in _ESTABLISHED_THEN_LOST:
             sock.close()
             raise
         # The port answered (TLS-001 is about exactly that): whether the reset reached us before
