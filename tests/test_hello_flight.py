@@ -351,10 +351,18 @@ def filled(unit: bytes) -> bytes:
 
 HELLO, DONE = server_hello_record(TLS12_SERVER_HELLO), record(22, SERVER_HELLO_DONE)
 FILLED_FLIGHTS = {
-    "34k warning alerts": filled(record(21, b"\x01\x70")) + HELLO + DONE,
     "60k empty messages": HELLO + filled(record(22, handshake(22, b"") * 1000)) + DONE,
     "26k empty hello requests": filled(record(22, handshake(0, b""))) + HELLO + DONE,
 }
+
+
+def test_an_alert_storm_stops_after_a_few_warnings() -> None:
+    storm = filled(record(21, b"\x01\x70")) + HELLO + DONE
+    with pytest.raises(TLSParseError) as caught:
+        parse_server_flight(storm, offered=TLS12_OFFER)
+    assert caught.value.kind is ParseErrorKind.UNEXPECTED
+    few = record(21, b"\x01\x70") * 5 + HELLO + DONE
+    assert parse_server_flight(few, offered=TLS12_OFFER).status is FlightStatus.HELLO_DONE
 
 
 @pytest.mark.parametrize("data", FILLED_FLIGHTS.values(), ids=FILLED_FLIGHTS.keys())

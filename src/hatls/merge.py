@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from hatls.plan import Endpoint, JobKind, version_inferences
 from hatls.probe.enumerate import EnumerationFacts
 from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
-from hatls.tls.certs import certificate_facts, parse_der_chain
+from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
 
 
@@ -91,6 +92,13 @@ def _key_exchange(facts: EnumerationFacts | None) -> KeyExchange:
                        ecdh_min_bits=min(ec_bits) if ec_bits else None)
 
 
+@functools.lru_cache(maxsize=256)
+def _chain_facts(chain_der: tuple[bytes, ...]) -> tuple[tuple[CertificateFacts, ...], tuple[str, ...]]:
+    """Decoded once per distinct chain: an HA server shows the same one on every port."""
+    chain, problems = parse_der_chain(chain_der)
+    return tuple(certificate_facts(c) for c in chain), problems
+
+
 def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]) -> HandshakeOutcome | None:
     """The completed handshake to take the certificate from: the first one, else any version probe."""
     if first is not None and first.completed:
@@ -141,8 +149,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
     plaintext: PlaintextOutcome | None = next(
         (r.plaintext for r in results if r.plaintext is not None), None)
     best = _best_handshake(first, results)
-    chain, problems = parse_der_chain(best.chain_der) if best else ((), ())
-    facts = tuple(certificate_facts(c) for c in chain)
+    facts, problems = _chain_facts(best.chain_der) if best else ((), ())
     tls12_done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed
                   and r.handshake.version != "TLSv1.3"]
     raw = next((r.enumeration for r in results if r.enumeration is not None), None)

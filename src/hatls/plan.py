@@ -68,6 +68,7 @@ def first_job(endpoint: Endpoint) -> Job:
 
 
 # A first handshake that failed this way still reached a TLS stack: enumerate anyway.
+# (Not too-large: a server that floods the first handshake would flood every hello too.)
 _TLS_SPOKEN = frozenset({ErrorKind.TLS_ALERT, ErrorKind.PROTOCOL_VIOLATION,
                          ErrorKind.CLIENT_CERT_NEEDED, ErrorKind.CLOSED, ErrorKind.RESET})
 

@@ -27,6 +27,8 @@ from hatls.probe.connection import open_connection
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ScanLimits:
+    """How hard a scan may push: the inventory's [scan] table, then the command line's flags."""
+
     connect_timeout: float = 5.0
     handshake_timeout: float = 10.0
     max_connections_per_host: int = 4
@@ -61,17 +63,22 @@ class AddressGate:
 
 
 class Limits:
+    """The scan's global slots and one gate per address (keyed by spelling and canonical form)."""
+
     def __init__(self, limits: ScanLimits) -> None:
         self.limits = limits
         self.total = trio.CapacityLimiter(limits.max_connections)
         self.per_address: dict[str, AddressGate] = {}
 
     def for_address(self, address: str) -> AddressGate:
-        # "::1" and "0::1" are one host: the cap is about the machine, not the spelling.
-        key = str(ipaddress.ip_address(address))
-        if key not in self.per_address:
-            self.per_address[key] = AddressGate(self.limits.max_connections_per_host)
-        return self.per_address[key]
+        gate = self.per_address.get(address)
+        if gate is None:
+            # "::1" and "0::1" are one host: the cap is about the machine, not the spelling.
+            canonical = str(ipaddress.ip_address(address))
+            if canonical not in self.per_address:
+                self.per_address[canonical] = AddressGate(self.limits.max_connections_per_host)
+            gate = self.per_address[address] = self.per_address[canonical]
+        return gate
 
 
 class Dialer:

@@ -36,6 +36,9 @@ from hatls.tls.protocol import HandshakeType as Handshake
 from hatls.tls.records import HandshakeMessage, HandshakeReader, Record, RecordReader, SSLv2Record
 
 
+MAX_WARNING_ALERTS = 5
+
+
 class FlightStatus(StrEnum):
     INCOMPLETE = "incomplete"  # more bytes are needed
     HELLO_DONE = "hello-done"  # TLS <= 1.2 ServerHelloDone
@@ -191,6 +194,9 @@ class ServerFlightReader:
             raise malformed(f"alert level {alert.level}")
         if alert.ends_connection:
             self._update(status=FlightStatus.ALERT, alert=alert)
+        elif len(self._warnings) >= MAX_WARNING_ALERTS:
+            # OpenSSL gives up after a handful too: an alert storm must not cost 256 KiB of parsing.
+            raise unexpected(f"more than {MAX_WARNING_ALERTS} warning alerts")
         else:
             self._warnings.append(alert)
 
