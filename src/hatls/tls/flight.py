@@ -35,7 +35,6 @@ from hatls.tls.protocol import ALERT_LEVEL_NAMES, MAX_FLIGHT_BYTES, TLS13, Conte
 from hatls.tls.protocol import HandshakeType as Handshake
 from hatls.tls.records import HandshakeMessage, HandshakeReader, Record, RecordReader, SSLv2Record
 
-
 MAX_WARNING_ALERTS = 5
 
 
