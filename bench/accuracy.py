@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +42,10 @@ from hatls.lab.server import LabThread
 from hatls.tls.suites import lookup
 
 HOST = "acc.example.test"
+# OpenSSL 3.0's built-in group list (ssl/t1_lib.c, supported_groups_default): what a server
+# that sets none accepts; the ffdhe groups only in TLS 1.3 (TLS 1.2 DHE uses its own parameters).
+OPENSSL_EC_GROUPS = {"x25519", "secp256r1", "x448", "secp521r1", "secp384r1"}
+OPENSSL_GROUPS = OPENSSL_EC_GROUPS | {f"ffdhe{bits}" for bits in (2048, 3072, 4096, 6144, 8192)}
 VERSIONS = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 _OPENSSL_FLAG = {"TLSv1.0": "-tls1", "TLSv1.1": "-tls1_1", "TLSv1.2": "-tls1_2", "TLSv1.3": "-tls1_3"}
 _SSLYZE_KEYS = {"SSLv2": "ssl_2_0_cipher_suites", "SSLv3": "ssl_3_0_cipher_suites",
@@ -58,6 +63,7 @@ class Server:
     command: list[str]
     expected: dict[str, set[str]]  # version -> IANA suite names (accepted versions only)
     expected_groups: set[str] | None = None
+    expected_dh: int | None = None  # bits of the DHE group, where DHE suites are served
     process: subprocess.Popen[bytes] | None = None
     results: dict[str, Any] = field(default_factory=dict)
 
@@ -74,10 +80,14 @@ def make_pki(folder: Path) -> dict[str, Path]:
         files[f"{kind}.crt"], files[f"{kind}.key"] = folder / f"{kind}.crt", folder / f"{kind}.key"
         files[f"{kind}.crt"].write_bytes(cert.cert_pem + cert.chain_pem)
         files[f"{kind}.key"].write_bytes(cert.key_pem)
-    for bits in (1024, 2048):
-        files[f"dh{bits}"] = folder / f"dh{bits}.pem"
-        subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", str(files[f"dh{bits}"]),
-                        str(bits)], check=True, capture_output=True)
+    # PKCS#3 "DH PARAMETERS": s_server refuses the X9.42 form that `dhparam -dsaparam` writes,
+    # and quietly falls back to its built-in 2048-bit group.
+    files["dh1024"], files["dh2048"] = folder / "dh1024.pem", folder / "dh2048.pem"
+    subprocess.run(["openssl", "dhparam", "-out", str(files["dh1024"]), "1024"], check=True,
+                   capture_output=True)
+    subprocess.run(["openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt",
+                    "group:ffdhe2048", "-out", str(files["dh2048"])], check=True,
+                   capture_output=True)
     return files
 
 
@@ -126,6 +136,20 @@ def tlslite_expected(min_version: tuple[int, int], max_version: tuple[int, int],
     return expected
 
 
+def _free_port(address: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def tlslite_groups() -> set[str]:
+    """tlslite-ng's default curves (it serves them in TLS 1.0's ServerKeyExchange too)."""
+    from tlslite.handshakesettings import HandshakeSettings
+
+    return set(HandshakeSettings().eccCurves)
+
+
 # --- the servers ------------------------------------------------------------------------------
 
 
@@ -138,14 +162,14 @@ stream {{ server {{ listen {address}:{port} ssl; {directives} return "ok\\n"; }}
 
 
 def nginx(name: str, config: str, address: str, port: int, folder: Path, directives: str,
-          expected: dict[str, set[str]], groups: set[str] | None) -> Server:
+          expected: dict[str, set[str]], groups: set[str], dh: int | None = None) -> Server:
     home = folder / name
     home.mkdir()
     conf = NGINX_CONF.format(dir=home, address=address, port=port, directives=directives)
     (home / "nginx.conf").write_text(conf)
     command = ["nginx", "-p", str(home), "-c", str(home / "nginx.conf")]
     return Server(name=name, config=config, address=address, port=port, command=command,
-                  expected=expected, expected_groups=groups)
+                  expected=expected, expected_groups=groups, expected_dh=dh)
 
 
 def servers(folder: Path, pki: dict[str, Path]) -> list[Server]:
@@ -161,48 +185,54 @@ def servers(folder: Path, pki: dict[str, Path]) -> list[Server]:
     s12 = "ECDHE-RSA-AES256-GCM-SHA384:AES128-SHA256:DHE-RSA-AES128-SHA:CAMELLIA128-SHA:@SECLEVEL=0"
     tls13 = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
     a = "127.0.5."
+    # Fresh ports each run: tls.py's echo server binds without SO_REUSEADDR, so a port whose
+    # connections still sit in TIME_WAIT from the last run cannot be reused for a minute.
+    ports = {i: _free_port(f"{a}{i}") for i in range(1, 8)}
     return [
         nginx("nginx-modern", "nginx TLS1.2+1.3, 3 ECDHE-ECDSA AEAD, X25519:P-256:P-384", a + "1",
-              15001, folder, f"{ec} ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers {modern}; "
+              ports[1], folder, f"{ec} ssl_protocols TLSv1.2 TLSv1.3; ssl_ciphers {modern}; "
               "ssl_ecdh_curve X25519:prime256v1:secp384r1;",
               openssl_expected(["TLSv1.2", "TLSv1.3"], modern, {"ECDSA"}, dhe=False),
               {"x25519", "secp256r1", "secp384r1"}),
         nginx("nginx-intermediate", "nginx Mozilla intermediate, RSA+ECDSA certs, DHE 2048",
-              a + "2", 15002, folder, f"{rsa} {ec} ssl_protocols TLSv1.2 TLSv1.3; "
+              a + "2", ports[2], folder, f"{rsa} {ec} ssl_protocols TLSv1.2 TLSv1.3; "
               f"ssl_ciphers {inter}; ssl_dhparam {pki['dh2048']}; ssl_prefer_server_ciphers off;",
-              openssl_expected(["TLSv1.2", "TLSv1.3"], inter, {"RSA", "ECDSA"}, dhe=True), None),
+              openssl_expected(["TLSv1.2", "TLSv1.3"], inter, {"RSA", "ECDSA"}, dhe=True),
+              OPENSSL_GROUPS, 2048),
         nginx("nginx-old", "nginx Mozilla old-style, TLS1.0-1.3, CBC+3DES, DHE 1024, SECLEVEL 0",
-              a + "3", 15003, folder, f"{rsa} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; "
+              a + "3", ports[3], folder, f"{rsa} ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3; "
               f"ssl_ciphers {old}; ssl_dhparam {pki['dh1024']}; ssl_prefer_server_ciphers on;",
               openssl_expected(["TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"], old, {"RSA"},
-                               dhe=True), None),
+                               dhe=True), OPENSSL_GROUPS, 1024),
         Server(name="s_server-tls12", config="s_server -tls1_2, RSA, 4 suites incl. DHE/CAMELLIA",
-               address=a + "4", port=15004, command=[
-                   "openssl", "s_server", "-accept", f"{a}4:15004", "-cert", str(pki["rsa.crt"]),
+               address=a + "4", port=ports[4], command=[
+                   "openssl", "s_server", "-accept", f"{a}4:{ports[4]}", "-cert", str(pki["rsa.crt"]),
                    "-key", str(pki["rsa.key"]), "-tls1_2", "-cipher", s12, "-dhparam",
                    str(pki["dh1024"]), "-quiet"],
-               expected=openssl_expected(["TLSv1.2"], s12, {"RSA"}, dhe=True)),
+               expected=openssl_expected(["TLSv1.2"], s12, {"RSA"}, dhe=True),
+               expected_groups=OPENSSL_EC_GROUPS, expected_dh=1024),
         Server(name="s_server-tls13", config="s_server -tls1_3, 2 suites, X25519:P-384, ECDSA",
-               address=a + "5", port=15005, command=[
-                   "openssl", "s_server", "-accept", f"{a}5:15005", "-cert", str(pki["ec.crt"]),
+               address=a + "5", port=ports[5], command=[
+                   "openssl", "s_server", "-accept", f"{a}5:{ports[5]}", "-cert", str(pki["ec.crt"]),
                    "-key", str(pki["ec.key"]), "-tls1_3", "-ciphersuites", tls13,
                    "-groups", "X25519:P-384", "-quiet"],
                expected=openssl_expected(["TLSv1.3"], "DEFAULT", {"ECDSA"}, dhe=False,
                                          tls13=tls13), expected_groups={"x25519", "secp384r1"}),
         Server(name="s_server-legacy", config="s_server TLS1.0+1.1 only, AES-CBC, SECLEVEL 0",
-               address=a + "6", port=15006, command=[
-                   "openssl", "s_server", "-accept", f"{a}6:15006", "-cert", str(pki["rsa.crt"]),
+               address=a + "6", port=ports[6], command=[
+                   "openssl", "s_server", "-accept", f"{a}6:{ports[6]}", "-cert", str(pki["rsa.crt"]),
                    "-key", str(pki["rsa.key"]), "-min_protocol", "TLSv1", "-max_protocol",
                    "TLSv1.1", "-cipher", "ECDHE-RSA-AES256-SHA:AES128-SHA:@SECLEVEL=0", "-quiet"],
                expected=openssl_expected(["TLSv1.0", "TLSv1.1"],
                                          "ECDHE-RSA-AES256-SHA:AES128-SHA:@SECLEVEL=0", {"RSA"},
-                                         dhe=False)),
+                                         dhe=False), expected_groups=OPENSSL_EC_GROUPS),
         Server(name="tlslite-ssl3", config="tlslite-ng SSLv3+TLS1.0, 3DES+RC4+AES128, RSA",
-               address=a + "7", port=15007, command=[
+               address=a + "7", port=ports[7], command=[
                    sys.executable, shutil.which("tls.py") or "tls.py", "server", "-c",
                    str(pki["rsa.crt"]), "-k", str(pki["rsa.key"]), "--ssl3", "--max-ver",
-                   "tls1.0", "--cipherlist", "3des,rc4,aes128", "--echo", f"{a}7:15007"],
-               expected=tlslite_expected((3, 0), (3, 1), ["3des", "rc4", "aes128"])),
+                   "tls1.0", "--cipherlist", "3des,rc4,aes128", "--echo", f"{a}7:{ports[7]}"],
+               expected=tlslite_expected((3, 0), (3, 1), ["3des", "rc4", "aes128"]),
+               expected_groups=tlslite_groups(), expected_dh=2048),
     ]
 
 
@@ -292,12 +322,13 @@ def hatls_view(report: dict[str, Any], pair: str) -> dict[str, Any]:
     return {"versions": {v for v, ok in endpoint["protocols"].items() if ok},
             "suites": {v: set(s) for v, s in (endpoint["ciphers"] or {}).items() if s},
             "groups": set(endpoint["groups"] or ()), "connections": endpoint["connections"],
+            "versions_off": {v for v, ok in endpoint["protocols"].items() if ok is False},
             "features": endpoint["features"], "dh": endpoint["key_exchange"]["dh_min_bits"]}
 
 
 def run_sslyze(sslyze: str, targets: list[tuple[str, int]]) -> tuple[float, dict[str, Any]]:
     args = [sslyze, "--json_out=-", "--certinfo", "--sslv2", "--sslv3", "--tlsv1", "--tlsv1_1",
-            "--tlsv1_2", "--tlsv1_3", "--elliptic_curves", "--quiet"]
+            "--tlsv1_2", "--tlsv1_3", "--elliptic_curves"]
     started = time.monotonic()
     out = subprocess.run([*args, *(f"{HOST}:{port}{{{ip}}}" for ip, port in targets)],
                          capture_output=True, text=True, check=False)
@@ -314,8 +345,11 @@ def sslyze_view(report: dict[str, Any], address: str) -> dict[str, Any]:
         if accepted:
             suites[version] = {a["cipher_suite"]["name"] for a in accepted}
     curves = ((scan.get("elliptic_curves") or {}).get("result") or {}).get("supported_curves")
+    dh_sizes = [a["ephemeral_key"]["size"] for key in _SSLYZE_KEYS.values()
+                for a in ((scan.get(key) or {}).get("result") or {}).get("accepted_cipher_suites", [])
+                if (a.get("ephemeral_key") or {}).get("type_name") == "DH"]
     return {"versions": set(suites), "suites": suites, "groups": _group_names(curves or []),
-            "status": result.get("scan_status")}
+            "status": result.get("scan_status"), "dh": min(dh_sizes, default=None)}
 
 
 def _group_names(curves: list[dict[str, Any]]) -> set[str]:
@@ -330,7 +364,7 @@ def _group_names(curves: list[dict[str, Any]]) -> set[str]:
 def start(server: Server) -> None:
     server.process = subprocess.Popen(server.command, stdin=subprocess.PIPE,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # tls.py imports slowly on a busy machine
     while time.monotonic() < deadline:
         probe = subprocess.run(["ss", "-ltnH", f"src {server.address}:{server.port}"],
                                capture_output=True, text=True, check=False)
@@ -366,7 +400,12 @@ def canonical(suites: dict[str, set[str]]) -> dict[str, set[str]]:
 def verdict(server: Server, view: dict[str, Any]) -> tuple[str, list[str]]:
     notes = compare(canonical(server.expected), canonical(view["suites"]))
     if server.expected_groups is not None and view["groups"] != server.expected_groups:
-        notes.append(f"groups {sorted(view['groups'])} != {sorted(server.expected_groups)}")
+        missed, extra = server.expected_groups - view["groups"], view["groups"] - server.expected_groups
+        notes.append(f"groups missed {sorted(missed)} extra {sorted(extra)}")
+    if view["dh"] != server.expected_dh:
+        notes.append(f"DH {view['dh']} bits, configured {server.expected_dh}")
+    if "versions_off" in view and view["versions_off"] != set(VERSIONS) - set(server.expected):
+        notes.append(f"versions refused {sorted(view['versions_off'])}")
     return ("exact" if not notes else "differs"), notes
 
 
@@ -391,11 +430,9 @@ def accuracy(servers_: list[Server], sslyze: str, folder: Path) -> list[str]:
             rows.append(f"| {server.config} | {', '.join(v for v in VERSIONS if v in server.expected)}"
                         f" | {total} | {hv} | {sv} | {hatls_conns} (report: {mine['connections']})"
                         f" | {sslyze_conns} | {hatls_s:.2f} | {sslyze_s:.2f} |")
-            details += [f"- {server.name}: hatls {'; '.join(hn) or 'exact'}; groups "
-                        f"{sorted(mine['groups'])}, dh_min_bits {mine['dh']}, features "
+            details += [f"- {server.name}: hatls {'; '.join(hn) or 'exact'}; features "
                         f"{mine['features']}",
-                        f"  sslyze {'; '.join(sn) or 'exact'}; groups {sorted(theirs['groups'])}"
-                        f" (status {theirs['status']})"]
+                        f"  sslyze {'; '.join(sn) or 'exact'} (status {theirs['status']})"]
     return [*rows, "", *details]
 
 

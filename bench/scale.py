@@ -74,6 +74,7 @@ class Row:
     measure: Measure
     connections_per_live_endpoint: float
     max_connections_per_endpoint: int
+    load_before: float   # the machine's 1-minute load average as the tool started (noise gauge)
 
 
 def layout(n: int, closed_share: float) -> tuple[Target, ...]:
@@ -191,15 +192,31 @@ def sessions_since(log: Path, offset: int) -> tuple[Counter[str], int]:
 
 
 def row(n: int, tool: str, targets: tuple[Target, ...], measure: Measure,
-        sessions: Counter[str]) -> Row:
+        sessions: Counter[str], load: float) -> Row:
     live = [f"{t.address}:{t.port}" for t in targets if t.live]
     counts = [sessions.get(key, 0) for key in live]
     return Row(n=len(targets), live=len(live), tool=tool, measure=measure,
                connections_per_live_endpoint=round(sum(counts) / max(1, len(live)), 1),
-               max_connections_per_endpoint=max(counts, default=0))
+               max_connections_per_endpoint=max(counts, default=0), load_before=load)
 
 
-def hatls_command(profile: Path | None) -> list[str]:
+# The public API with the report streamed to its file (codec.write_json): what `hatls scan --json`
+# costs once write_outputs streams too; the CLI today builds the whole JSON text first.
+API_STREAM = """
+import sys, trio
+from datetime import UTC, datetime
+import hatls
+from hatls.report.codec import write_json
+inventory = hatls.load_inventory(sys.argv[1])
+report = trio.run(lambda: hatls.scan(inventory, now=lambda: datetime.now(UTC)))
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    write_json(report, out)
+"""
+
+
+def hatls_command(profile: Path | None, *, api_stream: bool = False) -> list[str]:
+    if api_stream:
+        return [sys.executable, "-c", API_STREAM, "inventory.toml", "report.json"]
     scan = ["scan", "inventory.toml", "--json", "report.json", "--quiet"]
     if profile is None:
         return [sys.executable, "-m", "hatls", *scan]
@@ -208,7 +225,7 @@ def hatls_command(profile: Path | None) -> list[str]:
 
 
 def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
-              profile: Path | None) -> list[Row]:
+              profile: Path | None, api_stream: bool = False) -> list[Row]:
     folder = work / f"n{n}"
     folder.mkdir(parents=True, exist_ok=True)
     targets = layout(n, closed)
@@ -221,26 +238,30 @@ def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
     try:
         log = folder / "access.log"
         _, offset = sessions_since(log, 0)  # past the start-up check's own connection
-        measure = run_measured(hatls_command(profile), cwd=folder, log=folder / "hatls.log")
+        load = os.getloadavg()[0]
+        command = hatls_command(profile, api_stream=api_stream)
+        measure = run_measured(command, cwd=folder, log=folder / "hatls.log")
         sessions, offset = sessions_since(log, offset)
-        rows.append(row(n, "hatls", targets, measure, sessions))
+        tool = "hatls (API, streamed JSON)" if api_stream else "hatls"
+        rows.append(row(n, tool, targets, measure, sessions, load))
         if with_sslyze:
             cmd = [SSLYZE, "-m", "sslyze", "--targets_in", "targets.txt", *SSLYZE_COMMANDS,
                    "--json_out", "sslyze.json", "--quiet"]
+            load = os.getloadavg()[0]
             measure = run_measured(cmd, cwd=folder, log=folder / "sslyze.log")
             sessions, offset = sessions_since(log, offset)
-            rows.append(row(n, "sslyze", targets, measure, sessions))
+            rows.append(row(n, "sslyze", targets, measure, sessions, load))
     finally:
         stop(nginx)
     return rows
 
 
 def table(rows: list[Row]) -> str:
-    head = ("| endpoints | live | tool | wall s | CPU s | peak RSS MB | conns/endpoint | max conns |"
-            "\n|---:|---:|---|---:|---:|---:|---:|---:|")
+    head = ("| endpoints | live | tool | wall s | CPU s | peak RSS MB | conns/endpoint | max conns "
+            "| load |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     body = [f"| {r.n} | {r.live} | {r.tool} | {r.measure.wall_s} | {r.measure.cpu_s} | "
             f"{r.measure.peak_rss_mb} | {r.connections_per_live_endpoint} | "
-            f"{r.max_connections_per_endpoint} |" for r in rows]
+            f"{r.max_connections_per_endpoint} | {r.load_before:.1f} |" for r in rows]
     return "\n".join([head, *body])
 
 
@@ -251,6 +272,8 @@ def main() -> None:
                         help="share of pairs whose ports refuse connections (0..1)")
     parser.add_argument("--no-sslyze", dest="sslyze", action="store_false")
     parser.add_argument("--profile", action="store_true", help="run hatls under pyinstrument")
+    parser.add_argument("--api-stream", action="store_true",
+                        help="run hatls through the public API, streaming the JSON to its file")
     parser.add_argument("--work", type=Path, default=None, help="keep files here (default: temp)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="hatls-bench-"))
@@ -258,7 +281,7 @@ def main() -> None:
     for n in args.n:
         profile = work / f"profile-n{n}.txt" if args.profile else None
         rows += bench_one(n, closed=args.closed, with_sslyze=args.sslyze, work=work,
-                          profile=profile)
+                          profile=profile, api_stream=args.api_stream)
         print(table(rows[-2 if args.sslyze else -1:]), flush=True)
     (work / "results.json").write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(f"\n{table(rows)}\n\nfiles in {work}")

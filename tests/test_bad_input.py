@@ -178,6 +178,11 @@ def test_an_inventory_that_is_a_folder_is_one_message(tmp_path: Path) -> None:
         assert status == 2 and stderr == f"hatls: {tmp_path}: cannot read: Is a directory\n"
 
 
+def test_an_inventory_that_never_ends_is_one_message(tmp_path: Path) -> None:
+    for status, _, stderr in run_both(Path("/dev/zero"), tmp_path, os.environ):
+        assert status == 2 and stderr == "hatls: /dev/zero: is larger than 16 MiB\n"
+
+
 # -- outputs that cannot be written: exit 3 before any connection ----------------------------
 
 

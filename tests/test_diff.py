@@ -34,11 +34,10 @@ from hatls.report.diff import (
 )
 from hatls.report.diff_findings import classify, got_worse
 from hatls.report.diff_html import render_diff_html
-from hatls.report.diff_html_view import build_drift_view, drift_view_of
+from hatls.report.diff_html_view import build_drift_view
 from hatls.report.diff_model import Drift, FindingChange, ItemChange, PortChange
 from hatls.report.diff_text import drift_lines
-from hatls.report.html import environment, render_html
-from hatls.report.html_view import build_view
+from hatls.report.html import render_html
 from hatls.report.model import Report, ScanStatus
 from hatls.report.schema import report_schema
 from hatls.rules.model import Finding, Severity, Status
@@ -343,17 +342,9 @@ def test_terminal_lines_escape_hidden_characters() -> None:
     assert not any("\x1b" in line or "\u202e" in line for line in lines)
 
 
-def test_the_report_shows_the_drift_section_once_its_view_carries_it() -> None:
+def test_the_report_shows_the_drift_section_when_the_report_carries_drift() -> None:
     report = attach_drift(sample_report(), hostile_rotation())
-    assert 'id="drift"' not in render_html(report)          # until html_view passes view.drift
-
-    class ViewWithDrift:      # the report's view plus the one field html_view is to gain
-        def __init__(self) -> None:
-            self.drift = drift_view_of(report)
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(build_view(report), name)
-
-    page = environment().get_template("report.html.j2").render(view=ViewWithDrift())
+    page = render_html(report)
     assert 'id="drift"' in page and "Drift since the scan of 2026-11-24 10:00:00 UTC" in page
     assert ".chg-table" in page and "&lt;script&gt;" in page
+    assert 'id="drift"' not in render_html(sample_report())

@@ -8,6 +8,7 @@ accepted sets and preference orders are known, so "found exactly what it accepts
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -23,9 +24,11 @@ from hatls.enumeration import (
 from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.tls.codec import TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
-from hatls.tls.hello_build import build_client_hello, compression_methods
+from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods
+from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import HelloSpec
 from hatls.tls.protocol import VERSION_CODES
+from tests.test_hello_cases import handshake, record, server_hello_body
 
 TLS10, TLS12, TLS13 = (VERSION_CODES[v] for v in ("TLSv1.0", "TLSv1.2", "TLSv1.3"))
 ZEROS = bytes(32)
@@ -79,6 +82,22 @@ def test_deflate_is_offered_only_when_asked_and_only_below_tls13() -> None:
     assert compression_methods(offer("TLSv1.2", (0xC02B,))) == b"\x00"
     assert compression_methods(offer("TLSv1.3", (0x1301,), deflate=True)) == b"\x00"
     assert b"\xc0\x09\x02\x01\x00" in build_client_hello(offer("TLSv1.0", (0xC009,), deflate=True))
+
+
+def test_ecdhe_in_sslv3_answers_only_a_hello_that_carried_extensions() -> None:
+    plain = offer("SSLv3", (0xC013,))
+    extended = replace(plain, sslv3_extensions=True)
+    assert client_extensions(plain) == ()
+    assert 10 in dict(client_extensions(extended))  # supported_groups, so ECDHE can be chosen
+    hello = ServerHello(legacy_version=0x0300, random=bytes(32), session_id=b"",
+                        cipher_suite=0xC013, compression_method=0, extensions=(),
+                        selected_version=0x0300, is_hello_retry_request=False,
+                        selected_group=None, renegotiation_info=None,
+                        extended_master_secret=False, encrypt_then_mac=False)
+    data = record(22, handshake(2, server_hello_body(hello)), version=0x0300)
+    assert classify(flight(extended, data), VERSION_CODES["SSLv3"]) == (Answer.PICKED, 0xC013)
+    with pytest.raises(TLSParseError, match="cannot be negotiated in SSLv3"):
+        flight(plain, data)
 
 
 def test_a_handshake_failure_alert_means_nothing_offered_is_shared() -> None:

@@ -6,6 +6,7 @@ a thumbprint is normalized so it can be pasted as the Windows certificate dialog
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from hatls.inventory.fields import Checker, Table, check_unique, or_default
@@ -24,6 +25,8 @@ PORT_KEYS = ("id", "port", "mode", "ha_sync", "certificate_level", *PORT_TLS_KEY
 _INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u200b\u200c\u200d\u2060\ufeff"), None)
 _SEPARATORS = re.compile(r"[\s:]+")
 _HEX = re.compile(r"[0-9a-f]*")
+# What a host name may hold once IDNA-encoded; "_" because Windows host names carry it.
+_HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 def normalize_thumbprint(text: str) -> str:
@@ -41,8 +44,8 @@ def build_server(
 ) -> Server | None:
     path = join_key(pair_path, role.value)
     checker.known_keys(table, SERVER_KEYS, path)
-    host = checker.string(table, "host", path, required=True)
-    address = checker.string(table, "address", path)
+    host = _host(checker, table, "host", path, required=True)
+    address = _host(checker, table, "address", path)
     level = checker.choice(table, "certificate_level", path, CertificateLevel)
     thumbprint = _thumbprint(checker, table, path)
     ports = _ports(checker, base_dir, table, path, inherited)
@@ -58,6 +61,36 @@ def build_server(
         ports=ports,
         client_identity=identity,
     )
+
+
+def _host(checker: Checker, table: Table, key: str, path: str, *, required: bool = False) -> str | None:
+    """A host name or an IP literal: what cannot be dialled or sent as SNI is refused now, not
+    reported after the scan as an internal error."""
+    written = checker.string(table, key, path, required=required)
+    if not written:
+        return written
+    problem = host_problem(written)
+    if problem is not None:
+        checker.report(join_key(path, key), f"{written!r} is not a host name or IP address: {problem}")
+        return None
+    return written
+
+
+def host_problem(text: str) -> str | None:
+    """Why `text` is neither an IP literal nor a (possibly internationalized) host name, or None."""
+    try:
+        ipaddress.ip_address(text)
+        return None
+    except ValueError:
+        pass
+    try:
+        encoded = text.encode("idna").decode("ascii")
+    except UnicodeError as error:
+        return str(error).rsplit("(UnicodeError: ", 1)[-1].rstrip(")") or "not IDNA-encodable"
+    if not _HOST_NAME.fullmatch(encoded):
+        odd = next(char for char in encoded if not _HOST_NAME.fullmatch(char))
+        return f"it holds {odd!r}"
+    return None
 
 
 def _thumbprint(checker: Checker, table: Table, path: str) -> str | None:

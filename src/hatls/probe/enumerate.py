@@ -8,6 +8,8 @@ TLS_FALLBACK_SCSV, compression, client-initiated renegotiation), side by side to
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -51,12 +53,29 @@ def _candidates(version: str) -> tuple[int, ...]:
 
 async def _eliminate_suites(session: Session, version: str) -> None:
     machine = Elimination(candidates=_candidates(version))
+    await _run_elimination(session, version, machine, deflate_first=True)
+    found = machine.found
+    if version == "SSLv3" and found:
+        # ECDHE suites are TLS-only (RFC 4492), but servers that read extensions in an SSLv3
+        # hello (tlslite-ng, OpenSSL <= 1.0.2) negotiate them in SSLv3 too: one more elimination.
+        ecdhe = tuple(s.code for s in suites_for_version("TLSv1.0")
+                      if s.key_exchange is KeyExchange.ECDHE)
+        extended = Elimination(candidates=ecdhe)
+        await _run_elimination(session, version, extended, sslv3_extensions=True)
+        found = found + extended.found
+    session.facts.protocols[version] = machine.supported
+    session.facts.ciphers[version] = _names(found)
+
+
+async def _run_elimination(session: Session, version: str, machine: Elimination, *,
+                           deflate_first: bool = False, sslv3_extensions: bool = False) -> None:
     code = VERSION_CODES[version]
     flags = DEFAULT_FLAGS | ({HelloFlag.RENEGOTIATION_SCSV} if version == "SSLv3" else set())
-    first = True
+    first = deflate_first
     while (offer := machine.next_offer()) is not None:
         # The first hello of each version also offers DEFLATE: free evidence about compression.
-        spec = session.spec(version, offer, flags=frozenset(flags), deflate=first)
+        spec = replace(session.spec(version, offer, flags=frozenset(flags), deflate=first),
+                       sslv3_extensions=sslv3_extensions)
         answered, flight, parts = await session.offer(spec)
         if len(parts) > 1:
             machine.split_current(parts)
@@ -65,19 +84,19 @@ async def _eliminate_suites(session: Session, version: str) -> None:
         if answer is Answer.PICKED and flight is not None:
             _note_tls12_facts(session, flight, offered_deflate=answered.offer_deflate)
         first = False
-    session.facts.protocols[version] = machine.supported
-    session.facts.ciphers[version] = _names(machine.found)
 
 
 def _note_tls12_facts(session: Session, flight: ServerFlight, *, offered_deflate: bool) -> None:
     facts, hello = session.facts, flight.server_hello
     assert hello is not None
-    facts.hellos.append(hello)
     if offered_deflate:
         facts.compression = bool(facts.compression) or hello.compression_method != 0
     suite = by_code(hello.cipher_suite)
-    if suite is not None and suite.is_cbc:
-        facts.cbc_hellos.append(hello)
+    # An SSLv3 hello carries no extensions, so its answer says nothing about EMS or ETM.
+    if hello.selected_version >= VERSION_CODES["TLSv1.0"]:
+        facts.hellos.append(hello)
+        if suite is not None and suite.is_cbc:
+            facts.cbc_hellos.append(hello)
     ske = flight.server_key_exchange
     if ske is not None and ske.dh_prime_bits:
         facts.dh_bits.append(ske.dh_prime_bits)
@@ -161,11 +180,14 @@ async def _tls12_groups(session: Session) -> None:
 
 async def _fallback_scsv(session: Session) -> None:
     """RFC 7507: a hello below the server's best version, marked as a fallback, must be refused."""
-    accepted = [v for v in ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3") if session.facts.protocols.get(v)]
+    accepted = [v for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+                if session.facts.protocols.get(v)]
     if len(accepted) < 2:
         return
-    below = accepted[-2]
+    below = accepted[-2]  # SSLv3 below TLS 1.0 too: the POODLE downgrade RFC 7507 was made for
     flags = DEFAULT_FLAGS | {HelloFlag.FALLBACK_SCSV}
+    if below == "SSLv3":
+        flags |= {HelloFlag.RENEGOTIATION_SCSV}
     flight = await session.hello(session.spec(below, _codes(session.facts.ciphers.get(below, ())),
                                               flags=flags))
     if flight is None:

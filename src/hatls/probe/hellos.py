@@ -44,7 +44,8 @@ class EnumerationFacts:
     ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
     groups: tuple[str, ...] | None = None
     dh_bits: list[int] = field(default_factory=list)
-    hellos: list[ServerHello] = field(default_factory=list)   # TLS <= 1.2 ServerHellos seen
+    # TLS 1.0 .. 1.2 ServerHellos seen: answers to hellos that asked for RI, EMS and ETM.
+    hellos: list[ServerHello] = field(default_factory=list)
     cbc_hellos: list[ServerHello] = field(default_factory=list)
     fallback_scsv: bool | None = None
     # None unless a hello offered DEFLATE and got a ServerHello: only then is "no" evidence.

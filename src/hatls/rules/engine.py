@@ -7,6 +7,7 @@ the scan goes on (the summary counts it apart, exit status 3).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
@@ -26,13 +27,16 @@ INTERNAL_MARK = "internal_error"
 
 
 def _certificates(files: Iterable[PemFile]) -> tuple[x509.Certificate, ...]:
-    out: list[x509.Certificate] = []
-    for pem in files:
-        try:
-            out += load_pem_certificates(pem.text)
-        except ValueError:
-            continue  # the inventory loader already refused unreadable files; a replayed report may not
-    return tuple(out)
+    return tuple(cert for pem in files for cert in _pem_certificates(pem.text))
+
+
+@functools.lru_cache(maxsize=64)
+def _pem_certificates(text: str) -> tuple[x509.Certificate, ...]:
+    """Parsed once per distinct file: every pair of a large inventory names the same CA bundle."""
+    try:
+        return load_pem_certificates(text)
+    except ValueError:
+        return ()  # the inventory loader already refused unreadable files; a replayed report may not
 
 
 def scan_trust(inventory: Inventory) -> tuple[x509.Certificate, ...]:

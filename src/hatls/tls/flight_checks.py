@@ -48,7 +48,9 @@ def _check_suite(hello: ServerHello, offered: HelloSpec) -> None:
         raise unexpected(f"server chose suite 0x{hello.cipher_suite:04x}, which was not offered")
     suite = by_code(hello.cipher_suite)
     version_name = VERSION_NAMES.get(hello.selected_version)
-    if suite is not None and version_name not in suite.versions:
+    # With extensions in an SSLv3 hello, a TLS-only ECC suite is a real (pre-RFC 4492) answer.
+    ecc_in_sslv3 = offered.sslv3_extensions and version_name == "SSLv3"
+    if suite is not None and version_name not in suite.versions and not ecc_in_sslv3:
         raise unexpected(f"{suite.iana_name} cannot be negotiated in {version_name}")
 
 

@@ -119,7 +119,7 @@ def compression_methods(spec: HelloSpec) -> bytes:
 
 def client_extensions(spec: HelloSpec) -> tuple[tuple[int, bytes], ...]:
     version = spec.version_code
-    if version < _TLS10:
+    if version < _TLS10 and not (spec.sslv3_extensions and version == VERSION_CODES["SSLv3"]):
         return ()
 
     def flagged(flag: HelloFlag, data: bytes) -> bytes | None:

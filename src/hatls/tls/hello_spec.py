@@ -73,6 +73,9 @@ class HelloSpec:
     # would compress (CRIME). Off by default; the enumerator offers it in a few hellos per
     # endpoint, so that a ServerHello choosing null is evidence of "no compression".
     offer_deflate: bool = False
+    # TLS extensions in an SSLv3 hello too, as OpenSSL 1.0.x clients sent them: a server such as
+    # tlslite-ng (or OpenSSL <= 1.0.2) then also negotiates its ECDHE suites in SSLv3.
+    sslv3_extensions: bool = False
 
     def __post_init__(self) -> None:
         if self.version not in VERSION_CODES:
