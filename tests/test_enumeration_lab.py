@@ -17,7 +17,7 @@ import trio
 from OpenSSL import SSL
 
 from hatls.inventory import parse_inventory
-from hatls.lab.endpoint import EndpointConfig, LabTimeouts, RunningEndpoint
+from hatls.lab.endpoint import EndpointConfig, Fault, LabTimeouts, RunningEndpoint
 from hatls.lab.pki import IssuedCert
 from hatls.lab.server import serve_endpoints
 from hatls.lab.tls_context import build_server_context, effective_cipher_string
@@ -326,3 +326,16 @@ async def test_a_server_that_drops_large_hellos_is_enumerated_in_smaller_ones() 
     assert found_suites(behind) == found_suites(direct) == configured_suites(
         cfg, auth=Authentication.ECDSA)
     assert accepted_versions(behind) == {"TLSv1.2"}
+
+
+async def test_a_server_that_closes_on_every_hello_is_retried_smaller_only_once() -> None:
+    # Every hello is dropped without a byte: the first large one (TLS 1.2's 128-suite chunk,
+    # above 508 bytes) is offered once more in pieces; when that piece is dropped too, the
+    # server simply closes to refuse, and no other hello is retried.
+    cfg = config("127.0.4.13", fault=Fault.ACCEPT_CLOSE)
+    counter: list[int] = []
+    async with lab(cfg) as (ep,):
+        facts = await enumerate_at(ep.address, ep.port, counter)
+    # SSLv2, TLS 1.3, SSLv3: one hello each; TLS 1.0, 1.1: two chunks; TLS 1.2: three + 1 retry
+    assert len(counter) == 1 + 1 + 1 + 2 + 2 + 3 + 1
+    assert not accepted_versions(facts) and not facts.errors
