@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -112,7 +113,10 @@ def scan(
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
                           quiet=quiet, identities=identities, exports=exports, baseline=older)
-    report, status = trio.run(run_scan, request)
+    try:
+        report, status = trio.run(run_scan, request)
+    except OutputError as exc:  # e.g. the disk filled up while the report was written
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
         from hatls.report.text import summary_lines
 
@@ -217,6 +221,8 @@ register_evidence(app)
 
 
 def main() -> None:
+    # SIGTERM before the scan's own handler is up (or after) ends like Ctrl-C: exit 4, not 143.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         app()
     except KeyboardInterrupt:

@@ -103,14 +103,16 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
             await scan_inventory(request.inventory, limits=request.limits, state=state,
                                  on_event=on_event, identities=request.identities)
             nursery.cancel_scope.cancel()
-    report = build_report(
-        inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
-        started=started, finished=utc_now(), fail_on=request.fail_on,
-        status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
-    )
-    if request.baseline is not None:
-        report = with_baseline(report, request.baseline)
-    write_outputs(report, request)
+        # Still inside the signal receiver: a second Ctrl-C while the report is written is
+        # absorbed here instead of abandoning the partial report half way.
+        report = build_report(
+            inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
+            started=started, finished=utc_now(), fail_on=request.fail_on,
+            status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
+        )
+        if request.baseline is not None:
+            report = with_baseline(report, request.baseline)
+        write_outputs(report, request)
     return report, exit_status(report)
 
 
