@@ -166,10 +166,11 @@ def inventory_text(lab: DemoLab, running: Sequence[RunningEndpoint],
     return "\n".join(out)
 
 
-def write_inventory(folder: Path, lab: DemoLab, running: Sequence[RunningEndpoint]) -> Path:
+def write_inventory(folder: Path, lab: DemoLab, running: Sequence[RunningEndpoint],
+                    pairs: Sequence[DemoPair] = DEMO_PAIRS) -> Path:
     (folder / "pki").mkdir(parents=True, exist_ok=True)
     (folder / CA_FILE).write_bytes(lab.ca_pem)
-    for pair in DEMO_PAIRS:
+    for pair in pairs:
         for server in (pair.primary, pair.backup) if pair.mutual else ():
             cert_file, key_file = _identity_files(server.host)
             (folder / cert_file).write_bytes(lab.certificates[server.host].cert_pem)
@@ -177,5 +178,5 @@ def write_inventory(folder: Path, lab: DemoLab, running: Sequence[RunningEndpoin
             key_path.write_bytes(lab.certificates[server.host].key_pem)
             key_path.chmod(0o600)
     path = folder / "inventory.toml"
-    path.write_text(inventory_text(lab, running), encoding="utf-8")
+    path.write_text(inventory_text(lab, running, pairs), encoding="utf-8")
     return path
