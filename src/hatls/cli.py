@@ -65,7 +65,11 @@ def scan(
     max_connections_per_host: Annotated[int | None, typer.Option(min=1, max=64)] = None,
     timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds for one TLS exchange.")] = None,
     connect_timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds for TCP connect.")] = None,
-    delay: Annotated[float, typer.Option(min=0.0, help="Pause after each connection to one address.")] = 0.0,
+    delay: Annotated[float, typer.Option(
+        min=0.0, help="Least time between two connection starts to one address.")] = 0.0,
+    retries: Annotated[int, typer.Option(
+        min=0, max=5, help="Retries of an endpoint's first handshake after a reset or timeout.")] = 1,
+    backoff: Annotated[float, typer.Option(min=0.0, help="Seconds before the first retry; doubles.")] = 0.5,
     template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
     junit: Annotated[str | None, typer.Option(help="Write a JUnit XML report here.")] = None,
     sarif: Annotated[str | None, typer.Option(help="Write a SARIF 2.1.0 log here.")] = None,
@@ -109,7 +113,7 @@ def scan(
         connect_timeout=connect_timeout or base.connect_timeout,
         handshake_timeout=timeout or base.handshake_timeout,
         max_connections_per_host=max_connections_per_host or base.max_connections_per_host,
-        max_connections=base.max_connections, delay=delay)
+        max_connections=base.max_connections, delay=delay, retries=retries, backoff=backoff)
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
                           quiet=quiet, identities=identities, exports=exports, baseline=older)

@@ -6,6 +6,7 @@ module and cli.py are the only ones that read the clock.
 
 from __future__ import annotations
 
+import hashlib
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -18,12 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
-from hatls.evidence import report_sha256
 from hatls.inventory import ClientIdentity, Inventory
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.codec import dumps
+from hatls.report.codec import iter_json
 from hatls.report.model import Report, ScanStatus
 from hatls.report.output import write_atomic
 from hatls.rules.model import Severity
@@ -117,17 +117,21 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
 
 
 def write_outputs(report: Report, request: ScanRequest) -> None:
-    text = dumps(report)
+    # The JSON is streamed piece by piece (a 10,000-endpoint report is never held as one string);
+    # its SHA-256 is taken on the way, for the HTML to name.
+    digest: str | None = None
     if request.json_path == "-":
-        sys.stdout.write(text)
+        hasher = hashlib.sha256()
+        for piece in iter_json(report):
+            sys.stdout.write(piece)
+            hasher.update(piece.encode("utf-8"))
         sys.stdout.flush()
+        digest = hasher.hexdigest()
     elif request.json_path:
-        write_atomic(request.json_path, text)
+        digest = write_atomic(request.json_path, iter_json(report))
     if request.html_path:
         from hatls.report.html import render_html
 
-        # The HTML names the JSON's SHA-256 so a reader can match the two (and the signature).
-        digest = report_sha256(text.encode("utf-8")) if request.json_path else None
         write_atomic(request.html_path,
                      render_html(report, template_dir=request.template_dir, json_sha256=digest))
     write_exports(report, request.exports)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 # A new report is readable by all, as a file written by `>` would be under the usual umask.
@@ -38,8 +40,9 @@ def check_writable(path: str) -> None:
     os.unlink(probe)
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Readers see the old file or the whole new one, never half a report.
+def write_atomic(path: str, text: str | Iterable[str]) -> str:
+    """Readers see the old file or the whole new one, never half a report. Returns the SHA-256 of
+    the bytes written. ``text`` may come in pieces, so a large report is never held whole.
 
     The text goes to a hidden temp file in the same folder, reaches the disk, and is then renamed
     over ``path`` (one atomic step). Any failure, an interrupt included, removes the temp file and
@@ -53,8 +56,11 @@ def write_atomic(path: str, text: str) -> None:
         raise OutputError(f"{path}: cannot write in {target.parent}: {exc.strerror or exc}") from None
     try:
         # newline="": the bytes on disk are exactly the text, so its SHA-256 matches everywhere.
+        digest = hashlib.sha256()
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+            for piece in (text,) if isinstance(text, str) else text:
+                handle.write(piece)
+                digest.update(piece.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
@@ -65,6 +71,7 @@ def write_atomic(path: str, text: str) -> None:
             raise OutputError(f"{path}: cannot write: {exc.strerror or exc}") from exc
         raise
     _sync_folder(target.parent)
+    return digest.hexdigest()
 
 
 def _real_target(path: str) -> Path:
