@@ -143,6 +143,22 @@ async def test_tls12_only_with_a_cipher_string_is_found_exactly() -> None:
     assert not facts.errors
 
 
+async def test_a_server_that_enforces_its_order_is_seen_with_its_preference_order() -> None:
+    order = ("ECDHE-RSA-CHACHA20-POLY1305", "ECDHE-RSA-AES128-GCM-SHA256", "AES128-SHA",
+             "AES256-GCM-SHA384")
+    preferring = config("127.0.4.11", rsa=True, max_version="TLSv1.2", ciphers=":".join(order),
+                        server_preference=True)
+    following = config("127.0.4.12", rsa=True, max_version="TLSv1.2", ciphers=":".join(order))
+    async with lab(preferring, following) as (server_order, client_order):
+        preferred = await enumerate_at(server_order.address, server_order.port)
+        followed = await enumerate_at(client_order.address, client_order.port)
+    expected = tuple(suite.iana_name for suite in map(lookup, order) if suite is not None)
+    assert preferred.cipher_order == {"TLSv1.2": "server"}
+    assert preferred.ciphers["TLSv1.2"] == expected
+    assert followed.cipher_order == {"TLSv1.2": "client"}
+    assert set(followed.ciphers["TLSv1.2"]) == set(expected)
+
+
 async def test_tls13_with_restricted_suites_and_groups() -> None:
     cfg = config("127.0.4.2", min_version="TLSv1.3", max_version="TLSv1.3",
                  tls13_ciphersuites="TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256",
@@ -254,8 +270,10 @@ async def test_a_modern_endpoint_costs_at_most_25_connections(tmp_path: Path) ->
         accepted = running[0].stats.accepted
     assert obs.connections == accepted  # every connection the lab saw is counted
     assert len(dict(obs.ciphers or ())["TLSv1.2"]) == 5 and obs.groups and len(obs.groups) >= 5
-    # The plaintext probe, the fallback-SCSV hello and the renegotiation come on top.
-    assert obs.connections - 3 <= 25, obs.connections
+    # The plaintext probe, the fallback-SCSV hello, the renegotiation and one cipher-order hello
+    # per version (TLS 1.2, TLS 1.3) come on top of protocols + suites + groups + certificate.
+    assert obs.connections - 5 <= 25, obs.connections
+    assert dict(obs.cipher_order or ()) == {"TLSv1.2": "client", "TLSv1.3": "client"}
     assert obs.features.client_renegotiation is False and obs.features.compression is False
 
 

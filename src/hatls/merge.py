@@ -176,6 +176,8 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         protocols=tuple(_protocols(first, raw).items()),
         ciphers=None if raw is None else tuple(
             (v, raw.ciphers.get(v, ())) for v, ok in _protocols(first, raw).items() if ok),
+        cipher_order=None if raw is None else tuple(
+            (v, raw.cipher_order[v]) for v in PROTOCOL_VERSIONS if v in raw.cipher_order),
         groups=None if raw is None else raw.groups,
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),

@@ -118,6 +118,9 @@ class EndpointObservation:
     negotiated_cipher: str | None = None
     protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in PROTOCOL_VERSIONS)
     ciphers: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    # Per version with two or more suites: "server" (the ciphers above are in the server's order
+    # of preference), "client" (it follows the hello's order), or None (could not tell).
+    cipher_order: tuple[tuple[str, str | None], ...] | None = None
     groups: tuple[str, ...] | None = None
     key_exchange: KeyExchange = KeyExchange()
     features: Features = Features()

@@ -62,6 +62,7 @@ class EndpointConfig:
     ciphers: str | None = None
     tls13_ciphersuites: str | None = None  # e.g. "TLS_AES_256_GCM_SHA384"
     groups: str | None = None  # e.g. "X25519:P-256"
+    server_preference: bool = False  # the server's cipher order wins over the client's
     client_auth: str = ClientAuth.NONE  # "none" | "request" | "require"
     # CAs that verify client certificates, advertised as CA names in CertificateRequest.
     client_ca_pem: bytes = field(default=b"", repr=False)

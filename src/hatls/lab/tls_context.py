@@ -60,6 +60,8 @@ def build_server_context(config: EndpointConfig) -> SSL.Context:
     context = SSL.Context(SSL.TLS_SERVER_METHOD)
     # Compression off (CRIME); secure renegotiation stays at OpenSSL's default.
     context.set_options(SSL.OP_NO_COMPRESSION)
+    if config.server_preference:
+        context.set_options(SSL.OP_CIPHER_SERVER_PREFERENCE)
     _set_versions(context, config)
     _set_suites(context, config)
     _set_identity(context, config)

@@ -216,6 +216,27 @@ async def _renegotiation(session: Session) -> None:
         session.dial, version=version, server_name=session.server_name, timeout=session.timeout)
 
 
+async def _cipher_order(session: Session, version: str) -> None:
+    """One hello offering the accepted suites in reverse: a server that still picks its first
+    find enforces its own order (so elimination found its preference order); one that picks the
+    other end follows the client's."""
+    found = _codes(session.facts.ciphers.get(version, ()))
+    if len(found) < 2:
+        return
+    groups = _codes_of_groups(session.facts.groups) if version == "TLSv1.3" else None
+    flight = await session.hello(session.spec(version, tuple(reversed(found)), groups=groups))
+    answer, picked = classify(flight, VERSION_CODES[version])
+    order = None
+    if answer is Answer.PICKED:
+        order = "server" if picked == found[0] else "client" if picked == found[-1] else None
+    session.facts.cipher_order[version] = order
+
+
+def _codes_of_groups(names: tuple[str, ...] | None) -> tuple[int, ...] | None:
+    groups = tuple(g.code for g in (group_by_name(n) for n in names or ()) if g is not None)
+    return groups or None
+
+
 async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float) -> EnumerationFacts:
     session = Session(dial, server_name, timeout)
     async with trio.open_nursery() as nursery:
@@ -229,4 +250,6 @@ async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float) 
         nursery.start_soon(_fallback_scsv, session)
         nursery.start_soon(_compression, session)
         nursery.start_soon(_renegotiation, session)
+        for version in (*TLS_VERSIONS, "TLSv1.3"):
+            nursery.start_soon(_cipher_order, session, version)
     return session.facts

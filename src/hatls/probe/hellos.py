@@ -51,6 +51,9 @@ class EnumerationFacts:
     # None unless a hello offered DEFLATE and got a ServerHello: only then is "no" evidence.
     compression: bool | None = None
     client_renegotiation: bool | None = None   # probe/renegotiation.py
+    # Per version with two or more suites: "server" when the server enforces its own order (the
+    # found order is then its preference), "client" when it follows the hello's, None unknown.
+    cipher_order: dict[str, str | None] = field(default_factory=dict)
     errors: list[ProbeError] = field(default_factory=list)
 
 
