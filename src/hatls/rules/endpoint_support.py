@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from cryptography import x509
@@ -74,7 +75,13 @@ def leaf_or_finding(rule_id: str, ctx: EndpointContext) -> CertificateFacts | Fi
 
 
 def parsed(facts: CertificateFacts) -> x509.Certificate:
-    return load_pem_certificates(facts.pem)[0]
+    return _parse_pem(facts.pem)
+
+
+@lru_cache(maxsize=4096)
+def _parse_pem(pem: str) -> x509.Certificate:
+    # Every rule of every endpoint asks for the same few certificates: parse (and check) each once.
+    return load_pem_certificates(pem)[0]
 
 
 def served_chain(obs: EndpointObservation) -> tuple[x509.Certificate, ...]:
