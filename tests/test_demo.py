@@ -52,6 +52,9 @@ def test_clean_pair_shows_only_pass_and_skipped(demo_run: Any) -> None:
     assert clean
     assert {f["status"] for f in clean} <= {"pass", "skipped"}, [
         (f["rule"], f["status"], f["message"]) for f in clean if f["status"] not in ("pass", "skipped")]
+    # Every check was made: on its mutual-TLS ports too (TLS-041 with the pair's client identity).
+    assert not [f["rule"] for f in clean if f["evidence"].get("reason") == "not-probed"]
+    assert {f["status"] for f in clean if f["rule"] == "TLS-041" and f["port_id"] == "secure"} == {"pass"}
 
 
 def test_each_seeded_fault_is_a_fail_of_its_rule(demo_run: Any) -> None:

@@ -21,6 +21,7 @@ from hatls.enumeration import (
     PairedElimination,
     classify,
 )
+from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.hellos import OFFERED_GROUPS, Dial, EnumerationFacts, Session
 from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiation
 from hatls.tls.flight import ServerFlight
@@ -213,7 +214,8 @@ async def _renegotiation(session: Session) -> None:
         return
     session.connections += 1
     session.facts.client_renegotiation = await client_renegotiation(
-        session.dial, version=version, server_name=session.server_name, timeout=session.timeout)
+        session.dial, version=version, server_name=session.server_name, timeout=session.timeout,
+        identity=session.identity)
 
 
 async def _cipher_order(session: Session, version: str) -> None:
@@ -237,8 +239,9 @@ def _codes_of_groups(names: tuple[str, ...] | None) -> tuple[int, ...] | None:
     return groups or None
 
 
-async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float) -> EnumerationFacts:
-    session = Session(dial, server_name, timeout)
+async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float,
+                        identity: ClientIdentityMaterial | None = None) -> EnumerationFacts:
+    session = Session(dial, server_name, timeout, identity)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(_sslv2, session)
         nursery.start_soon(_tls13, session)

@@ -22,6 +22,7 @@ import trio
 from hatls.observations import ErrorKind, ProbeError, Stage
 from hatls.probe.connection import MAX_BYTES_PER_CONNECTION, RECEIVE_CHUNK
 from hatls.probe.errors import classify as classify_exception
+from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.tls.codec import ParseErrorKind, TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.groups import GROUPS
@@ -75,8 +76,10 @@ def dropped_silently(flight: ServerFlight | None) -> bool:
 class Session:
     """The connections of one endpoint's enumeration, and what they taught about the server."""
 
-    def __init__(self, dial: Dial, server_name: str | None, timeout: float) -> None:
+    def __init__(self, dial: Dial, server_name: str | None, timeout: float,
+                 identity: ClientIdentityMaterial | None = None) -> None:
         self.dial = dial
+        self.identity = identity   # only for the renegotiation probe on a mutual-TLS port
         self.server_name = server_name
         self.timeout = timeout
         self.facts = EnumerationFacts()

@@ -16,7 +16,7 @@ import trio
 from OpenSSL import SSL
 
 from hatls.probe.errors import ProbeFailure
-from hatls.probe.handshake import _TlsDriver
+from hatls.probe.handshake import ClientIdentityMaterial, _load_identity, _TlsDriver
 from hatls.tls.hello_spec import sni_host_name
 
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
@@ -34,7 +34,7 @@ _EVERY_AUTHENTICATED_SUITE = b"ALL:!aNULL:!eNULL:@SECLEVEL=0"
 _REFUSALS = (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError, ProbeFailure)
 
 
-def _client_context(version: str) -> SSL.Context:
+def _client_context(version: str, identity: ClientIdentityMaterial | None) -> SSL.Context:
     context = SSL.Context(SSL.TLS_CLIENT_METHOD)
     context.set_min_proto_version(RENEGOTIABLE_VERSIONS[version])
     context.set_max_proto_version(RENEGOTIABLE_VERSIONS[version])
@@ -42,14 +42,18 @@ def _client_context(version: str) -> SSL.Context:
     context.set_verify(SSL.VERIFY_NONE, lambda *_: True)  # the chain is judged elsewhere
     context.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_COMPRESSION | SSL.OP_LEGACY_SERVER_CONNECT
                         | _ALLOW_UNSAFE_LEGACY_RENEGOTIATION)
+    if identity is not None:
+        # A port that requires a client certificate can only be asked with one.
+        _load_identity(context, identity)
     return context
 
 
 async def client_renegotiation(dial: Dial, *, version: str, server_name: str | None,
-                               timeout: float) -> bool | None:
+                               timeout: float,
+                               identity: ClientIdentityMaterial | None = None) -> bool | None:
     """True: the server renegotiated at the client's request; False: it refused (alert, close,
     reset); None: nothing learned (the first handshake failed, or the server stayed silent)."""
-    conn = SSL.Connection(_client_context(version), None)
+    conn = SSL.Connection(_client_context(version, identity), None)
     conn.set_connect_state()
     if server_name and (host := sni_host_name(server_name)) is not None:
         conn.set_tlsext_host_name(host)

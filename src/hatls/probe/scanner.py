@@ -55,7 +55,7 @@ async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | 
     lim = limits.limits
     if job.kind is JobKind.ENUMERATE:
         facts = await enumerate_tls(dialer.connect, server_name=job.endpoint.target.server.host,
-                                    timeout=lim.handshake_timeout)
+                                    timeout=lim.handshake_timeout, identity=identity)
         return JobResult(kind=job.kind, connected=True, enumeration=facts, attempts=dialer.count)
     connected = False
     try:
@@ -112,7 +112,10 @@ async def probe_endpoint(endpoint: Endpoint, limits: Limits,
         collected: list[JobResult] = []
 
         async def run(job: Job) -> None:
-            identity = rehearsal.material if rehearsal and job.kind is JobKind.REHEARSAL else None
+            # The rehearsal uses the partner's identity; so does the renegotiation probe inside the
+            # enumeration, which a port that requires a client certificate would refuse otherwise.
+            wants = job.kind in (JobKind.REHEARSAL, JobKind.ENUMERATE)
+            identity = rehearsal.material if rehearsal and wants else None
             collected.append(await _run_job(job, limits, identity))
 
         async with trio.open_nursery() as nursery:
