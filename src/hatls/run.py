@@ -15,8 +15,9 @@ from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, summarize
-from hatls.rules.engine import is_internal, judge
+from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
+from hatls.tls.certs import system_trust_store
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -35,7 +36,8 @@ def build_report(
     status: ScanStatus = ScanStatus.COMPLETE,
     scan_anchors: tuple[x509.Certificate, ...] | None = None,
 ) -> Report:
-    findings = judge(inventory, endpoints, policy, now=started, scan_anchors=scan_anchors)
+    anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
+    findings = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
     return Report(
         tool_version=__version__,
         scan=ScanMeta(

@@ -21,7 +21,7 @@ from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.model import EndpointContext, Finding, PairContext, Severity, Status, Trust
 from hatls.rules.pair import PAIR_RULES
-from hatls.tls.certs import load_pem_certificates, system_trust_store
+from hatls.tls.certs import load_pem_certificates
 
 INTERNAL_MARK = "internal_error"
 
@@ -39,8 +39,11 @@ def _pem_certificates(text: str) -> tuple[x509.Certificate, ...]:
         return ()  # the inventory loader already refused unreadable files; a replayed report may not
 
 
-def scan_trust(inventory: Inventory) -> tuple[x509.Certificate, ...]:
-    return _certificates(inventory.scan.trusted_ca) if inventory.scan.trusted_ca else system_trust_store()
+def scan_trust(inventory: Inventory,
+               system_store: Callable[[], tuple[x509.Certificate, ...]]) -> tuple[x509.Certificate, ...]:
+    """TLS-031's anchors: the inventory's [scan].trusted_ca, else what ``system_store`` reads (the
+    caller's I/O, so the engine itself never touches the file system)."""
+    return _certificates(inventory.scan.trusted_ca) if inventory.scan.trusted_ca else system_store()
 
 
 def pair_trust(pair: Pair, scan_anchors: tuple[x509.Certificate, ...]) -> Trust:
@@ -102,9 +105,9 @@ def judge(
     policy: Policy,
     *,
     now: datetime,
-    scan_anchors: tuple[x509.Certificate, ...] | None = None,
+    scan_anchors: tuple[x509.Certificate, ...],
 ) -> tuple[Finding, ...]:
-    anchors = scan_trust(inventory) if scan_anchors is None else scan_anchors
+    anchors = scan_anchors
     by_pair: dict[str, list[EndpointObservation]] = defaultdict(list)
     for obs in observations:
         by_pair[obs.pair].append(obs)
