@@ -12,12 +12,10 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from cryptography import x509
+from fixture_pki import NOW, certs, chain_facts, pem_text
 
 from hatls.inventory import (
     CertificateLevel,
@@ -45,37 +43,12 @@ from hatls.observations import (
 )
 from hatls.policy import load_policy
 from hatls.rules.model import Finding, PairContext, Status, Trust
-from hatls.tls.certs import CertificateFacts, certificate_facts, load_pem_certificates
 
-CERTS = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 HOST_A = "tsrv-a.example.test"
 HOST_B = "tsrv-b.example.test"
 MODERN = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                        "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")),
           ("TLSv1.3", ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")))
-
-
-@cache
-def pem_text(name: str) -> str:
-    return (CERTS / f"{name}.pem").read_text()
-
-
-@cache
-def certs(name: str) -> tuple[x509.Certificate, ...]:
-    return load_pem_certificates(pem_text(name))
-
-
-@cache
-def facts(name: str) -> CertificateFacts:
-    return certificate_facts(certs(name)[0])
-
-
-def chain_facts(name: str) -> tuple[CertificateFacts, ...]:
-    """The leaf and, where the fixture has one, the intermediates it is sent with."""
-    extra = CERTS / f"{name}.chain.pem"
-    rest = load_pem_certificates(extra.read_text()) if extra.exists() else ()
-    return (facts(name), *(certificate_facts(c) for c in rest))
 
 
 def port(port_id: str, number: int, mode: Mode = Mode.SECURED, *, ha_sync: bool = False,

@@ -12,12 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 from functools import cache
-from pathlib import Path
 from typing import Any
 
-from cryptography import x509
+from fixture_pki import NOW, certs, chain_facts
 
 from hatls.inventory import (
     Mode,
@@ -42,10 +40,7 @@ from hatls.observations import (
 from hatls.policy import Policy, load_policy
 from hatls.rules.catalog import rule
 from hatls.rules.model import EndpointContext, Finding, Status, Trust
-from hatls.tls.certs import CertificateFacts, certificate_facts, load_pem_certificates
 
-CERTS = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
-NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 HOST = "tsrv-a.example.test"
 GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                              "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")),
@@ -53,28 +48,6 @@ GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
 GOOD_FEATURES = Features(secure_renegotiation=True, client_renegotiation=False, compression=False,
                          fallback_scsv=True, extended_master_secret=True, encrypt_then_mac=None)
 NOTHING_PROBED = tuple((v, None) for v in PROTOCOL_VERSIONS)
-
-
-@cache
-def pem_text(name: str) -> str:
-    return (CERTS / f"{name}.pem").read_text()
-
-
-@cache
-def certs(name: str) -> tuple[x509.Certificate, ...]:
-    return load_pem_certificates(pem_text(name))
-
-
-@cache
-def facts(name: str) -> CertificateFacts:
-    return certificate_facts(certs(name)[0])
-
-
-def chain_facts(name: str) -> tuple[CertificateFacts, ...]:
-    """The leaf and, where the fixture has one, the intermediates it is sent with."""
-    extra = CERTS / f"{name}.chain.pem"
-    rest = load_pem_certificates(extra.read_text()) if extra.exists() else ()
-    return (facts(name), *(certificate_facts(c) for c in rest))
 
 
 def ca_name(name: str) -> str:

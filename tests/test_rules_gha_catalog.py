@@ -6,8 +6,6 @@ from dataclasses import replace
 
 import pytest
 from builders_gha import (
-    NOW,
-    certs,
     context,
     cs_pair,
     healthy,
@@ -17,6 +15,7 @@ from builders_gha import (
     refused,
     rehearsal,
 )
+from fixture_pki import NOW, certs
 
 from hatls.inventory import Pair, Redundancy
 from hatls.rules.catalog import RULES, RuleInfo, Scope

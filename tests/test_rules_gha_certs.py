@@ -9,7 +9,6 @@ from builders_gha import (
     HOST_A,
     HOST_B,
     context,
-    facts,
     healthy,
     make_pair,
     observe,
@@ -19,6 +18,7 @@ from builders_gha import (
     server,
     standard_ports,
 )
+from fixture_pki import facts
 
 from hatls.inventory import Mode, Pair, Role
 from hatls.observations import EndpointObservation

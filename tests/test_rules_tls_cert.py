@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from builders_tls import NOW, chain_facts, context, facts, judge, pem_text
+from builders_tls import context, judge
+from fixture_pki import NOW, chain_facts, facts, pem_text
 
 from hatls.inventory import PemFile, TlsExpectations
 from hatls.observations import EndpointObservation
