@@ -58,6 +58,13 @@ def _suites(version: str, o: EndpointObservation, _: datetime) -> Items:
     return None if o.ciphers is None else _items(dict(o.ciphers).get(version, ()))
 
 
+def _cipher_order(o: EndpointObservation, _: datetime) -> Items:
+    # "server": the suites above are listed in the server's order of preference.
+    if not o.cipher_order:
+        return None
+    return plain(*(f"{shown(v, 40)}: {order or 'not determined'} order" for v, order in o.cipher_order))
+
+
 def _key_exchange(o: EndpointObservation, _: datetime) -> Items:
     kx = o.key_exchange
     if kx.dh_min_bits is None and kx.ecdh_min_bits is None:
@@ -205,6 +212,7 @@ def _protocol_group(primary: EndpointObservation | None,
     return RowGroup(title="Protocol", specs=(
         RowSpec(label="Versions", kind=RowKind.MATCH, hint="TLS-010, GHA-007", read=_versions),
         *suites,
+        RowSpec(label="Suite order", kind=RowKind.INFO, optional=True, read=_cipher_order),
         RowSpec(label="Named groups", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
                 read=lambda o, _: _items(o.groups)),
         RowSpec(label="Key exchange", kind=RowKind.MATCH, hint="TLS-022", read=_key_exchange),
