@@ -87,3 +87,33 @@ async def test_fail_on_sets_the_severity_that_breaks_compliance(tmp_path: Path) 
         policy=policy_from_dict(dict(report.inputs["policy"])), endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished, fail_on=Severity.CRITICAL)
     assert lenient.summary.compliant and exit_status(lenient) == 0
+
+
+async def test_a_report_judged_with_the_system_store_keeps_the_anchors_it_used(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from hatls.lab.pki import CertificateAuthority
+    from tests.labkit import NOW
+
+    scanned = await scan_pair(tmp_path)
+    inventory = inventory_from_dict(dict(scanned.inputs["inventory"]))
+    inventory = replace(inventory, scan=replace(inventory.scan, trusted_ca=()))
+    unrelated = CertificateAuthority.create("some other root", now=NOW).certificate
+    this_machines_store = (unrelated, ca().certificate)
+    judged = build_report(
+        inventory=inventory, policy=policy_from_dict(dict(scanned.inputs["policy"])),
+        endpoints=scanned.endpoints, started=scanned.scan.started, finished=scanned.scan.finished,
+        fail_on=Severity.HIGH, scan_anchors=this_machines_store)
+    assert judged.inputs["system_anchors"] == [ca().certificate.public_bytes(Encoding.PEM).decode()]
+    assert {f.status.value for f in judged.findings if f.rule == "TLS-031"} == {"pass"}
+    # Another machine's store does not hold the lab CA: the recorded anchors keep every verdict
+    # (only the evidence's count of anchors differs: the recorded set is the used subset).
+    again = hatls.rejudge(hatls.load_report(hatls.dump_report(judged)))
+
+    def verdicts(report: hatls.Report) -> list[tuple[object, ...]]:
+        return [(f.rule, f.pair, f.role, f.port_id, f.status, f.message) for f in report.findings]
+
+    assert verdicts(again) == verdicts(judged)
+    assert again.inputs["system_anchors"] == judged.inputs["system_anchors"]

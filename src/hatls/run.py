@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
 from hatls.inventory import ClientIdentity, Inventory, inventory_from_dict, inventory_to_dict
@@ -17,7 +19,8 @@ from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, summarize
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
-from hatls.tls.certs import system_trust_store
+from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
+from hatls.tls.certs_facts import sha256_hex
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -38,6 +41,12 @@ def build_report(
 ) -> Report:
     anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
     findings = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
+    inputs: dict[str, Any] = {"inventory": inventory_to_dict(inventory),
+                              "policy": policy_to_dict(policy)}
+    if not inventory.scan.trusted_ca:
+        # The machine's own CA store judged TLS-031: keep the anchors that built a path, so the
+        # report re-judges the same anywhere (REPORT.md: the report is self-sufficient).
+        inputs["system_anchors"] = list(anchors_used(endpoints, anchors, at=started))
     return Report(
         tool_version=__version__,
         scan=ScanMeta(
@@ -47,12 +56,35 @@ def build_report(
                              sha256=policy.sha256, not_checked=policy.not_checked),
             fail_on=fail_on, status=status,
         ),
-        inputs={"inventory": inventory_to_dict(inventory), "policy": policy_to_dict(policy)},
+        inputs=inputs,
         summary=summarize(pairs=len(inventory.pairs), endpoints=endpoints, findings=findings,
                           fail_on=fail_on, internal_errors=sum(map(is_internal, findings))),
         endpoints=endpoints,
         findings=findings,
     )
+
+
+def anchors_used(endpoints: tuple[EndpointObservation, ...], anchors: tuple[x509.Certificate, ...],
+                 *, at: datetime) -> tuple[str, ...]:
+    """PEM of every certificate of ``anchors`` that a served chain's verified path went through."""
+    by_sha256 = {sha256_hex(a): a for a in anchors}
+    used: dict[str, str] = {}
+    for chain in {e.chain for e in endpoints if e.chain}:
+        try:
+            served = tuple(load_pem_certificates(facts.pem)[0] for facts in chain)
+        except ValueError:
+            continue
+        for fingerprint in validate_chain(served, anchors, at=at).path:
+            if fingerprint in by_sha256 and fingerprint not in used:
+                used[fingerprint] = by_sha256[fingerprint].public_bytes(Encoding.PEM).decode()
+    return tuple(used[k] for k in sorted(used))
+
+
+def _recorded_anchors(report: Report) -> tuple[x509.Certificate, ...] | None:
+    pems = report.inputs.get("system_anchors")
+    if pems is None:
+        return None
+    return tuple(cert for pem in pems for cert in load_pem_certificates(pem))
 
 
 def rejudge(report: Report) -> Report:
@@ -63,6 +95,7 @@ def rejudge(report: Report) -> Report:
         inventory=inventory, policy=policy, endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished,
         fail_on=report.scan.fail_on, status=report.scan.status,
+        scan_anchors=_recorded_anchors(report),
     )
 
 
