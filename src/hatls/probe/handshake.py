@@ -82,11 +82,11 @@ def _make_context(offer: ClientOffer) -> SSL.Context:
     ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
     ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_COMPRESSION)
     if offer.identity is not None:
-        _load_identity(ctx, offer.identity)
+        load_identity(ctx, offer.identity)
     return ctx
 
 
-def _load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
+def load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
     from cryptography import x509
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
@@ -99,7 +99,7 @@ def _load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
     ctx.check_privatekey()
 
 
-class _TlsDriver:
+class TlsDriver:
     """The memory-BIO retry loop: run an OpenSSL call until it stops wanting bytes."""
 
     def __init__(self, conn: SSL.Connection, stream: trio.SocketStream) -> None:
@@ -182,7 +182,7 @@ async def tls_handshake(
     conn.set_connect_state()
     if (sni := _sni(offer.server_name)) is not None:
         conn.set_tlsext_host_name(sni)
-    driver = _TlsDriver(conn, stream)
+    driver = TlsDriver(conn, stream)
     try:
         with trio.fail_after(timeout):
             await driver.run(conn.do_handshake)
@@ -207,7 +207,7 @@ async def tls_handshake(
     return outcome
 
 
-async def _alert_after_finished(driver: _TlsDriver, *, timeout: float) -> bool:
+async def _alert_after_finished(driver: TlsDriver, *, timeout: float) -> bool:
     """TLS 1.3 sends "certificate required" only after the client's Finished: read once to see it."""
     with trio.move_on_after(timeout):
         try:
@@ -240,7 +240,7 @@ def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -
     )
 
 
-async def _close_politely(driver: _TlsDriver) -> None:
+async def _close_politely(driver: TlsDriver) -> None:
     # close_notify so the server logs a clean close, not an error; never wait for its answer.
     try:
         driver.conn.shutdown()

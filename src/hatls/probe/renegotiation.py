@@ -16,7 +16,7 @@ import trio
 from OpenSSL import SSL
 
 from hatls.probe.errors import ProbeFailure
-from hatls.probe.handshake import ClientIdentityMaterial, _load_identity, _TlsDriver
+from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver, load_identity
 from hatls.tls.hello_spec import sni_host_name
 
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
@@ -44,7 +44,7 @@ def _client_context(version: str, identity: ClientIdentityMaterial | None) -> SS
                         | _ALLOW_UNSAFE_LEGACY_RENEGOTIATION)
     if identity is not None:
         # A port that requires a client certificate can only be asked with one.
-        _load_identity(context, identity)
+        load_identity(context, identity)
     return context
 
 
@@ -59,7 +59,7 @@ async def client_renegotiation(dial: Dial, *, version: str, server_name: str | N
         conn.set_tlsext_host_name(host)
     try:
         async with dial() as stream:
-            driver = _TlsDriver(conn, stream)
+            driver = TlsDriver(conn, stream)
             with trio.fail_after(timeout):
                 await driver.run(conn.do_handshake)
             if not conn.renegotiate():
@@ -69,7 +69,7 @@ async def client_renegotiation(dial: Dial, *, version: str, server_name: str | N
         return None  # no first handshake: this probe learned nothing
 
 
-async def _second_handshake(driver: _TlsDriver, timeout: float) -> bool | None:
+async def _second_handshake(driver: TlsDriver, timeout: float) -> bool | None:
     try:
         with trio.fail_after(timeout):
             await driver.run(driver.conn.do_handshake)
