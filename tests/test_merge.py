@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hatls.inventory import parse_inventory
 from hatls.merge import JobResult, merge
-from hatls.observations import ErrorKind, ProbeError, Stage
+from hatls.observations import ErrorKind, PlaintextCase, ProbeError, Stage
 from hatls.plan import Endpoint, JobKind, follow_up_jobs, port_targets, version_inferences
 from hatls.probe.enumerate import EnumerationFacts
 from hatls.probe.handshake import HandshakeOutcome
@@ -74,7 +74,8 @@ def test_merge_builds_the_observation_from_job_results() -> None:
     results = [
         JobResult(kind=JobKind.HANDSHAKE, connected=True, handshake=tls13()),
         JobResult(kind=JobKind.PLAINTEXT, connected=True,
-                  plaintext=PlaintextOutcome(accepted=False, evidence="closed")),
+                  plaintext=PlaintextOutcome(accepted=False, case=PlaintextCase.CLOSED,
+                                             evidence="closed")),
         JobResult(kind=JobKind.ENUMERATE, connected=True, enumeration=enumeration(), attempts=12),
     ]
     obs = merge(endpoint(), results)
@@ -99,3 +100,28 @@ def test_unreachable_endpoint_keeps_its_error_and_nothing_else() -> None:
     assert obs.reachable is False and obs.speaks_tls is None and obs.certificate is None
     assert obs.errors == (error,)
     assert merge(endpoint(), []).reachable is None
+
+
+SILENT = PlaintextOutcome(accepted=None, case=PlaintextCase.SILENT, waited=2.0,
+                          evidence="held the connection open 2.0 s after plaintext without a byte")
+
+
+def test_silence_beside_a_completed_handshake_is_plaintext_accepted() -> None:
+    obs = merge(endpoint(), [
+        JobResult(kind=JobKind.HANDSHAKE, connected=True, handshake=tls13()),
+        JobResult(kind=JobKind.PLAINTEXT, connected=True, plaintext=SILENT)])
+    assert obs.accepts_plaintext is True and obs.plaintext_case is PlaintextCase.SILENT
+    assert "immediate TLS handshake completes" in (obs.plaintext_evidence or "")
+    assert obs.first_error(Stage.PLAINTEXT) is None
+
+
+def test_silence_on_a_port_that_answers_no_tls_either_is_a_timeout_not_a_claim() -> None:
+    timed_out = HandshakeOutcome(completed=False, error_kind=ErrorKind.TIMEOUT,
+                                 error_message="no answer within 2.0 s")
+    obs = merge(endpoint(), [
+        JobResult(kind=JobKind.HANDSHAKE, connected=True, handshake=timed_out),
+        JobResult(kind=JobKind.PLAINTEXT, connected=True, plaintext=SILENT)])
+    assert obs.accepts_plaintext is None and obs.plaintext_case is PlaintextCase.SILENT
+    silent = obs.first_error(Stage.PLAINTEXT)
+    assert silent is not None and silent.kind is ErrorKind.TIMEOUT
+    assert "nothing is claimed" in (obs.plaintext_evidence or "")

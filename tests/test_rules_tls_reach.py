@@ -10,7 +10,7 @@ import pytest
 from builders_tls import NOTHING_PROBED, context, depends_on, error, judge, refused
 
 from hatls.inventory import Mode, Redundancy, Role
-from hatls.observations import EndpointObservation, ErrorKind, Stage
+from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, Stage
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_002
 from hatls.rules.model import EndpointContext, Finding, Status
 
@@ -83,11 +83,37 @@ def test_tls_002_secured_port_accepting_plaintext_fails_with_evidence() -> None:
     assert "answered in plaintext: b'OK'" in found.message
 
 
-def test_tls_002_tarpit_fails() -> None:
-    held = "held the connection open 2.0 s after plaintext"
-    ctx = context(observation=lambda o: no_tls(o, ErrorKind.TIMEOUT, accepts_plaintext=True,
-                                               plaintext_evidence=held))
-    assert held in judge(tls_002, ctx, Status.FAIL).message
+def test_tls_002_a_port_that_answers_nothing_at_all_is_a_timeout_error_not_plaintext() -> None:
+    # DESIGN.md: silence on both probes is no claim about plaintext (merge.py leaves it None).
+    held = "held the connection open 2.0 s after plaintext without a byte"
+    silent = error(Stage.PLAINTEXT, ErrorKind.TIMEOUT, "no answer to plaintext within 2.0 s")
+    for mode in (Mode.SECURED, Mode.UNSECURED, Mode.AUTO_DETECT):
+        ctx = context(mode=mode, observation=lambda o: replace(
+            no_tls(o, ErrorKind.TIMEOUT, accepts_plaintext=None,
+                   plaintext_case=PlaintextCase.SILENT, plaintext_evidence=held),
+            errors=(error(Stage.HANDSHAKE, ErrorKind.TIMEOUT), silent)))
+        found = judge(tls_002, ctx, Status.ERROR)
+        assert "accepts plaintext" not in found.message, found.message
+        assert found.evidence["kind"] == "timeout"
+        assert found.evidence["plaintext_case"] == "silent", mode
+
+
+def test_tls_002_silence_beside_a_prompt_tls_handshake_is_plaintext_accepted() -> None:
+    held = ("held the connection open 2.0 s after plaintext without a byte, while an immediate "
+            "TLS handshake completes")
+    ctx = context(accepts_plaintext=True, plaintext_case=PlaintextCase.SILENT,
+                  plaintext_evidence=held)
+    found = judge(tls_002, ctx, Status.FAIL)
+    assert held in found.message and found.evidence["plaintext_case"] == "silent"
+
+
+def test_tls_002_an_http_error_answer_is_a_refusal() -> None:
+    said = "answered plaintext with an HTTP error, telling the client to use TLS: b'HTTP/1.1 400'"
+    ctx = context(accepts_plaintext=False, plaintext_case=PlaintextCase.HTTP_ERROR,
+                  plaintext_evidence=said)
+    found = judge(tls_002, ctx, Status.PASS)
+    assert found.evidence["plaintext_case"] == "http-error"
+    assert found.evidence["plaintext_evidence"] == said
 
 
 def test_tls_002_secured_without_tls_fails() -> None:

@@ -47,6 +47,53 @@ def classify(flight: ServerFlight | None, version_code: int) -> tuple[Answer, in
     return Answer.UNKNOWN, None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FallbackAnswer:
+    """TLS_FALLBACK_SCSV, judged from two hellos alike but for the SCSV: None = no conclusion."""
+
+    honoured: bool | None
+    evidence: str
+
+
+def fallback_answer(plain: ServerFlight | None, marked: ServerFlight | None,
+                    version: str, version_code: int) -> FallbackAnswer:
+    """RFC 7507 §3: the server "MUST abort the handshake" on a fallback hello below its highest
+    version -- inappropriate_fallback is its alert, yet an abort by any alert or by closing the
+    connection still refuses the downgrade. Only a ServerHello for the downgraded version ignores
+    the SCSV, and a refusal means something only where the same hello without the SCSV is taken."""
+    answer, _ = classify(plain, version_code)
+    if answer is not Answer.PICKED:
+        return FallbackAnswer(honoured=None, evidence=(
+            f"the {version} hello without the SCSV was not accepted ({_described(plain)}): "
+            "a refusal of the marked one would prove nothing"))
+    hello = marked.server_hello if marked is not None else None
+    if hello is not None and hello.selected_version == version_code:
+        return FallbackAnswer(honoured=False, evidence=(
+            f"answered the {version} hello marked with TLS_FALLBACK_SCSV with a ServerHello for "
+            f"{version}: the downgrade went through"))
+    if marked is not None and hello is None and marked.status in (FlightStatus.ALERT,
+                                                                  FlightStatus.CLOSED):
+        return FallbackAnswer(honoured=True, evidence=(
+            f"accepted the {version} hello without the SCSV and refused it with the SCSV "
+            f"({_described(marked)})"))
+    return FallbackAnswer(honoured=None, evidence=(
+        f"the {version} hello marked with TLS_FALLBACK_SCSV got no conclusive answer "
+        f"({_described(marked)})"))
+
+
+def _described(flight: ServerFlight | None) -> str:
+    if flight is None:
+        return "no answer could be read"
+    if flight.server_hello is not None:
+        return f"a ServerHello for version 0x{flight.server_hello.selected_version:04x}"
+    if flight.alert is not None:
+        return f"alert {flight.alert.description_name} ({flight.alert.description})"
+    if flight.status is FlightStatus.CLOSED:
+        return "closed without an alert" if flight.bytes_read == 0 else \
+            "closed after a partial answer"
+    return f"flight {flight.status.value}"
+
+
 @dataclass(slots=True)
 class Elimination:
     """Finds every accepted item of ``candidates`` in chunks of at most ``chunk`` per hello.

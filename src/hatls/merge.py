@@ -15,6 +15,7 @@ from hatls.observations import (
     Expected,
     Features,
     KeyExchange,
+    PlaintextCase,
     ProbeError,
     Rehearsal,
     Stage,
@@ -52,6 +53,37 @@ def expected_for(server: Server, port: PortSpec) -> Expected:
 
 def _speaks_tls(outcome: HandshakeOutcome) -> bool:
     return outcome.completed or outcome.error_kind is ErrorKind.CLIENT_CERT_NEEDED
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaintextFinding:
+    """The plaintext probe read together with the first handshake (DESIGN.md)."""
+
+    accepted: bool | None = None
+    case: PlaintextCase | None = None
+    evidence: str | None = None
+    error: ProbeError | None = None
+
+
+def plaintext_finding(outcome: PlaintextOutcome | None,
+                      first: HandshakeOutcome | None) -> PlaintextFinding:
+    """Silence is plaintext accepted only where the same port answers TLS promptly (an auto-detect
+    server waiting for a whole protocol message); where it answers nothing at all, TLS included,
+    it is a timeout, never a claim about plaintext."""
+    if outcome is None:
+        return PlaintextFinding()
+    if outcome.case is not PlaintextCase.SILENT:
+        return PlaintextFinding(accepted=outcome.accepted, case=outcome.case,
+                                evidence=outcome.evidence)
+    if first is not None and _speaks_tls(first):
+        return PlaintextFinding(accepted=True, case=outcome.case, evidence=(
+            f"{outcome.evidence}, while an immediate TLS handshake completes: it waits for a "
+            "whole plaintext message (auto-detect)"))
+    evidence = (f"{outcome.evidence}, and completed no TLS handshake either: nothing is claimed "
+                "about plaintext")
+    return PlaintextFinding(case=outcome.case, evidence=evidence, error=ProbeError(
+        stage=Stage.PLAINTEXT, kind=ErrorKind.TIMEOUT,
+        message=f"no answer to plaintext within {outcome.waited} s (and no TLS handshake)"))
 
 
 def _protocols(first: HandshakeOutcome | None,
@@ -111,7 +143,8 @@ def _best_handshake(first: HandshakeOutcome | None, results: Sequence[JobResult]
     return shown[0] if shown else None
 
 
-def _errors(results: Sequence[JobResult], *, expects_tls: bool) -> tuple[ProbeError, ...]:
+def _errors(results: Sequence[JobResult], *, expects_tls: bool,
+            plaintext: PlaintextFinding) -> tuple[ProbeError, ...]:
     errors: list[ProbeError] = [r.error for r in results if r.error is not None]
     for r in results:
         errors += r.enumeration.errors if r.enumeration is not None else []
@@ -122,6 +155,8 @@ def _errors(results: Sequence[JobResult], *, expects_tls: bool) -> tuple[ProbeEr
                 continue  # an unsecured port that does not speak TLS is doing its job, not failing
             errors.append(ProbeError(stage=Stage.HANDSHAKE, kind=hs.error_kind,
                                      message=hs.error_message or hs.error_kind.value))
+    if plaintext.error is not None:
+        errors.append(plaintext.error)
     return tuple(errors)
 
 
@@ -146,8 +181,8 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
     results = [r for r in results if r.kind is not JobKind.REHEARSAL]
     first_result = next((r for r in results if r.kind is JobKind.HANDSHAKE), None)
     first = first_result.handshake if first_result else None
-    plaintext: PlaintextOutcome | None = next(
-        (r.plaintext for r in results if r.plaintext is not None), None)
+    plaintext = plaintext_finding(
+        next((r.plaintext for r in results if r.plaintext is not None), None), first)
     best = _best_handshake(first, results)
     facts, problems = _chain_facts(best.chain_der) if best else ((), ())
     tls12_done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed
@@ -168,8 +203,9 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         ha_sync=target.port.ha_sync,
         expected=expected_for(target.server, target.port),
         reachable=None if first_result is None else first_result.connected,
-        accepts_plaintext=None if plaintext is None else plaintext.accepted,
-        plaintext_evidence=None if plaintext is None else plaintext.evidence,
+        accepts_plaintext=plaintext.accepted,
+        plaintext_evidence=plaintext.evidence,
+        plaintext_case=plaintext.case,
         speaks_tls=None if first is None else _speaks_tls(first),
         negotiated_version=best.version if best else None,
         negotiated_cipher=best.cipher if best else None,
@@ -181,6 +217,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         groups=None if raw is None else raw.groups,
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),
+        fallback_scsv_evidence=None if raw is None else raw.fallback_scsv_evidence,
         connections=connections,
         retries=max(0, first_result.attempts - 1) if first_result else 0,
         client_auth=client_auth,
@@ -188,7 +225,8 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         chain=facts,
         chain_problems=problems,
         rehearsal=rehearsal,
-        errors=_errors(results, expects_tls=target.port.mode is not Mode.UNSECURED),
+        errors=_errors(results, expects_tls=target.port.mode is not Mode.UNSECURED,
+                       plaintext=plaintext),
     )
 
 

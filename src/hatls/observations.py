@@ -41,6 +41,22 @@ class Stage(StrEnum):
     REHEARSAL = "rehearsal"
 
 
+class PlaintextCase(StrEnum):
+    """What the plaintext probe saw (DESIGN.md "The plaintext probe"): the case, not a verdict.
+
+    ``silent`` alone is decided together with the TLS handshake on the same port (merge.py): an
+    auto-detect server waiting for a whole protocol message holds plaintext open in silence, and so
+    does a port that answers nothing at all -- only the handshake tells them apart."""
+
+    BANNER = "banner"                  # server-first bytes that are no TLS record: accepted
+    PLAINTEXT_ANSWER = "plaintext-answer"  # non-TLS bytes back: accepted
+    HTTP_ERROR = "http-error"          # an HTTP 4xx (an HTTPS server telling us to use TLS): refused
+    TLS_RECORD = "tls-record"          # a TLS record back (an alert): refused
+    CLOSED = "closed"                  # an orderly close without data: refused
+    RESET = "reset"                    # a reset without data: refused
+    SILENT = "silent"                  # held open, not a byte back before the deadline
+
+
 # Kinds that say "nobody is listening / the peer went away before talking": TLS-001's territory.
 UNREACHABLE_KINDS = frozenset({ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT})
 
@@ -111,6 +127,7 @@ class EndpointObservation:
     reachable: bool | None = None
     accepts_plaintext: bool | None = None
     plaintext_evidence: str | None = None
+    plaintext_case: PlaintextCase | None = None
     # The port answered an immediate ClientHello as a TLS server (the handshake completed, or stopped
     # only for want of a client certificate): TLS-002's other half.
     speaks_tls: bool | None = None
@@ -124,6 +141,8 @@ class EndpointObservation:
     groups: tuple[str, ...] | None = None
     key_exchange: KeyExchange = KeyExchange()
     features: Features = Features()
+    # How features.fallback_scsv was decided: the answers to the hellos with and without the SCSV.
+    fallback_scsv_evidence: str | None = None
     connections: int = 0
     # Extra tries of the first connection after a timeout or reset (ScanLimits.retries): a server
     # that needed them is flaky, which a reader of a clean report should still see.

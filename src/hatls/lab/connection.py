@@ -15,6 +15,7 @@ from OpenSSL import SSL
 from hatls.lab.endpoint import EndpointConfig, Fault, LabTimeouts, ListenMode
 from hatls.lab.hostile import HOSTILE_FAULTS, serve_hostile
 from hatls.lab.tls_session import MAX_READ, serve_tls
+from hatls.tls.protocol import FALLBACK_SCSV
 
 # What the plaintext modes answer to any request: short, line-based, and not a TLS record
 # (its first byte, "E", is no TLS content type), so a probe reads it as plaintext.
@@ -43,7 +44,12 @@ async def handle_connection(
         await _answer_plaintext(stream, pending=b"", timeouts=timeouts)
     elif config.mode is ListenMode.SECURED:
         assert context is not None  # built at startup for every TLS endpoint
-        await serve_tls(stream, context, already_received=b"", timeouts=timeouts)
+        first = b""
+        if config.close_on_fallback_scsv:
+            first = await _read_client_hello_start(stream, timeouts)
+            if not first or FALLBACK_SCSV in (_offered_suites(first) or ()):
+                return  # the caller's close sends FIN: a refusal without an alert
+        await serve_tls(stream, context, already_received=first, timeouts=timeouts)
     else:
         assert context is not None
         await _auto_detect(stream, config, context, timeouts)
@@ -64,6 +70,39 @@ async def _auto_detect(
         await serve_tls(stream, context, already_received=first, timeouts=timeouts)
     else:
         await _answer_plaintext(stream, pending=first, timeouts=timeouts)
+
+
+# ClientHello up to its cipher suites: record header (5), handshake header (4), legacy_version
+# (2), random (32), then session_id<0..32> and cipher_suites<2..2^16-2> (RFC 8446 §4.1.2).
+_SUITES_AT = 5 + 4 + 2 + 32
+_HELLO_PEEK_LIMIT = 16 * 1024  # a hatls hello fits; the lab must not read without bound
+
+
+async def _read_client_hello_start(stream: trio.SocketStream, timeouts: LabTimeouts) -> bytes:
+    """The client's first bytes, read on until the cipher-suite list is whole (bounded)."""
+    data = b""
+    while len(data) < _HELLO_PEEK_LIMIT and _offered_suites(data) is None:
+        chunk = await _receive_or_none(stream, timeouts.idle)
+        if not chunk:
+            return data if chunk is None else b""
+        data += chunk
+    return data
+
+
+def _offered_suites(data: bytes) -> frozenset[int] | None:
+    """The suites of a TLS ClientHello at the start of ``data``; None until they are all there,
+    empty for anything that is not a handshake record."""
+    if data[:1] and data[0] != _TLS_HANDSHAKE_RECORD:
+        return frozenset()
+    if len(data) <= _SUITES_AT:
+        return None
+    at = _SUITES_AT + 1 + data[_SUITES_AT]
+    if len(data) < at + 2:
+        return None
+    end = at + 2 + int.from_bytes(data[at:at + 2], "big")
+    if len(data) < end:
+        return None
+    return frozenset(int.from_bytes(data[i:i + 2], "big") for i in range(at + 2, end - 1, 2))
 
 
 async def _send_banner(stream: trio.SocketStream, banner: bytes) -> None:

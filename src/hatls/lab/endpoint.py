@@ -68,6 +68,10 @@ class EndpointConfig:
     client_ca_pem: bytes = field(default=b"", repr=False)
     fault: Fault = Fault.NONE
     banner: bytes = b""  # sent first on connect in the plaintext modes (a server-first protocol)
+    # RFC 7507 lets a server refuse a fallback hello by closing instead of alerting: a secured
+    # endpoint with this set closes (FIN, no alert) on any ClientHello carrying TLS_FALLBACK_SCSV
+    # and serves every other hello normally.
+    close_on_fallback_scsv: bool = False
 
     def __post_init__(self) -> None:
         # Fail at construction, not deep inside a connection: a bad lab is a bug in the test.

@@ -15,11 +15,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from hatls.enumeration import (
-    INAPPROPRIATE_FALLBACK_ALERT,
     Answer,
     Elimination,
     PairedElimination,
     classify,
+    fallback_answer,
 )
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.hellos import OFFERED_GROUPS, Dial, EnumerationFacts, Session
@@ -180,21 +180,30 @@ async def _tls12_groups(session: Session) -> None:
 
 
 async def _fallback_scsv(session: Session) -> None:
-    """RFC 7507: a hello below the server's best version, marked as a fallback, must be refused."""
+    """RFC 7507: a hello below the server's best version, marked as a fallback, must be refused.
+
+    Two hellos alike but for the SCSV, side by side: the unmarked one shows the server takes this
+    hello, so a refusal of the marked one (an alert or a close) is the SCSV's doing."""
     accepted = [v for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
                 if session.facts.protocols.get(v)]
     if len(accepted) < 2:
         return
     below = accepted[-2]  # SSLv3 below TLS 1.0 too: the POODLE downgrade RFC 7507 was made for
-    flags = DEFAULT_FLAGS | {HelloFlag.FALLBACK_SCSV}
-    if below == "SSLv3":
-        flags |= {HelloFlag.RENEGOTIATION_SCSV}
-    flight = await session.hello(session.spec(below, _codes(session.facts.ciphers.get(below, ())),
-                                              flags=flags))
-    if flight is None:
-        return
-    refused = flight.alert is not None and flight.alert.description == INAPPROPRIATE_FALLBACK_ALERT
-    session.facts.fallback_scsv = refused
+    flags = DEFAULT_FLAGS | ({HelloFlag.RENEGOTIATION_SCSV} if below == "SSLv3" else set())
+    suites = _codes(session.facts.ciphers.get(below, ()))
+    flights: dict[bool, ServerFlight | None] = {}
+
+    async def send(marked: bool) -> None:
+        extra = {HelloFlag.FALLBACK_SCSV} if marked else set()
+        flights[marked] = await session.hello(session.spec(below, suites,
+                                                           flags=frozenset(flags | extra)))
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(send, False)
+        nursery.start_soon(send, True)
+    answer = fallback_answer(flights[False], flights[True], below, VERSION_CODES[below])
+    session.facts.fallback_scsv = answer.honoured
+    session.facts.fallback_scsv_evidence = answer.evidence
 
 
 async def _compression(session: Session) -> None:

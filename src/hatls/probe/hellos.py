@@ -49,6 +49,7 @@ class EnumerationFacts:
     hellos: list[ServerHello] = field(default_factory=list)
     cbc_hellos: list[ServerHello] = field(default_factory=list)
     fallback_scsv: bool | None = None
+    fallback_scsv_evidence: str | None = None  # the two answers, in words (enumeration.py)
     # None unless a hello offered DEFLATE and got a ServerHello: only then is "no" evidence.
     compression: bool | None = None
     client_renegotiation: bool | None = None   # probe/renegotiation.py

@@ -36,8 +36,12 @@ TLS_RULES: tuple[RuleInfo, ...] = (
     _rule("TLS-002", _HIGH, "The port speaks what its Listening Mode says",
           "secured = TLS only; unsecured = no TLS; auto-detect = plaintext accepted (whether an "
           "immediate TLS handshake works is GHA-008's). A secured port that also accepts "
-          "plaintext, or holds a plaintext connection open, fails.",
-          "An immediate TLS handshake and a plaintext probe on separate connections.",
+          "plaintext fails: a banner or non-TLS answer, or silence while the port also answers "
+          "TLS promptly. An HTTP 4xx answer (an HTTPS server telling the client to use TLS), a "
+          "TLS alert or a close is a refusal; a port that answers nothing at all is an error "
+          "(timeout), never a claim.",
+          "An immediate TLS handshake and a plaintext probe on separate connections, read "
+          "together; the evidence names the plaintext case seen (plaintext_case).",
           "In Port Info set Select Listening Mode to match the intent (Secured sets tls=1 in the "
           "port's transport parameters); check that the port's `certificate` is installed (on "
           "Windows the thumbprint must exist in the host's certificate store, else no TLS at all).",
@@ -186,11 +190,12 @@ TLS_RULES: tuple[RuleInfo, ...] = (
           "Update the Security Pack / OpenSSL; compression is off in every supported release.",
           "RFC 7457 §2.6; RFC 9325 §3.3"),
     _rule("TLS-043", _LOW, "TLS_FALLBACK_SCSV is honoured",
-          "The server answers a hello carrying TLS_FALLBACK_SCSV below its highest version with "
-          "inappropriate_fallback, when it accepts several versions (the policy may narrow "
-          "this; NIST: only when it accepts a version below TLS 1.2 and not TLS 1.3). Skipped "
-          "otherwise.",
-          "A raw hello with the SCSV, below the highest accepted version.",
+          "The server refuses a hello carrying TLS_FALLBACK_SCSV below its highest version (an "
+          "alert, inappropriate_fallback by RFC 7507, or a close) while it accepts the same hello "
+          "without the SCSV; only a ServerHello for the downgraded version is a failure. Applies "
+          "when it accepts several versions (the policy may narrow this; NIST: only when it "
+          "accepts a version below TLS 1.2 and not TLS 1.3). Skipped otherwise.",
+          "Two raw hellos below the highest accepted version, the same but for the SCSV.",
           "Update the Security Pack / OpenSSL (1.0.1j or later), or accept one version only "
           "(`sec-protocol` = TLSv12 or TLSv13).",
           "RFC 7507; NIST SP 800-52 Rev. 2 §3.4"),

@@ -104,26 +104,37 @@ def tls_042(ctx: EndpointContext) -> Finding:
 
 def tls_043(ctx: EndpointContext) -> Finding:
     """RFC 7507 §3: a server that receives TLS_FALLBACK_SCSV below its highest version "MUST
-    respond with a fatal inappropriate_fallback alert"."""
+    respond with a fatal inappropriate_fallback alert". What matters to a client is the abort: an
+    alert or a close refuses the downgrade; only a ServerHello for the lower version ignores it."""
     if (gated := tls_gate("TLS-043", ctx)) is not None:
         return gated
     when = ctx.policy.option("TLS-043", "when")
     applies = _fallback_applies(ctx, when)
     obs = ctx.observation
     evidence = {"when": when, "accepted": list(obs.accepted_versions()),
-                "fallback_scsv": obs.features.fallback_scsv}
+                "fallback_scsv": obs.features.fallback_scsv,
+                "seen": obs.fallback_scsv_evidence}
     if applies is None:
         return not_probed_with("TLS-043", ctx, "the accepted protocol versions", evidence)
     if not applies:
         reason = "a single version is accepted" if when == "several-versions" else \
             "no version below TLS 1.2 is accepted without TLS 1.3"
         return skipped("TLS-043", ctx, f"{reason} (policy condition {when!r})")
+    if obs.features.fallback_scsv is None and obs.fallback_scsv_evidence is not None:
+        # Both hellos were sent, and their answers decide nothing: could not be checked.
+        return finding("TLS-043", ctx, Status.ERROR, "TLS_FALLBACK_SCSV could not be judged: "
+                       f"{obs.fallback_scsv_evidence}", evidence)
     if obs.features.fallback_scsv is None:
         return not_probed_with("TLS-043", ctx, "TLS_FALLBACK_SCSV", evidence)
     if not obs.features.fallback_scsv:
-        return finding("TLS-043", ctx, Status.FAIL,
-                       "ignores TLS_FALLBACK_SCSV (downgrade protection missing)", evidence)
-    return finding("TLS-043", ctx, Status.PASS, "honours TLS_FALLBACK_SCSV", evidence)
+        return finding("TLS-043", ctx, Status.FAIL, "ignores TLS_FALLBACK_SCSV (downgrade "
+                       f"protection missing){_seen_as(obs.fallback_scsv_evidence)}", evidence)
+    return finding("TLS-043", ctx, Status.PASS,
+                   f"honours TLS_FALLBACK_SCSV{_seen_as(obs.fallback_scsv_evidence)}", evidence)
+
+
+def _seen_as(seen: str | None) -> str:
+    return "" if seen is None else f": {seen}"
 
 
 def _fallback_applies(ctx: EndpointContext, when: str) -> bool | None:

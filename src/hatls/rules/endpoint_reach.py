@@ -57,6 +57,7 @@ def _seen(ctx: EndpointContext) -> dict[str, Any]:
     obs = ctx.observation
     return {"configured_mode": ctx.port.mode.value, "speaks_tls": obs.speaks_tls,
             "accepts_plaintext": obs.accepts_plaintext,
+            "plaintext_case": None if obs.plaintext_case is None else obs.plaintext_case.value,
             "plaintext_evidence": obs.plaintext_evidence}
 
 
@@ -71,7 +72,8 @@ def _secured(ctx: EndpointContext) -> Finding:
         return missing_observation("TLS-002", ctx, "the plaintext probe", Stage.PLAINTEXT,
                                    _seen(ctx))
     if obs.accepts_plaintext:
-        # A tarpit that holds a plaintext connection open counts: a plain client is not refused.
+        # Seen: a banner or a plaintext answer, or silence on a port that also speaks TLS promptly
+        # (it waits for a whole plaintext message): a plain client is not refused.
         return finding("TLS-002", ctx, Status.FAIL,
                        f"configured secured but also accepts plaintext ({obs.plaintext_evidence})",
                        _seen(ctx))
@@ -84,7 +86,8 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
     error = obs.first_error(Stage.HANDSHAKE)
     evidence = _seen(ctx) | ({"kind": error.kind.value, "error": error.message} if error else {})
     if obs.accepts_plaintext:
-        # Definite whatever the handshake did, a tarpit included: a plain client is not refused.
+        # Definite whatever the handshake did: the port answered plaintext in plaintext. (A port
+        # that answers nothing at all is never here: merge.py leaves accepts_plaintext None.)
         return finding("TLS-002", ctx, Status.FAIL,
                        "configured secured but completes no TLS handshake and accepts plaintext "
                        f"({obs.plaintext_evidence})", evidence)
@@ -104,6 +107,13 @@ def _unsecured(ctx: EndpointContext) -> Finding:
     if obs.speaks_tls:
         return finding("TLS-002", ctx, Status.FAIL,
                        "configured unsecured but completes a TLS handshake", _seen(ctx))
+    handshake = obs.first_error(Stage.HANDSHAKE)
+    silent = obs.first_error(Stage.PLAINTEXT)
+    if handshake is not None and handshake.kind in _INCONCLUSIVE and silent is not None:
+        # RULES.md: a port that answers nothing at all is `error` (timeout): "no TLS" unseen.
+        return finding("TLS-002", ctx, Status.ERROR,
+                       f"the port answered neither TLS nor plaintext: {silent.message}",
+                       _seen(ctx) | {"kind": silent.kind.value, "error": silent.message})
     return finding("TLS-002", ctx, Status.PASS, "speaks no TLS, as configured (unsecured)",
                    _seen(ctx))
 
