@@ -66,12 +66,24 @@ def test_gha_005_same_host_in_any_case_passes() -> None:
     assert finding.status is Status.PASS and finding.evidence["same_host"] is True
 
 
-def test_gha_005_no_certificate_on_the_backup_depends_on_tls_002() -> None:
+def test_gha_005_no_certificate_on_the_backup_is_an_error_naming_tls_002() -> None:
+    # RULES.md: never skipped because TLS-002 spoke first; whose certificate it is was not seen.
     pair = make_pair()
     obs = healthy(pair, backup_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
                                                         chain=()))
     finding = one(gha_005, context(pair, obs))
-    assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-002"
+    assert finding.status is Status.ERROR and finding.evidence["cause"] == "TLS-002"
+    assert "depends_on" not in finding.evidence
+    assert "completes no TLS handshake" in finding.message
+
+
+def test_gha_006_no_handshake_on_the_backup_link_fails_naming_tls_002() -> None:
+    pair = _mutual()
+    obs = healthy(pair, backup_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
+                                                        chain=()))
+    finding = one(gha_006, context(pair, obs, scan_ca=("rogue-ca",)))
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
+    assert finding.evidence["backup"]["cause"] == "TLS-002"
 
 
 def test_gha_005_unreachable_backup_depends_on_tls_001() -> None:
@@ -119,11 +131,12 @@ def test_gha_006_fails_when_the_backup_chains_to_another_ca() -> None:
     assert finding.evidence["backup"]["chain"] == "untrusted"
 
 
-def test_gha_006_chain_failure_against_the_scans_own_cas_is_tls_031s_finding() -> None:
+def test_gha_006_chain_failure_against_the_scans_own_cas_fails_naming_tls_031() -> None:
+    # RULES.md: "a backup chain that the pair's CA does not validate is GHA-006 fail".
     pair = _mutual()
     finding = one(gha_006, context(pair, _serving(pair, backup="rogue"), pair_ca=()))
-    assert finding.status is Status.SKIPPED
-    assert finding.evidence["depends_on"] == "TLS-031"
+    assert finding.status is Status.FAIL
+    assert finding.evidence["cause"] == "TLS-031" and "depends_on" not in finding.evidence
     assert finding.evidence["anchors"] == "the scan's trusted CAs"
 
 

@@ -81,11 +81,12 @@ def test_gha_008_fails_when_the_two_default_ports_behave_differently() -> None:
         "primary": "both", "backup": "plaintext-only"}
 
 
-def test_gha_008_refused_plaintext_is_tls_002s_finding() -> None:
+def test_gha_008_refused_plaintext_fails_naming_tls_002() -> None:
     pair = cs_pair()
     obs = healthy(pair, primary_default=lambda o: replace(o, accepts_plaintext=False))
     finding = one(gha_008, context(pair, obs), "default")
-    assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-002"
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
+    assert "auto-upgrade" in finding.message
 
 
 def test_gha_008_idle_warm_standby_backup_is_skipped_with_that_reason() -> None:

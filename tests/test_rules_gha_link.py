@@ -21,6 +21,7 @@ from builders_gha import (
 )
 
 from hatls.inventory import CertificateLevel, Mode, Pair, Redundancy, Role
+from hatls.observations import ErrorKind, ProbeError, Stage
 from hatls.rules.model import Status
 from hatls.rules.pair import gha_001, gha_003, gha_004
 
@@ -75,21 +76,34 @@ def test_gha_001_warns_about_more_than_one_ha_sync_port_and_judges_each() -> Non
         (None, Status.WARN), ("secure", Status.PASS), ("secure2", Status.PASS)]
 
 
-def test_gha_001_plaintext_on_a_secured_ha_link_is_tls_002s_finding() -> None:
+def test_gha_001_plaintext_on_a_secured_ha_link_fails_naming_tls_002() -> None:
+    # RULES.md: "a plaintext HA link is GHA-001 fail" (with "cause": "TLS-002").
     pair = make_pair()
     obs = healthy(pair, backup_secure=lambda o: replace(o, accepts_plaintext=True))
     finding = one(gha_001, context(pair, obs), "secure")
-    assert finding.status is Status.SKIPPED
-    assert finding.evidence["depends_on"] == "TLS-002"
+    assert finding.status is Status.FAIL
+    assert finding.evidence["cause"] == "TLS-002" and "depends_on" not in finding.evidence
     assert finding.evidence["backup"]["accepts_plaintext"] is True
 
 
-def test_gha_001_no_handshake_on_a_secured_ha_link_is_tls_002s_finding() -> None:
+def test_gha_001_no_handshake_on_a_secured_ha_link_fails_naming_tls_002() -> None:
     pair = make_pair()
     obs = healthy(pair, primary_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
                                                          chain=()))
     finding = one(gha_001, context(pair, obs), "secure")
-    assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-002"
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
+
+
+def test_gha_001_a_silent_ha_link_is_an_error_naming_tls_002_never_plaintext() -> None:
+    # A port that answers nothing at all: TLS-002 says error (timeout), and so does GHA-001.
+    pair = make_pair()
+    silent = (ProbeError(stage=Stage.HANDSHAKE, kind=ErrorKind.TIMEOUT, message="timed out"),
+              ProbeError(stage=Stage.PLAINTEXT, kind=ErrorKind.TIMEOUT, message="no answer"))
+    obs = healthy(pair, primary_secure=lambda o: replace(
+        o, speaks_tls=False, accepts_plaintext=None, certificate=None, chain=(), errors=silent))
+    finding = one(gha_001, context(pair, obs), "secure")
+    assert finding.status is Status.ERROR and finding.evidence["cause"] == "TLS-002"
+    assert "accepts plaintext" not in finding.message
 
 
 def test_gha_001_unreachable_ha_link_depends_on_tls_001() -> None:

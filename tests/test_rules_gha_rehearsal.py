@@ -76,12 +76,12 @@ def test_gha_009_fails_when_the_accepted_identity_is_not_from_the_pair_ca() -> N
     assert "client_chain" in finding.evidence["backup"]
 
 
-def test_gha_009_server_chain_outside_the_pair_ca_depends_on_gha_006() -> None:
+def test_gha_009_server_chain_outside_the_pair_ca_fails_naming_gha_006() -> None:
     pair = _with_identities()
     obs = [replace(observe(pair, Role.BACKUP, "secure", cert="rogue"), rehearsal=rehearsal())
            if o.role == "backup" and o.port_id == "secure" else o for o in _rehearsed(pair)]
     finding = one(gha_009, context(pair, obs), "secure")
-    assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "GHA-006"
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "GHA-006"
 
 
 def test_gha_009_without_any_identity_is_skipped_with_that_reason() -> None:

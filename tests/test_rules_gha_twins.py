@@ -76,12 +76,12 @@ def test_gha_002_compares_the_observed_modes_of_auto_detect_twins() -> None:
                                                 "primary": "both", "backup": "plaintext-only"}]
 
 
-def test_gha_002_a_side_that_contradicts_its_own_mode_is_tls_002s_finding() -> None:
+def test_gha_002_a_side_that_contradicts_its_own_mode_fails_naming_tls_002() -> None:
     pair = make_pair()
     obs = healthy(pair, backup_secure=lambda o: replace(o, accepts_plaintext=True))
     finding = one(gha_002, context(pair, obs))
-    assert finding.status is Status.SKIPPED
-    assert finding.evidence["depends_on"] == "TLS-002"
+    assert finding.status is Status.FAIL  # the HA link's twins differ
+    assert finding.evidence["cause"] == "TLS-002"
     assert finding.evidence["differences"][0]["explained_by"] == "TLS-002"
 
 
@@ -104,6 +104,14 @@ def test_gha_002_standalone_is_skipped() -> None:
 
 
 # --- GHA-007: identical TLS settings on the HA link -----------------------------------------------
+
+
+def test_gha_007_a_link_side_without_tls_fails_naming_tls_002() -> None:
+    pair = make_pair()
+    obs = healthy(pair, backup_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
+                                                        chain=()))
+    finding = one(gha_007, context(pair, obs), "secure")
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
 
 
 def test_gha_007_passes_when_every_setting_matches() -> None:

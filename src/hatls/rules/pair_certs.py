@@ -3,6 +3,7 @@ and each trusted by the other."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from cryptography import x509
@@ -13,6 +14,7 @@ from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     SideVerdict,
     bad,
+    caused,
     fold,
     ha_tls_gate,
     ok,
@@ -38,7 +40,7 @@ def served_chain(obs: EndpointObservation) -> tuple[x509.Certificate, ...]:
     return tuple(parsed(f) for f in facts)
 
 
-def link_observations(ctx: PairContext, server: Server
+def link_observations(ctx: PairContext, server: Server, *, no_tls: Status = Status.FAIL
                       ) -> tuple[tuple[EndpointObservation, ...], SideVerdict | None]:
     """Every observation of the server's HA link ports, or the gate that says why there is none."""
     port_ids = ctx.pair.ha_link_port_ids(server)
@@ -48,11 +50,9 @@ def link_observations(ctx: PairContext, server: Server
     for port_id in port_ids:
         port = server.port(port_id)
         assert port is not None
-        gate = ha_tls_gate(ctx, server, port)
+        gate = ha_tls_gate(ctx, server, port, no_tls=no_tls)
         if gate is not None:
-            return (), SideVerdict(status=gate.status, message=gate.message, reason=gate.reason,
-                                   depends_on=gate.depends_on,
-                                   evidence={**gate.evidence, "port_id": port_id})
+            return (), replace(gate, evidence={**gate.evidence, "port_id": port_id})
         out += ctx.of(server, port_id)
     return tuple(out), None
 
@@ -68,7 +68,8 @@ def gha_005(ctx: PairContext) -> tuple[Finding, ...]:
                                           same_host=True, **hosts)),)
     leaves: dict[str, dict[str, CertificateFacts]] = {}
     for role, server in sides(ctx):
-        observed, gate = link_observations(ctx, server)
+        # A side without TLS on its link shows no certificate: whose it is was not seen (error).
+        observed, gate = link_observations(ctx, server, no_tls=Status.ERROR)
         if gate is not None:
             return (fold("GHA-005", ctx, {role: gate}, **hosts),)
         leaves[role] = {o.certificate.sha256: o.certificate for o in observed if o.certificate}
@@ -137,9 +138,10 @@ def _side_check(ctx: PairContext, obs: EndpointObservation, anchors: tuple[x509.
                 "client_auth_allowed": allows_client}
     if verdict.status not in _TRUSTED:
         if not own_ca:
-            # No [tls].trusted_ca: the pair's CA is the scan's, and TLS-031 already judged it.
-            return skip("the chain does not verify against the scan's CAs", depends_on="TLS-031",
-                        **evidence)
+            # No [tls].trusted_ca: the pair's CA is the scan's, and TLS-031 already failed it;
+            # the partner would refuse this chain too, so the control fails and names TLS-031.
+            return caused(Status.FAIL, f"port {obs.port_id!r}: the chain does not verify against "
+                          f"the pair's CA, the scan's ({verdict.message})", "TLS-031", **evidence)
         return bad(Status.FAIL, f"port {obs.port_id!r}: the chain does not verify against the "
                    f"pair's CA ({verdict.message})", **evidence)
     # Genesys uses one certificate as server and client certificate: after a failover the former

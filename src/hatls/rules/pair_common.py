@@ -16,6 +16,7 @@ from typing import Any
 from hatls.inventory import Mode, PortSpec, Server
 from hatls.observations import EndpointObservation
 from hatls.rules.common import is_idle_warm_backup, pair_finding
+from hatls.rules.endpoint_reach import tls_002
 from hatls.rules.model import EndpointContext, Finding, PairContext, Status
 
 NOT_PROBED = "not-probed"
@@ -33,6 +34,9 @@ class SideVerdict:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     reason: str | None = None        # skipped only: why
     depends_on: str | None = None    # skipped only: the rule that carries the defect
+    # fail/error only: the endpoint rule that already reported the same defect (RULES.md: the GHA
+    # rule "fails too and names it", never skipped because an endpoint rule spoke first).
+    cause: str | None = None
 
 
 def ok(message: str, **evidence: Any) -> SideVerdict:
@@ -46,6 +50,10 @@ def bad(status: Status, message: str, **evidence: Any) -> SideVerdict:
 def skip(reason: str, *, depends_on: str | None = None, **evidence: Any) -> SideVerdict:
     return SideVerdict(status=Status.SKIPPED, message=f"not checked: {reason}", evidence=evidence,
                        reason=reason, depends_on=depends_on)
+
+
+def caused(status: Status, message: str, cause: str, **evidence: Any) -> SideVerdict:
+    return SideVerdict(status=status, message=message, evidence=evidence, cause=cause)
 
 
 def not_probed(what: str) -> SideVerdict:
@@ -67,6 +75,8 @@ def fold(rule_id: str, ctx: PairContext, sides: Mapping[str, SideVerdict], *,
         evidence["reason"] = chosen.reason
     if chosen.depends_on is not None:
         evidence["depends_on"] = chosen.depends_on
+    if chosen.cause is not None:
+        evidence["cause"] = chosen.cause
     return with_port(pair_finding(rule_id, ctx.pair.name, chosen.status,
                                   _where(port_id) + _sides_message(sides, chosen.status),
                                   evidence), port_id)
@@ -92,6 +102,8 @@ def side_evidence(verdict: SideVerdict) -> dict[str, Any]:
         out["reason"] = verdict.reason
     if verdict.depends_on is not None:
         out["depends_on"] = verdict.depends_on
+    if verdict.cause is not None:
+        out["cause"] = verdict.cause
     return out
 
 
@@ -109,6 +121,8 @@ def single(rule_id: str, ctx: PairContext, verdict: SideVerdict, *,
         evidence["reason"] = verdict.reason
     if verdict.depends_on is not None:
         evidence["depends_on"] = verdict.depends_on
+    if verdict.cause is not None:
+        evidence["cause"] = verdict.cause
     return with_port(pair_finding(rule_id, ctx.pair.name, verdict.status,
                                   _where(port_id) + verdict.message, evidence), port_id)
 
@@ -168,9 +182,22 @@ def upgrade_port(ctx: PairContext, port: PortSpec) -> bool:
             and port.mode is Mode.AUTO_DETECT)
 
 
-def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict | None:
+def tls_002_defect(ctx: PairContext, server: Server, port: PortSpec,
+                   obs: EndpointObservation) -> Finding | None:
+    """TLS-002's finding on this endpoint where it is a fail or an error, else None."""
+    found = tls_002(endpoint_context(ctx, server, port, obs))
+    return found if found.status in (Status.FAIL, Status.ERROR) else None
+
+
+def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec, *,
+                no_tls: Status = Status.FAIL) -> SideVerdict | None:
     """For rules that need an HA link port's TLS data: `reach_gate`, then the modes GHA-001 or
-    GHA-008 already judge, then "no handshake completed" (TLS-002's). None = the data is there."""
+    GHA-008 already judge, then "no TLS handshake completed". None = the data is there.
+
+    A link whose handshake failed is TLS-002's defect, and the GHA rule says so too (RULES.md): it
+    gets `no_tls` -- `fail` where a link without TLS breaks the control itself (trust, identical
+    settings, the rehearsal), `error` where the control is about a certificate nobody saw -- and
+    `error` whenever TLS-002 itself could not decide (a timeout)."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
@@ -181,8 +208,16 @@ def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict
         if upgrade and obs.speaks_tls is not True:
             return skip("auto-detect port did not take an immediate TLS handshake",
                         depends_on="GHA-008", address=obs.address)
+        if obs.speaks_tls is None:
+            return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
         if obs.certificate is None:
-            return skip("no TLS handshake completed", depends_on="TLS-002", address=obs.address)
+            defect = tls_002_defect(ctx, server, port, obs)
+            if defect is None:
+                return skip("no certificate was presented", address=obs.address)
+            status = no_tls if defect.status is Status.FAIL else Status.ERROR
+            return caused(status, f"HA link port {port.id!r} completes no TLS handshake "
+                          f"(TLS-002: {defect.message})", "TLS-002", address=obs.address,
+                          tls_002=defect.status.value)
     return None
 
 

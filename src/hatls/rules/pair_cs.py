@@ -7,11 +7,13 @@ from dataclasses import replace
 from typing import Any
 
 from hatls.inventory import Mode, PortSpec, Redundancy, Server
+from hatls.observations import Stage
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     DEFAULT_PORT_ID,
     SideVerdict,
     bad,
+    caused,
     first_observation,
     fold,
     not_probed,
@@ -71,10 +73,17 @@ def _default_port_live(ctx: PairContext, server: Server) -> SideVerdict:
         seen = {"address": obs.address, "accepts_plaintext": obs.accepts_plaintext,
                 "speaks_tls": obs.speaks_tls}
         if obs.accepts_plaintext is None:
+            error = obs.first_error(Stage.PLAINTEXT)
+            if error is not None:
+                return bad(Status.ERROR, "the plaintext probe on the default port could not be "
+                           f"made: {error.message}", **seen)
             return not_probed(f"the plaintext probe on {server.role.value} port 'default'")
         if not obs.accepts_plaintext:
-            # An auto-detect port that refuses plaintext contradicts its Listening Mode: TLS-002's.
-            return skip("auto-detect default port refuses plaintext", depends_on="TLS-002", **seen)
+            # An auto-detect port that refuses plaintext contradicts its Listening Mode (TLS-002)
+            # and is not in auto-upgrade mode: the guide's control fails too and names TLS-002.
+            return caused(Status.FAIL, "the default port refuses plaintext: not in auto-upgrade "
+                          f"mode ({obs.plaintext_evidence})", "TLS-002", **seen,
+                          plaintext_evidence=obs.plaintext_evidence)
         if obs.speaks_tls is None:
             return not_probed(f"the TLS handshake on {server.role.value} port 'default'")
         if not obs.speaks_tls:

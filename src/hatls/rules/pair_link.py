@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from hatls.inventory import CertificateLevel, Mode, PortSpec, Server
+from hatls.observations import Stage
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     SideVerdict,
     bad,
+    caused,
     fold,
     ha_link_ids,
     ha_tls_gate,
@@ -20,6 +22,7 @@ from hatls.rules.pair_common import (
     single,
     skip,
     standalone,
+    tls_002_defect,
     upgrade_port,
 )
 
@@ -77,24 +80,36 @@ def _secured(ctx: PairContext, server: Server, port: PortSpec | None) -> SideVer
 def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
                   facts: dict[str, Any]) -> SideVerdict:
     """Live: a handshake completes and plaintext is refused. A secured port that behaves otherwise
-    contradicts its Listening Mode, which is TLS-002's finding: here it is skipped (one defect)."""
+    contradicts its Listening Mode, which TLS-002 reports; the HA link control fails too and names
+    it (RULES.md: "a plaintext HA link is GHA-001 fail")."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
     for obs in ctx.of(server, port.id):
         live = {**facts, "address": obs.address, "speaks_tls": obs.speaks_tls,
-                "accepts_plaintext": obs.accepts_plaintext}
+                "accepts_plaintext": obs.accepts_plaintext,
+                "plaintext_case": None if obs.plaintext_case is None else obs.plaintext_case.value,
+                "plaintext_evidence": obs.plaintext_evidence}
         if obs.speaks_tls is None:
             return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
         if not obs.speaks_tls:
-            return skip("secured HA link port did not complete a TLS handshake",
-                        depends_on="TLS-002", **live)
+            defect = tls_002_defect(ctx, server, port, obs)
+            status = Status.ERROR if defect is None else defect.status
+            said = "" if defect is None else f" (TLS-002: {defect.message})"
+            return caused(status, f"secured HA link port completes no TLS handshake{said}",
+                          "TLS-002", **live)
         if obs.accepts_plaintext is None:
+            error = obs.first_error(Stage.PLAINTEXT)
+            if error is not None:
+                return bad(Status.ERROR, "the plaintext probe on the HA link could not be "
+                           f"made: {error.message}", **live)
             return not_probed(f"the plaintext probe on {server.role.value} port {port.id!r}")
         if obs.accepts_plaintext:
-            return skip("secured HA link port also accepts plaintext", depends_on="TLS-002", **live)
+            return caused(Status.FAIL, "secured HA link port also accepts plaintext "
+                          f"({obs.plaintext_evidence})", "TLS-002", **live)
     return ok("secured: TLS handshake completed and plaintext refused", **facts,
-              addresses=[o.address for o in ctx.of(server, port.id)])
+              addresses=[o.address for o in ctx.of(server, port.id)],
+              plaintext=[o.plaintext_evidence for o in ctx.of(server, port.id)])
 
 
 def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
@@ -156,7 +171,8 @@ def _certificate_level(ctx: PairContext, server: Server, port_id: str) -> SideVe
 def _level_from_live(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict:
     """certificate_level unknown: a certificate only the HA link presents, while every other secured
     port of the server presents one shared certificate, looks port-level."""
-    gate = ha_tls_gate(ctx, server, port)
+    # No TLS on the link says nothing about where its certificate is set: could not be checked.
+    gate = ha_tls_gate(ctx, server, port, no_tls=Status.ERROR)
     if gate is not None:
         return gate
     link = sorted({o.certificate.sha256 for o in ctx.of(server, port.id) if o.certificate})

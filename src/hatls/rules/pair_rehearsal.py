@@ -14,6 +14,7 @@ from hatls.rules.pair_certs import served_chain
 from hatls.rules.pair_common import (
     SideVerdict,
     bad,
+    caused,
     fold,
     ha_link_ids,
     ha_tls_gate,
@@ -81,9 +82,11 @@ def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity:
                    f"{error.message if error else 'no reason recorded'}", **seen)
     server_chain = validate_chain(served_chain(obs), anchors, at=ctx.now)
     if server_chain.status not in _TRUSTED:
-        # The partner would refuse this server's chain: GHA-006 carries that defect.
-        return skip("the server's chain does not verify against the pair's CA",
-                    depends_on="GHA-006", **seen, server_chain=server_chain.message)
+        # The partner would refuse this server's chain: the rehearsal's "each side's chain
+        # verifies against the pair's CA" fails, with GHA-006 as the cause.
+        return caused(Status.FAIL, "the server's chain does not verify against the pair's CA "
+                      f"({server_chain.message}): the former primary would refuse it", "GHA-006",
+                      **seen, server_chain=server_chain.message)
     client_chain = validate_chain(load_pem_certificates(identity.certificate.text), anchors,
                                   at=ctx.now)
     if client_chain.status not in _TRUSTED:

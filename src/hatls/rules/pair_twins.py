@@ -90,14 +90,16 @@ def _live_differences(ctx: PairContext, primary: Server,
 
 def _judge_002(ctx: PairContext, differences: list[dict[str, Any]],
                not_compared: list[dict[str, Any]], evidence: dict[str, Any]) -> SideVerdict:
-    counted = [d for d in differences if "explained_by" not in d]
-    if counted:
-        return bad(_difference_status(ctx, counted), "primary and backup differ: " + "; ".join(
-            f"{d['port_id']!r} {d['field']} {d['primary']} vs {d['backup']}" for d in counted),
-            **evidence)
     if differences:
-        return skip("twins differ only where a side does not behave as its Listening Mode says",
-                    depends_on="TLS-002", **evidence)
+        # A live difference where a side does not behave as its Listening Mode says is TLS-002's
+        # defect too: the twins still differ, so the control fails and names TLS-002 (RULES.md).
+        explained = all("explained_by" in d for d in differences)
+        return SideVerdict(
+            status=_difference_status(ctx, differences), evidence=evidence,
+            cause="TLS-002" if explained else None,
+            message="primary and backup differ: " + "; ".join(
+                f"{d['port_id']!r} {d['field']} {d['primary']} vs {d['backup']}"
+                + (" (TLS-002)" if "explained_by" in d else "") for d in differences))
     if not_compared:
         # Never pass by omission: the live half could not be made (RULES.md "When rules apply").
         first = not_compared[0]
