@@ -26,7 +26,7 @@ from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoin
 from hatls.lab.hostile_certs import HOSTILE_MARKUP, hostile_names_leaf, long_chain
 from hatls.lab.pki import IssuedCert
 from hatls.lab.server import LabThread, serve_endpoints
-from hatls.observations import EndpointObservation, ErrorKind, Stage
+from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, Stage
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.plaintext import ANSWER_WAIT, BANNER_WAIT
@@ -63,12 +63,12 @@ class Expect:
     # Connections it may cost: the handshake and the plaintext probe; None where a TLS stack
     # answered, so the raw hellos ran: then no more than a normal endpoint of the same scan.
     connections: int | None = 2
-    accepts_plaintext: bool = False
+    accepts_plaintext: bool | None = False  # None: no claim (the port answered nothing at all)
     also: tuple[tuple[str, str], ...] = ()  # (rule, status) of other findings it must show
 
 
 def _expect(tls_002: str, kind: ErrorKind | None, *more: ErrorKind, connections: int | None = 2,
-            accepts_plaintext: bool = False, also: tuple[tuple[str, str], ...] = ()) -> Expect:
+            accepts_plaintext: bool | None = False, also: tuple[tuple[str, str], ...] = ()) -> Expect:
     kinds = frozenset(k for k in (kind, *more) if k is not None)
     return Expect(tls_002=tls_002, kind=kind, kinds=kinds, connections=connections,
                   accepts_plaintext=accepts_plaintext, also=also)
@@ -76,10 +76,11 @@ def _expect(tls_002: str, kind: ErrorKind | None, *more: ErrorKind, connections:
 
 # TLS-001 passes for all of them: each accepts the TCP connection. TLS-002 then follows
 # rules/endpoint_reach.py: a secured port that completes no handshake fails, unless the cause is
-# inconclusive (a timeout) and plaintext was refused too -- only the drip is left at error. A
-# tarpit holds the plaintext probe open, which DESIGN.md reads as "plaintext accepted": fail.
+# inconclusive (a timeout) and plaintext was not seen accepted -- the drip and the tarpit are left
+# at error. The tarpit answers nothing at all, TLS included: DESIGN.md makes that a timeout, never
+# a claim about plaintext (accepts_plaintext None, a plaintext-stage timeout in the errors).
 EXPECTED: dict[str, Expect] = {
-    "tarpit": _expect("fail", ErrorKind.TIMEOUT, accepts_plaintext=True),
+    "tarpit": _expect("error", ErrorKind.TIMEOUT, accepts_plaintext=None),
     "drip": _expect("error", ErrorKind.TIMEOUT),
     "garbage": _expect("fail", ErrorKind.NOT_TLS, accepts_plaintext=True),
     "reset": _expect("fail", ErrorKind.RESET, connections=None),
@@ -307,3 +308,22 @@ def test_a_reset_right_after_accept_is_never_a_failed_connect() -> None:
 def _hidden(text: str) -> bool:
     """Control, format and other invisible characters (what bounded_text escapes)."""
     return any(unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"} for ch in text)
+
+
+def test_a_port_that_answers_nothing_is_a_timeout_never_a_plaintext_claim(
+        hostile: HostileScan) -> None:
+    obs = observation(hostile.report, "tarpit")
+    assert obs.plaintext_case is PlaintextCase.SILENT and obs.accepts_plaintext is None
+    silent = obs.first_error(Stage.PLAINTEXT)
+    assert silent is not None and silent.kind is ErrorKind.TIMEOUT, obs.errors
+    found = finding(hostile.report, "tarpit", "TLS-002")
+    assert found.status == "error" and "accepts plaintext" not in found.message
+    assert found.evidence["plaintext_case"] == "silent"
+    assert "nothing is claimed" in found.evidence["plaintext_evidence"]
+    endpoint = next(e for e in json.loads(dumps(hostile.report))["endpoints"]
+                    if e["pair"] == "tarpit")
+    assert endpoint["accepts_plaintext"] is None and endpoint["plaintext_case"] == "silent"
+    lines = [line for line in summary_lines(hostile.report, limit=500) if "tarpit" in line]
+    assert lines and not any("accepts plaintext" in line for line in lines), lines
+    page = render_html(hostile.report)
+    assert "nothing is claimed about plaintext" in page

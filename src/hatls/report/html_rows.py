@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
+from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, PlaintextCase
 from hatls.report.html_compare import Item, RowKind, plain, state_item
 from hatls.report.html_text import day, expiry, fingerprint, flag, shown, shown_list
 from hatls.tls.certs import CertificateFacts
@@ -45,6 +45,15 @@ def _speaks(o: EndpointObservation, _: datetime) -> Items:
     if o.speaks_tls is None and o.accepts_plaintext is None:
         return None
     return (state_item("TLS handshake", o.speaks_tls), state_item("plaintext", o.accepts_plaintext))
+
+
+_EVIDENCE_CHARS = 240  # a probe's evidence sentence, bytes quoted: bounded like any server text
+
+
+def _case(case: PlaintextCase | None, evidence: str | None) -> Items:
+    if case is None:
+        return None
+    return plain(case.value, shown(evidence, _EVIDENCE_CHARS) if evidence else None)
 
 
 def _versions(o: EndpointObservation, _: datetime) -> Items:
@@ -142,6 +151,10 @@ _LISTENER = RowGroup(title="Listener", specs=(
     RowSpec(label="Reachable", kind=RowKind.MATCH, hint="TLS-001",
             read=lambda o, _: plain(flag(o.reachable))),
     RowSpec(label="Speaks", kind=RowKind.MATCH, hint="TLS-002, GHA-008", read=_speaks),
+    # Which plaintext case was seen (DESIGN.md): a refusal by HTTP 400 and one by a TLS alert both
+    # read "plaintext off" above; this row says which, in the probe's words.
+    RowSpec(label="Plaintext probe", kind=RowKind.INFO, hint="TLS-002", optional=True,
+            read=lambda o, _: _case(o.plaintext_case, o.plaintext_evidence)),
     RowSpec(label="Expected (inventory)", kind=RowKind.MATCH, read=_expected),
     RowSpec(label="Pinned thumbprint", kind=RowKind.IDENTITY, hint="TLS-034", optional=True,
             read=lambda o, _: plain(None if o.expected.thumbprint is None
@@ -216,6 +229,9 @@ def _protocol_group(primary: EndpointObservation | None,
         RowSpec(label="Named groups", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
                 read=lambda o, _: _items(o.groups)),
         RowSpec(label="Key exchange", kind=RowKind.MATCH, hint="TLS-022", read=_key_exchange),
+        RowSpec(label="Fallback SCSV seen", kind=RowKind.INFO, hint="TLS-043", optional=True,
+                read=lambda o, _: plain(shown(o.fallback_scsv_evidence, _EVIDENCE_CHARS)
+                                        if o.fallback_scsv_evidence else None) or None),
         RowSpec(label="Negotiated", kind=RowKind.INFO, optional=True,
                 read=lambda o, _: plain(o.negotiated_version, o.negotiated_cipher) or None),
         RowSpec(label="Features", kind=RowKind.MATCH, hint="TLS-041 … TLS-045", read=_features),

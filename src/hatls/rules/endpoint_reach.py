@@ -77,8 +77,8 @@ def _secured(ctx: EndpointContext) -> Finding:
         return finding("TLS-002", ctx, Status.FAIL,
                        f"configured secured but also accepts plaintext ({obs.plaintext_evidence})",
                        _seen(ctx))
-    return finding("TLS-002", ctx, Status.PASS, "speaks TLS only, as configured (secured)",
-                   _seen(ctx))
+    return finding("TLS-002", ctx, Status.PASS, "speaks TLS only, as configured (secured); "
+                   f"plaintext refused ({obs.plaintext_evidence})", _seen(ctx))
 
 
 def _no_handshake(ctx: EndpointContext) -> Finding:
