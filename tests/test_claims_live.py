@@ -29,7 +29,6 @@ from hatls.lab.pki import CertificateAuthority, IssuedCert
 from hatls.lab.server import LabThread
 from tests.labkit import NOW, ca, leaf
 
-
 HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
          "gnutls": "tsrv-g.example.test", "scsv-close": "tsrv-c.example.test",
          "silent": "tsrv-s.example.test", "plain": "tsrv-p.example.test",
@@ -39,7 +38,8 @@ HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
 
 def require(binary: str) -> str:
     """The binary's path; missing = fail under CI (it must be installed there), else skip."""
-    path = shutil.which(binary)
+    # nginx lives in /usr/sbin, which a non-root PATH may leave out.
+    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
     if path is None:
         message = f"{binary} is not installed (Debian: apt-get install nginx gnutls-bin openssl)"
         if os.environ.get("CI") == "true":

@@ -20,12 +20,13 @@ from hatls.enumeration import (
     Elimination,
     PairedElimination,
     classify,
+    fallback_answer,
 )
 from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.tls.codec import TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods
-from hatls.tls.hello_parse import ServerHello
+from hatls.tls.hello_parse import Alert, ServerHello
 from hatls.tls.hello_spec import HelloSpec
 from hatls.tls.protocol import VERSION_CODES
 from tests.test_hello_cases import handshake, record, server_hello_body
@@ -352,3 +353,43 @@ def test_elimination_finds_exactly_what_the_server_accepts(accepted: list[int],
     if server_order:  # the server's order within each chunk
         chunk_of = {code: (code - 1) // MAX_SUITES_PER_HELLO for code in accepted}
         assert machine.found == sorted(accepted, key=lambda code: chunk_of[code])
+
+
+# --- TLS_FALLBACK_SCSV: two hellos alike but for the SCSV ----------------------------------------
+
+_TLS12 = 0x0303
+
+
+def _server_hello(version: int = _TLS12) -> ServerFlight:
+    hello = ServerHello(legacy_version=version, random=b"\0" * 32, session_id=b"",
+                        cipher_suite=0xC02F, compression_method=0, extensions=(),
+                        selected_version=version, is_hello_retry_request=False,
+                        selected_group=None, renegotiation_info=b"", extended_master_secret=True,
+                        encrypt_then_mac=False)
+    return ServerFlight(status=FlightStatus.HELLO_DONE, server_hello=hello)
+
+
+def _alert(description: int) -> ServerFlight:
+    return ServerFlight(status=FlightStatus.ALERT, alert=Alert(level=2, description=description))
+
+
+_CLOSED = ServerFlight(status=FlightStatus.CLOSED)
+
+
+@pytest.mark.parametrize(("plain", "marked", "honoured", "said"), [
+    (_server_hello(), _alert(86), True, "alert inappropriate_fallback (86)"),
+    (_server_hello(), _alert(40), True, "alert handshake_failure (40)"),
+    (_server_hello(), _CLOSED, True, "closed without an alert"),
+    (_server_hello(), _server_hello(), False, "ServerHello for TLSv1.2"),
+    # The unmarked hello refused too: refusing the marked one proves nothing.
+    (_CLOSED, _CLOSED, None, "without the SCSV was not accepted"),
+    (_alert(40), _alert(86), None, "without the SCSV was not accepted"),
+    (_server_hello(), None, None, "no answer could be read"),
+    (_server_hello(), _server_hello(0x0302), None, "no conclusive answer"),
+])
+def test_fallback_scsv_is_honoured_by_any_refusal_and_ignored_only_by_a_server_hello(
+        plain: ServerFlight, marked: ServerFlight | None, honoured: bool | None,
+        said: str) -> None:
+    answer = fallback_answer(plain, marked, "TLSv1.2", _TLS12)
+    assert answer.honoured is honoured
+    assert said in answer.evidence, answer.evidence

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import trio
@@ -11,11 +12,11 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls.lab.endpoint import ClientAuth, EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.server import serve_endpoints
-from hatls.observations import ErrorKind, Stage
+from hatls.observations import ErrorKind, PlaintextCase, Stage
 from hatls.probe.connection import open_connection
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientOffer, HandshakeOutcome, tls_handshake
-from hatls.probe.plaintext import PlaintextOutcome, plaintext_probe
+from hatls.probe.plaintext import PlaintextOutcome, http_error_status_line, plaintext_probe
 from tests.labkit import ca, leaf
 
 HOST = "tsrv-a.example.test"
@@ -113,6 +114,52 @@ async def test_plaintext_probe_tells_the_three_modes_apart() -> None:
         assert (await handshake(auto)).completed
         not_tls = await handshake(plain)
     assert not not_tls.completed and not_tls.error_kind is ErrorKind.NOT_TLS
+
+
+async def test_plaintext_probe_names_each_case_it_saw() -> None:
+    configs = (secured(), secured(mode=ListenMode.UNSECURED),
+               secured(mode=ListenMode.UNSECURED, banner=b"220 genesys ready\r\n"),
+               secured(fault=Fault.TARPIT), secured(fault=Fault.ACCEPT_CLOSE))
+    async with lab(*configs) as (tls_only, plain, banner, tarpit, closing):
+        cases = {name: await plaintext(ep) for name, ep in (
+            ("tls", tls_only), ("plain", plain), ("banner", banner), ("tarpit", tarpit),
+            ("closing", closing))}
+    assert cases["tls"].case in (PlaintextCase.TLS_RECORD, PlaintextCase.CLOSED)
+    assert cases["plain"].case is PlaintextCase.PLAINTEXT_ANSWER and cases["plain"].accepted
+    assert cases["banner"].case is PlaintextCase.BANNER and cases["banner"].accepted
+    # Silence is no claim by itself: merge.py decides it with the handshake on the same port.
+    assert cases["tarpit"].case is PlaintextCase.SILENT and cases["tarpit"].accepted is None
+    assert cases["closing"].case is PlaintextCase.CLOSED and cases["closing"].accepted is False
+
+
+async def _http_400_in_pieces(stream: trio.SocketStream) -> None:
+    """nginx's answer to plaintext on an ssl port, sent a few bytes at a time."""
+    async with stream:
+        await stream.receive_some(1024)
+        answer = b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\n\r\n<html>plain HTTP</html>"
+        for start in range(0, len(answer), 4):
+            await stream.send_all(answer[start:start + 4])
+            await trio.sleep(0.01)
+
+
+async def test_an_http_4xx_answer_is_a_refusal_even_when_it_comes_in_pieces() -> None:
+    async with trio.open_nursery() as nursery:
+        listeners = await nursery.start(partial(trio.serve_tcp, _http_400_in_pieces, 0,
+                                                host="127.0.1.1"))
+        port = listeners[0].socket.getsockname()[1]
+        outcome = await plaintext(RunningEndpoint(config=secured(), port=port))
+        nursery.cancel_scope.cancel()
+    assert outcome.case is PlaintextCase.HTTP_ERROR and outcome.accepted is False, outcome
+    assert "HTTP/1.1 400 Bad Request" in outcome.evidence and "nginx" not in outcome.evidence
+
+
+def test_only_an_http_client_error_is_a_refusal() -> None:
+    assert http_error_status_line(b"HTTP/1.1 400 Bad Request\r\n\r\n") == \
+        b"HTTP/1.1 400 Bad Request"
+    assert http_error_status_line(b"HTTP/1.0 497 \r\n") == b"HTTP/1.0 497 "
+    for accepted in (b"HTTP/1.1 200 OK\r\n", b"HTTP/1.1 500 Oops\r\n", b"HTTP/1.1 4000\r\n",
+                     b"ERR HTTP/1.1 400\r\n"):
+        assert http_error_status_line(accepted) is None, accepted
 
 
 async def test_closed_port_is_refused() -> None:
