@@ -231,6 +231,15 @@ def test_gha_004_unknown_level_and_nothing_to_compare_is_skipped() -> None:
     assert "certificate_level" in finding.evidence["reason"]
 
 
+def test_gha_004_unknown_level_and_no_tls_on_the_link_is_an_error_naming_tls_002() -> None:
+    # Where the certificate is set cannot be seen without one: could not be checked, not skipped.
+    pair = _levelled(None)
+    obs = healthy(pair, backup_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
+                                                        chain=()))
+    finding = one(gha_004, context(pair, obs), "secure")
+    assert finding.status is Status.ERROR and finding.evidence["cause"] == "TLS-002"
+
+
 def test_gha_004_unknown_level_and_unreachable_ha_link_depends_on_tls_001() -> None:
     pair = _levelled(None)
     finding = one(gha_004, context(pair, healthy(pair, primary_secure=refused)), "secure")

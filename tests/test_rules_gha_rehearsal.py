@@ -130,3 +130,13 @@ def test_gha_009_uses_the_scans_identity_when_nothing_closer_is_given() -> None:
 def test_gha_009_standalone_is_skipped() -> None:
     findings = judge(gha_009, context(make_pair(backup=False)))
     assert [f.status for f in findings] == [Status.SKIPPED]
+
+
+def test_gha_009_a_link_without_tls_fails_naming_tls_002() -> None:
+    pair = _with_identities()
+    obs = _rehearsed(pair, on_backup=rehearsal(False))
+    obs = [replace(o, speaks_tls=False, certificate=None, chain=())
+           if o.role == "backup" and o.port_id == "secure" else o for o in obs]
+    finding = one(gha_009, context(pair, obs), "secure")
+    assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
+    assert "depends_on" not in finding.evidence

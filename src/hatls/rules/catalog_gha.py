@@ -25,8 +25,9 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "fails: the partner has nothing to reach."),
         check=(
             "Inventory: the Listening Mode of each HA link port. Live: the HA link completes a TLS "
-            "handshake and, when Secured, refuses plaintext (a live contradiction of the Listening "
-            "Mode is TLS-002's finding; this one then says skipped)."),
+            "handshake and, when Secured, refuses plaintext. A live contradiction of the Listening "
+            "Mode is TLS-002's finding too: this rule then fails as well and names it (`cause`); "
+            "a link that answers nothing at all is an error, never a claim about plaintext."),
         remediation=(
             "In Server Info of both servers, create a port with the same ID and Select Listening "
             "Mode = Secured (transport tls=1), then in its Port Info tick HA sync; keep HA sync on "
@@ -44,7 +45,7 @@ GHA_RULES: tuple[RuleInfo, ...] = (
         check=(
             "Inventory: port IDs and Listening Mode per ID. Live: each port's observed mode (TLS "
             "only / plaintext only / both) equals its twin's; a difference that comes from a side "
-            "not behaving as configured is TLS-002's."),
+            "not behaving as configured counts too and names TLS-002 (`cause`)."),
         remediation=(
             "In Server Info > Listening Ports of the primary and the backup Application objects, "
             "give every port the same ID and the same Select Listening Mode on both servers."),
@@ -108,8 +109,9 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "a failover and Genesys uses one certificate as server and client certificate."),
         check=(
             "Live: each HA link chain validated against [tls].trusted_ca (the scan's CA when none "
-            "is given: a failure is then TLS-031's); the EKU of both leaves (no EKU or "
-            "anyExtendedKeyUsage allows clientAuth)."),
+            "is given: a failure then fails this rule too, naming TLS-031); the EKU of both leaves "
+            "(no EKU or anyExtendedKeyUsage allows clientAuth). A link without a TLS handshake "
+            "fails, naming TLS-002."),
         remediation=(
             "Issue both servers' certificates from the CA named in trusted-ca on both servers (the "
             "guide recommends one CA for all certificates); with tls-mutual=1, issue them with "
@@ -141,7 +143,8 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "Inventory: default port Listening Mode auto-detect on both, the same TLS options, "
             "redundancy warm-standby (hot-standby = warning). Live: the default port accepts "
             "plaintext on both and the two behave alike; plaintext without an immediate TLS "
-            "handshake is a warning (the upgrade may happen inside the Genesys protocol)."),
+            "handshake is a warning (the upgrade may happen inside the Genesys protocol); a "
+            "default port that refuses plaintext fails, naming TLS-002."),
         remediation=(
             "On both Configuration Server Application objects set the default port's Listening "
             "Mode to Auto Detect (Upgrade), configure certificates as for a client of "

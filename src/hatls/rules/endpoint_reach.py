@@ -92,8 +92,13 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
                        "configured secured but completes no TLS handshake and accepts plaintext "
                        f"({obs.plaintext_evidence})", evidence)
     if error is not None and error.kind in _INCONCLUSIVE:
+        silent = obs.first_error(Stage.PLAINTEXT)
+        # DESIGN.md: a port that answers nothing at all is a timeout -- say that plaintext got
+        # no answer either, and claim nothing about it.
+        also = "" if silent is None else f"; no answer to plaintext either ({silent.message})"
         return finding("TLS-002", ctx, Status.ERROR,
-                       f"the TLS handshake could not be completed: {error.message}", evidence)
+                       f"the TLS handshake could not be completed: {error.message}{also}",
+                       evidence)
     reason = f": {error.message}" if error else ""
     return finding("TLS-002", ctx, Status.FAIL,
                    f"configured secured but completes no TLS handshake{reason}", evidence)

@@ -189,6 +189,17 @@ def tls_002_defect(ctx: PairContext, server: Server, port: PortSpec,
     return found if found.status in (Status.FAIL, Status.ERROR) else None
 
 
+def no_tls_on_link(defect: Finding, port: PortSpec, obs: EndpointObservation, /, *,
+                   fail_as: Status = Status.FAIL, **evidence: Any) -> SideVerdict:
+    """The GHA side verdict for an HA link port whose TLS-002 failed (or could not decide)."""
+    failed = defect.status is Status.FAIL
+    did = "completes no" if failed else "did not complete a"
+    return caused(fail_as if failed else Status.ERROR,
+                  f"HA link port {port.id!r} {did} TLS handshake (TLS-002 {defect.status.value})",
+                  "TLS-002", **{"address": obs.address, **evidence,
+                                "tls_002": defect.status.value, "tls_002_message": defect.message})
+
+
 def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec, *,
                 no_tls: Status = Status.FAIL) -> SideVerdict | None:
     """For rules that need an HA link port's TLS data: `reach_gate`, then the modes GHA-001 or
@@ -214,10 +225,7 @@ def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec, *,
             defect = tls_002_defect(ctx, server, port, obs)
             if defect is None:
                 return skip("no certificate was presented", address=obs.address)
-            status = no_tls if defect.status is Status.FAIL else Status.ERROR
-            return caused(status, f"HA link port {port.id!r} completes no TLS handshake "
-                          f"(TLS-002: {defect.message})", "TLS-002", address=obs.address,
-                          tls_002=defect.status.value)
+            return no_tls_on_link(defect, port, obs, fail_as=no_tls)
     return None
 
 

@@ -15,6 +15,7 @@ from hatls.rules.pair_common import (
     fold,
     ha_link_ids,
     ha_tls_gate,
+    no_tls_on_link,
     not_probed,
     ok,
     reach_gate,
@@ -94,10 +95,9 @@ def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
             return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
         if not obs.speaks_tls:
             defect = tls_002_defect(ctx, server, port, obs)
-            status = Status.ERROR if defect is None else defect.status
-            said = "" if defect is None else f" (TLS-002: {defect.message})"
-            return caused(status, f"secured HA link port completes no TLS handshake{said}",
-                          "TLS-002", **live)
+            if defect is None:  # TLS-002 always speaks on a secured port without TLS; be safe
+                return bad(Status.ERROR, "secured HA link port: no TLS handshake", **live)
+            return no_tls_on_link(defect, port, obs, **live)
         if obs.accepts_plaintext is None:
             error = obs.first_error(Stage.PLAINTEXT)
             if error is not None:
