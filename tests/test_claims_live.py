@@ -22,11 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
 from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.pki import CertificateAuthority, IssuedCert
 from hatls.lab.server import LabThread
+from hatls.observations import PlaintextCase
+from hatls.report.schema import report_schema
 from tests.labkit import NOW, ca, leaf
 
 HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
@@ -351,3 +354,15 @@ def test_gnutls_serv_refuses_plaintext_and_honours_the_scsv(tmp_path: Path) -> N
     assert found["TLS-002"]["status"] == "pass", found["TLS-002"]
     assert found["TLS-043"]["status"] == "pass", found["TLS-043"]
     assert endpoint["plaintext_case"] in out_html.read_text()
+
+
+def test_the_schema_names_every_plaintext_case_and_nothing_else() -> None:
+    sample = json.loads((Path(__file__).resolve().parent.parent / "fixtures" / "reports"
+                         / "sample-report.json").read_text())
+    endpoint = sample["endpoints"][0]
+    for case in PlaintextCase:
+        endpoint["plaintext_case"] = case.value
+        jsonschema.validate(sample, report_schema())
+    endpoint["plaintext_case"] = "held-open"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(sample, report_schema())
