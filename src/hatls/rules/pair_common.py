@@ -222,8 +222,8 @@ def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec, *,
         if obs.speaks_tls is None:
             return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
         if obs.certificate is None:
-            defect = tls_002_defect(ctx, server, port, obs)
-            if defect is None:
+            defect = None if obs.speaks_tls else tls_002_defect(ctx, server, port, obs)
+            if defect is None:  # a handshake without a certificate (anonymous): nothing to judge
                 return skip("no certificate was presented", address=obs.address)
             return no_tls_on_link(defect, port, obs, fail_as=no_tls)
     return None
