@@ -90,6 +90,17 @@ def test_tls_043_several_versions() -> None:
     assert judge(tls_043, context(protocols=unknown), Status.SKIPPED).not_probed
 
 
+def test_tls_043_says_what_was_seen_and_an_undecided_answer_is_an_error() -> None:
+    closed = ("accepted the TLSv1.2 hello without the SCSV and refused it with the SCSV (closed "
+              "without an alert)")
+    found = judge(tls_043, context(fallback_scsv_evidence=closed), Status.PASS)
+    assert closed in found.message and found.evidence["seen"] == closed
+    undecided = "the TLSv1.2 hello without the SCSV was not accepted (closed without an alert)"
+    found = judge(tls_043, context(features=features(fallback_scsv=None),
+                                   fallback_scsv_evidence=undecided), Status.ERROR)
+    assert undecided in found.message
+
+
 def test_tls_043_nist_condition() -> None:
     nist = "nist-800-52r2"
     # TLS 1.2 + 1.3 only: NIST does not ask for the SCSV.
