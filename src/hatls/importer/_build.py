@@ -189,8 +189,8 @@ def _check_links(configuration: Configuration, applications: Mapping[str, Applic
         primary = primaries[0]
         if backup.backup_key == primary.key:
             if primary.ref.name < backup.ref.name:  # one message per cycle
-                errors.append(problem(primary.ref, f"and {backup.ref} name each other as backup (a cycle): "
-                                                   "only the primary may name its backup"))
+                errors.append(problem(primary.ref, f"names {backup.ref} as its backup, which names it back "
+                                                   "(a cycle): only the primary may name its backup"))
             continue
         if backup.backup_key is not None:
             errors.append(problem(backup.ref, f"is the backup of {primary.ref} and names a backup of its "

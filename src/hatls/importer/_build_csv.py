@@ -49,7 +49,7 @@ def _pair(name: str, rows: list[CsvRow], errors: list[ImportProblem]) -> DraftPa
                         errors)
     servers = {role: _server(role, [row for row in rows if row.role is role], errors) for role in Role}
     primary, backup = servers[Role.PRIMARY], servers[Role.BACKUP]
-    if primary is None and backup is not None:
+    if not any(row.role is Role.PRIMARY for row in rows):
         errors.append(ImportProblem(file=rows[0].file, subject=_subject(rows),
                                     message="has backup rows but no primary row"))
     if len(errors) > before or primary is None:
