@@ -110,14 +110,21 @@ def test_ha_sync_field_reads_charfields_as_flags_and_reviews_odd_values(tmp_path
     ports = (PortInfo(id="default", port=3000, fields=(("charfield2", "yes"),)),
              PortInfo(id="b", port=3001, fields=(("charfield2", "perhaps"),)),
              PortInfo(id="c", port=3002))
-    apps = (application("10", "A", ports=ports),)
+    apps = (application("10", "A", backup="11", ports=ports),
+            application("11", "B", host="2", ports=ports[:1], is_primary=False))
     outcome = build_draft(Configuration(format=SourceFormat.GAX_JSON, applications=apps,
-                                        hosts=(host("1", "a.example.com"),)),
+                                        hosts=(host("1", "a.example.com"), host("2", "b.example.com"))),
                           ("apps.json",), ImportSettings(ha_sync_field="charfield2"))
     server = outcome.draft.pairs[0].primary
     assert [p.ha_sync for p in server.ports] == [True, False, False]
     ha_items = [item for item in review_items(outcome.draft) if "HA sync" in item.text]
     assert [item.where for item in ha_items] == ["primary port b (3001)", "primary port c (3002)"]
+
+
+def test_a_standalone_server_has_no_ha_sync_review(tmp_path: Path) -> None:
+    inventory, text = draft_of((application("10", "A"),), (host("1", "a.example.com"),), tmp_path)
+    assert inventory.pairs[0].backup is None
+    assert "review: HA sync" not in text and "review: Listening Mode" in text
 
 
 def test_a_disabled_application_and_swapped_isprimary_flags_are_reviewed(tmp_path: Path) -> None:

@@ -355,7 +355,9 @@ def _server(application: Application, role: Role, hosts: Mapping[str, Host], set
         return None
     reviews: list[str] = []
     server_tls = _server_tls(server_layers(application, host), reviews)
-    ports = tuple(_port(application, port_info, server_tls, settings) for port_info in application.ports)
+    paired = role is Role.BACKUP or application.backup_key is not None
+    ports = tuple(_port(application, port_info, server_tls, settings, paired=paired)
+                  for port_info in application.ports)
     level = None
     if server_tls.group is not None and any(not port.own_group for port in ports):
         # Only what a port actually takes from above is worth a word.
@@ -443,7 +445,7 @@ def _converted(lookup: Callable[[str], Setting | None], reviews: list[str]) -> P
 
 
 def _port(application: Application, port_info: PortInfo, server_tls: _ServerTls,
-          settings: ImportSettings) -> _Port:
+          settings: ImportSettings, *, paired: bool) -> _Port:
     transport = parse_transport(port_info.transport_params)
     reviews: list[str] = []
     tls_value = transport.get("tls")
@@ -451,7 +453,8 @@ def _port(application: Application, port_info: PortInfo, server_tls: _ServerTls,
     cs_default = application.app_type.casefold() == CONFIGURATION_SERVER and port_info.id == "default"
     reviews.append(_mode_review(tls_value, secured, transport.unknown(), transport.odd, cs_default))
     ha_sync, ha_reviews, notes = _ha_sync(port_info, settings.ha_sync_field)
-    reviews += ha_reviews
+    # A standalone server has no partner, so no HA link: its ha_sync changes no verdict.
+    reviews += ha_reviews if paired else []
 
     def own(key: str) -> Setting | None:
         value = transport.get(key)
