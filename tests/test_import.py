@@ -369,6 +369,9 @@ def test_formats_cannot_be_mixed_and_a_forced_format_is_obeyed(tmp_path: Path) -
     assert mixed.exit_code == 2 and "mix formats" in mixed.stderr
     forced = run("import", str(MUTAGEN), "--format", "csv", "-o", str(tmp_path / "x.toml"))
     assert forced.exit_code == 2 and "column" in forced.stderr
+    # A mutagen export read as GAX holds no CfgApplication: an error, not an empty inventory.
+    as_gax = run("import", str(MUTAGEN), "--format", "gax-json", "-o", str(tmp_path / "x.toml"))
+    assert as_gax.exit_code == 2 and "nothing to import: no application objects" in as_gax.stderr
     assert not (tmp_path / "x.toml").exists()
 
 

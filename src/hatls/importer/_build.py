@@ -109,6 +109,14 @@ def build_draft(configuration: Configuration, sources: tuple[str, ...],
             pair = _standalone(application, server, hosts, settings, warnings)
         if pair is not None:
             pairs.append(pair)
+    if not pairs:
+        # An empty inventory would "validate" and scan nothing: no draft is better than that one.
+        found = (f"{len(configuration.applications)} application(s), none a pair or a standalone server "
+                 "hatls can scan (see the warnings)") if configuration.applications else \
+            "no application objects (is it the right file, or the right --format?)"
+        return Outcome(draft=empty, errors=(ImportProblem(file=", ".join(sources), subject="",
+                                                          message=f"nothing to import: {found}"),),
+                       warnings=tuple(warnings), left_out_clients=clients)
     pairs.sort(key=lambda pair: pair.name.casefold())
     return Outcome(draft=replace(empty, pairs=tuple(pairs)), warnings=tuple(warnings),
                    left_out_clients=clients)

@@ -23,6 +23,9 @@ def build_from_rows(rows: tuple[CsvRow, ...], problems: tuple[ImportProblem, ...
     for row in rows:
         by_pair.setdefault(row.pair, []).append(row)
     pairs = [pair for name, members in by_pair.items() if (pair := _pair(name, members, errors)) is not None]
+    if not rows and not errors:
+        errors.append(ImportProblem(file=", ".join(sources), subject="",
+                                    message="nothing to import: no rows"))
     draft = Draft(format=SourceFormat.CSV, sources=sources,
                   pairs=() if errors else tuple(sorted(pairs, key=lambda p: p.name.casefold())))
     return Outcome(draft=draft, errors=tuple(errors))
