@@ -19,6 +19,7 @@ from hatls.cli_evidence import register as register_evidence
 from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
 from hatls.cli_outputs import register as register_outputs
 from hatls.identity import load_identities
+from hatls.importer import register as register_import
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
@@ -222,6 +223,7 @@ def schema(what: Annotated[str, typer.Argument(help="report | drift | inventory"
 register_outputs(app)
 register_diff(app)
 register_evidence(app)
+register_import(app)
 
 
 def main() -> None:
