@@ -6,17 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from hatls.inventory import CertificateLevel, Mode, PortSpec, Server
+from hatls.observations import EndpointObservation
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     SideVerdict,
+    answered,
     bad,
     fold,
     ha_link_ids,
     ha_tls_gate,
+    naming_silent,
     not_probed,
     ok,
     reach_gate,
     sides,
+    silent,
     single,
     skip,
     standalone,
@@ -77,11 +81,18 @@ def _secured(ctx: PairContext, server: Server, port: PortSpec | None) -> SideVer
 def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
                   facts: dict[str, Any]) -> SideVerdict:
     """Live: a handshake completes and plaintext is refused. A secured port that behaves otherwise
-    contradicts its Listening Mode, which is TLS-002's finding: here it is skipped (one defect)."""
+    contradicts its Listening Mode, which is TLS-002's finding: here it is skipped (one defect).
+    Every address that answered is judged; one that did not is named (`silent`)."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
-    for obs in ctx.of(server, port.id):
+    return naming_silent(_secured_seen(server, port, answered(ctx, server, port, tls=False), facts),
+                         silent(ctx, server, port, tls=False))
+
+
+def _secured_seen(server: Server, port: PortSpec, observed: tuple[EndpointObservation, ...],
+                  facts: dict[str, Any]) -> SideVerdict:
+    for obs in observed:
         live = {**facts, "address": obs.address, "speaks_tls": obs.speaks_tls,
                 "accepts_plaintext": obs.accepts_plaintext}
         if obs.speaks_tls is None:
@@ -94,7 +105,7 @@ def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
         if obs.accepts_plaintext:
             return skip("secured HA link port also accepts plaintext", depends_on="TLS-002", **live)
     return ok("secured: TLS handshake completed and plaintext refused", **facts,
-              addresses=[o.address for o in ctx.of(server, port.id)])
+              addresses=[o.address for o in observed])
 
 
 def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
@@ -159,19 +170,23 @@ def _level_from_live(ctx: PairContext, server: Server, port: PortSpec) -> SideVe
     gate = ha_tls_gate(ctx, server, port)
     if gate is not None:
         return gate
-    link = sorted({o.certificate.sha256 for o in ctx.of(server, port.id) if o.certificate})
+    link = sorted({o.certificate.sha256 for o in answered(ctx, server, port, tls=True)
+                   if o.certificate})
     others = {other.id: sorted({o.certificate.sha256 for o in ctx.of(server, other.id)
                                 if o.certificate})
               for other in server.ports if other.id != port.id}
     others = {pid: leaves for pid, leaves in others.items() if leaves}
     evidence: dict[str, Any] = {"certificate_level": None, "ha_link_sha256": link,
                                 "other_ports_sha256": others}
+    quiet = silent(ctx, server, port, tls=True)
     if not others:
-        return skip("certificate_level is not given and no other port of this server presents a "
-                    "certificate to compare with", **evidence)
+        return naming_silent(skip(
+            "certificate_level is not given and no other port of this server presents a "
+            "certificate to compare with", **evidence), quiet)
     distinct = {leaf for leaves in others.values() for leaf in leaves}
     if len(distinct) == 1 and not distinct & set(link):
-        return bad(Status.WARN, "the HA link presents a certificate no other secured port "
-                   "presents, while those share one: looks like a port-level certificate",
-                   **evidence)
-    return ok("no sign of a port-level certificate on the HA link", **evidence)
+        return naming_silent(bad(
+            Status.WARN, "the HA link presents a certificate no other secured port presents, "
+            "while those share one: looks like a port-level certificate", **evidence), quiet)
+    return naming_silent(ok("no sign of a port-level certificate on the HA link", **evidence),
+                         quiet)
