@@ -313,7 +313,8 @@ def test_diff_with_a_partial_report_shows_incomplete(partial_report: Path) -> No
     drift = json.loads(result.stdout)
     assert drift["old"]["compliant"] is None and drift["new"]["compliant"] is None
     text = hatls_cli("diff", str(partial_report), str(partial_report))
-    assert "old: INCOMPLETE (scan interrupted); new: INCOMPLETE (scan interrupted)" in text.stdout
+    for side in ("old", "new"):
+        assert f"note: The {side} scan was interrupted, so it is incomplete (no verdict)" in text.stdout
     html = (folder / "drift.html").read_text(encoding="utf-8")
     assert "— incomplete, scan interrupted" in html and "— compliant" not in html
 

@@ -6,8 +6,7 @@ so a hostile certificate cannot rewrite the operator's terminal.
 
 from __future__ import annotations
 
-from hatls.report.diff_model import Drift, FindingDrift, ItemChange, PortChange, ScanSide
-from hatls.report.verdict import verdict_for
+from hatls.report.diff_model import Drift, FindingDrift, ItemChange, PortChange
 from hatls.tls.certs import bounded_text
 
 
@@ -39,15 +38,10 @@ def _counts(drift: Drift) -> str:
             f"{s.ports_moved} moved")
 
 
-def _side(side: ScanSide) -> str:
-    return f"{verdict_for(side.status, side.compliant).value.upper()} (scan {side.status.value})"
-
-
 def drift_lines(drift: Drift) -> tuple[str, ...]:
     verdict = (f"something got worse ({drift.summary.worse} change(s))" if drift.worse
                else "nothing got worse")
-    head = [f"hatls diff: {verdict}", f"  old: {_side(drift.old)}; new: {_side(drift.new)}",
-            _counts(drift), *(f"  note: {_t(n, 400)}" for n in drift.notes)]
+    head = [f"hatls diff: {verdict}", _counts(drift), *(f"  note: {_t(n, 400)}" for n in drift.notes)]
     lines: list[str] = []
     for f in drift.findings:
         lines.append(f"{_mark(f.worse)}finding {f.change.value:<8} {_t(f.rule, 40)} "
