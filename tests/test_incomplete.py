@@ -29,6 +29,8 @@ from prometheus_client.parser import text_string_to_metric_families
 import hatls
 from hatls.lab.endpoint import EndpointConfig, Fault, RunningEndpoint
 from hatls.lab.server import LabThread
+from hatls.report.diff import drift_schema
+from hatls.report.schema import report_schema
 from tests.labkit import ca, leaf
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -176,6 +178,7 @@ def test_a_scan_stopped_before_any_connection_is_incomplete_and_exits_4(
     assert run.status == 4, run.stderr
     assert "Traceback" not in run.stderr
     report = run.json()
+    jsonschema.validate(report, report_schema())
     assert report["scan"]["status"] == "interrupted"
     assert report["summary"]["compliant"] is None
     assert report["summary"]["connections"] == 0
@@ -311,6 +314,7 @@ def test_diff_with_a_partial_report_shows_incomplete(partial_report: Path) -> No
                        "--html", str(folder / "drift.html"))
     assert result.returncode in (0, 1), result.stderr
     drift = json.loads(result.stdout)
+    jsonschema.validate(drift, drift_schema())
     assert drift["old"]["compliant"] is None and drift["new"]["compliant"] is None
     text = hatls_cli("diff", str(partial_report), str(partial_report))
     for side in ("old", "new"):
