@@ -113,8 +113,8 @@ def _scan_suite(report: Report) -> ET.Element:
     suite.append(_properties(report))
     case = ET.SubElement(suite, "testcase", {"classname": "hatls.scan", "name": SCAN_CASE})
     reason = _line(incomplete_reason(report), MAX_MESSAGE_CHARS)
-    error = ET.SubElement(case, "error", {"message": f"incomplete: {reason}", "type": "incomplete"})
-    error.text = f"The scan is incomplete: {reason}.\n"
+    error = ET.SubElement(case, "error", {"message": reason, "type": "incomplete"})
+    error.text = f"Incomplete, no verdict: {reason}.\n"
     return suite
 
 
