@@ -188,7 +188,7 @@ def reach_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict 
     if not observed:
         return not_probed(f"{server.role.value} port {port.id!r}")
     problems = [_reach_problem(ctx, server, port, obs) for obs in observed]
-    if all(problems):
+    if all(p is not None for p in problems):
         return problems[0]
     return None
 
@@ -240,7 +240,7 @@ def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict
     reached = [obs for obs in ctx.of(server, port.id)
                if _reach_problem(ctx, server, port, obs) is None]
     problems = [_tls_problem(ctx, server, port, obs) for obs in reached]
-    if all(problems):
+    if all(p is not None for p in problems):
         return problems[0]
     return None
 
