@@ -246,10 +246,22 @@ def test_gha_004_unknown_level_and_unreachable_ha_link_depends_on_tls_001() -> N
     assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-001"
 
 
-def test_gha_001_judges_every_address_of_a_port() -> None:
-    # A host that resolves to two addresses gives two observations: one unreachable is enough.
+def test_gha_001_judges_every_address_that_answered_and_names_the_silent_one() -> None:
+    # A host that resolves to two addresses gives two observations: the one that answered is
+    # judged, the unreachable one is named (TLS-001 carries it), never hides the verdict.
     pair = make_pair()
     second = replace(refused(observe(pair, Role.BACKUP, "secure")), address="127.0.0.3")
     finding = one(gha_001, context(pair, [*healthy(pair), second]), "secure")
-    assert finding.status is Status.SKIPPED
-    assert finding.evidence["backup"]["address"] == "127.0.0.3"
+    assert finding.status is Status.PASS
+    assert finding.evidence["backup"]["silent"] == [
+        {"role": "backup", "port_id": "secure", "address": "127.0.0.3",
+         "reason": "port is unreachable", "depends_on": "TLS-001"}]
+    assert "judged without backup 127.0.0.3 (port is unreachable)" in finding.message
+
+
+def test_gha_001_is_skipped_only_when_no_address_of_a_side_answered() -> None:
+    pair = make_pair()
+    second = replace(refused(observe(pair, Role.BACKUP, "secure")), address="127.0.0.3")
+    finding = one(gha_001, context(pair, [*healthy(pair, backup_secure=refused), second]),
+                  "secure")
+    assert finding.status is Status.SKIPPED and finding.evidence["depends_on"] == "TLS-001"

@@ -130,14 +130,15 @@ def test_gha_007_lists_each_difference_side_by_side() -> None:
         client_auth=ClientAuth(requested=True, required=False)))
     finding = one(gha_007, context(pair, obs), "secure")
     assert finding.status is Status.FAIL
+    at = {"primary_addresses": ["127.0.0.1"], "backup_addresses": ["127.0.0.2"]}
     assert finding.evidence["differences"] == [
-        {"field": "protocols", "primary": ["TLSv1.2", "TLSv1.3"], "backup": ["TLSv1.2"]},
+        {"field": "protocols", "primary": ["TLSv1.2", "TLSv1.3"], "backup": ["TLSv1.2"], **at},
         {"field": "ciphers TLSv1.2",
          "primary": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                      "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"],
-         "backup": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]},
-        {"field": "groups", "primary": ["secp256r1", "x25519"], "backup": ["secp256r1"]},
-        {"field": "client_auth.requested", "primary": False, "backup": True},
+         "backup": ["TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"], **at},
+        {"field": "groups", "primary": ["secp256r1", "x25519"], "backup": ["secp256r1"], **at},
+        {"field": "client_auth.requested", "primary": False, "backup": True, **at},
     ]
     assert "SChannel" in finding.remediation
 

@@ -13,6 +13,7 @@ from hatls._version import __version__
 from hatls.inventory import ClientIdentity, Inventory, inventory_from_dict, inventory_to_dict
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
+from hatls.plan import Endpoint
 from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
@@ -24,8 +25,14 @@ from hatls.tls.certs_facts import sha256_hex
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
-    """Every planned endpoint, in plan order; one the scan never reached is a not-probed observation."""
-    return tuple(state.observations.get(e.key) or merge(e, []) for e in state.endpoints)
+    """Every planned endpoint, in plan order; one the scan never reached is a not-probed observation.
+    A port whose addresses were never resolved (the scan stopped first) is one not-probed
+    observation at the address it would have resolved."""
+    planned = {e.key[:3] for e in state.endpoints}
+    unresolved = tuple(Endpoint(target=t, address=t.connect_host) for t in state.targets
+                       if (t.pair.name, t.server.role.value, t.port.id) not in planned)
+    return tuple(state.observations.get(e.key) or merge(e, [])
+                 for e in (*state.endpoints, *unresolved))
 
 
 def build_report(
@@ -58,7 +65,8 @@ def build_report(
         ),
         inputs=inputs,
         summary=summarize(pairs=len(inventory.pairs), endpoints=endpoints, findings=findings,
-                          fail_on=fail_on, internal_errors=sum(map(is_internal, findings))),
+                          fail_on=fail_on, internal_errors=sum(map(is_internal, findings)),
+                          complete=status is ScanStatus.COMPLETE),
         endpoints=endpoints,
         findings=findings,
     )

@@ -131,8 +131,12 @@ def _tls_table(checker: Checker, base_dir: str, parent: Table, parent_path: str,
 
 def _pairs(checker: Checker, base_dir: str, document: Table, file_tls: TlsLayer) -> tuple[Pair, ...] | None:
     entries = checker.array_of_tables(document, "pair", "")
-    if entries is None:
-        return None if "pair" in document else ()
+    if entries is None and "pair" in document:
+        return None
+    if not entries:
+        # REPORT.md: an inventory with no pair is a usage error, never a compliant scan of nothing.
+        checker.report("pair", "the inventory has no pair: add at least one [[pair]] table")
+        return None
     check_unique(checker, entries, "name", "pair", "pair name")
     pairs = [
         _pair(checker, base_dir, entry, index_key("pair", number), file_tls)

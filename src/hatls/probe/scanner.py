@@ -40,6 +40,9 @@ class ScanState:
 
     observations: dict[tuple[str, str, str, str], EndpointObservation] = field(default_factory=dict)
     endpoints: list[Endpoint] = field(default_factory=list)
+    # Every port of the inventory, known before any name is resolved: a scan stopped while it
+    # resolved still lists each port as not probed, instead of a report with no endpoint at all.
+    targets: list[PortTarget] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -171,6 +174,7 @@ async def scan_inventory(
     limiter = Limits(limits or ScanLimits.from_inventory(inventory))
     emit = on_event or (lambda _event: None)
     targets = port_targets(inventory)
+    state.targets[:] = targets
     resolved = {}
     async with trio.open_nursery() as nursery:
         async def resolve_one(t: PortTarget) -> None:

@@ -42,6 +42,7 @@ from hatls.report.diff_model import (
     SuiteDrift,
 )
 from hatls.report.model import Report, ScanStatus
+from hatls.report.verdict import compliant_of
 
 __all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
            "drift_to_json"]
@@ -52,7 +53,7 @@ def _side(report: Report) -> ScanSide:
     return ScanSide(
         started=scan.started, finished=scan.finished, inventory=scan.inventory,
         inventory_sha256=scan.inventory_sha256, policy=scan.policy.name,
-        policy_sha256=scan.policy.sha256, status=scan.status, compliant=report.summary.compliant,
+        policy_sha256=scan.policy.sha256, status=scan.status, compliant=compliant_of(report),
         tool_version=report.tool_version)
 
 
@@ -68,7 +69,8 @@ def _notes(old: Report, new: Report) -> tuple[str, ...]:
                      "or vanished.")
     for label, report in (("old", old), ("new", new)):
         if report.scan.status is ScanStatus.INTERRUPTED:
-            notes.append(f"The {label} scan was interrupted: ports it did not reach are compared "
+            notes.append(f"The {label} scan was interrupted, so it is incomplete (no verdict): ports "
+                         "it did not reach are compared "
                          "as not probed.")
     if new.scan.started < old.scan.started:
         notes.append("The 'new' report is older than the 'old' one: were the arguments swapped?")

@@ -24,6 +24,7 @@ from hatls.report.diff_html_rows import (
 from hatls.report.diff_model import Drift, ScanSide
 from hatls.report.html_text import moment, plural, shown
 from hatls.report.model import Report
+from hatls.report.verdict import verdict_for
 
 _TOPIC_ORDER = ("Port", "Finding", "Certificate", "Protocol", "Cipher suite")
 
@@ -126,7 +127,7 @@ def _counts(drift: Drift) -> tuple[CountView, ...]:
 
 
 def _side(label: str, side: ScanSide) -> tuple[MetaLine, ...]:
-    verdict = "compliant" if side.compliant else "not compliant"
+    verdict = verdict_for(side.status, side.compliant).value
     status = "" if side.status.value == "complete" else f", scan {side.status.value}"
     return (
         MetaLine(label=f"{label} scan", value=f"{moment(side.started)} — {verdict}{status}"),

@@ -23,6 +23,7 @@ from hatls.report.html_findings import (
 from hatls.report.html_pairs import PairView, pair_views
 from hatls.report.html_text import day, duration, moment, plural, shown, shown_list
 from hatls.report.model import Report, ScanStatus
+from hatls.report.verdict import Verdict, compliant_of, coverage, verdict_of
 from hatls.rules.model import Severity
 
 
@@ -43,7 +44,9 @@ class SeverityCount:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReportView:
     title: str
-    compliant: bool
+    # None for an incomplete scan: a template that tests `view.compliant` never shows it as green.
+    compliant: bool | None
+    state: str          # "ok" | "bad" | "incomplete": the banner's look
     verdict: str
     verdict_detail: str
     notices: tuple[str, ...]
@@ -58,6 +61,8 @@ class ReportView:
     footer: str
     drift: DriftView | None = None   # `scan --baseline`: what changed since the older report
 
+
+_STATE = {Verdict.COMPLIANT: "ok", Verdict.NOT_COMPLIANT: "bad", Verdict.INCOMPLETE: "incomplete"}
 
 # The tones a reader meets in the side-by-side tables, in the order the legend explains them.
 _LEGEND = (Tone.DRIFT, Tone.SHARED, Tone.NOTED, Tone.UNCOMPARED, Tone.ALONE)
@@ -80,6 +85,15 @@ def _notices(report: Report) -> tuple[str, ...]:
 
 def _verdict_detail(report: Report, breaking: int) -> str:
     fail_on = report.scan.fail_on.value
+    if verdict_of(report) is Verdict.INCOMPLETE:
+        seen = coverage(report)
+        why = (f"The scan was {report.scan.status.value}"
+               if report.scan.status is not ScanStatus.COMPLETE else "No pair was judged")
+        found = (f"{plural(breaking, 'fail or error finding')} at or above severity {fail_on} "
+                 "so far." if breaking else "")
+        return (f"{why}: {seen.not_probed} of {plural(seen.endpoints, 'endpoint')} not probed, "
+                f"{plural(seen.checks_not_made, 'check')} not made. A partial scan is never "
+                f"compliant. {found}").strip()
     if breaking == 0:
         return f"No fail or error finding at or above severity {fail_on}."
     return (f"{plural(breaking, 'fail or error finding')} at or above severity {fail_on} "
@@ -123,8 +137,9 @@ def build_view(report: Report, *, json_sha256: str | None = None) -> ReportView:
     return ReportView(
         title=f"TLS compliance report — {shown(report.scan.inventory, 120)} — "
               f"{day(report.scan.started)}",
-        compliant=s.compliant,
-        verdict="Compliant" if s.compliant else "Not compliant",
+        compliant=compliant_of(report),
+        state=_STATE[verdict_of(report)],
+        verdict=verdict_of(report).value.capitalize(),
         verdict_detail=_verdict_detail(report, breaking),
         notices=_notices(report),
         severity_counts=tuple(

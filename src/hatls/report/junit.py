@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hatls.report.model import Report
+from hatls.report.verdict import Verdict, compliant_of, incomplete_reason, verdict_of
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Finding, Status
 from hatls.tls.certs import bounded_text
@@ -34,19 +35,29 @@ _OUTCOME_ELEMENT: Mapping[Status, str] = {
     Status.FAIL: "failure", Status.ERROR: "error", Status.SKIPPED: "skipped"}
 
 
+# The suite and case that stand for the scan itself when it did not run to its end.
+SCAN_SUITE = "hatls scan"
+SCAN_CASE = "scan completed"
+
+
 def render_junit(report: Report) -> str:
     """The report as a JUnit XML document (UTF-8 text, declaration included)."""
     by_pair: dict[str, list[tuple[Finding, str]]] = {name: [] for name in _pair_order(report)}
     for finding, name in zip(report.findings, case_names(report.findings), strict=True):
         by_pair[finding.pair].append((finding, name))
+    # An incomplete scan is one more test case, in error: a CI job reading only the JUnit file
+    # must not turn green on a scan that saw part of the servers (REPORT.md).
+    incomplete = verdict_of(report) is Verdict.INCOMPLETE
     root = ET.Element("testsuites", {
         "name": "hatls",
-        "tests": str(len(report.findings)),
+        "tests": str(len(report.findings) + incomplete),
         "failures": str(_count(report.findings, Status.FAIL)),
-        "errors": str(_count(report.findings, Status.ERROR)),
+        "errors": str(_count(report.findings, Status.ERROR) + incomplete),
         "time": _seconds(report.scan.started, report.scan.finished),
     })
-    for index, (pair, findings) in enumerate(by_pair.items()):
+    if incomplete:
+        root.append(_scan_suite(report))
+    for index, (pair, findings) in enumerate(by_pair.items(), start=incomplete):
         root.append(_suite(report, index, pair, findings))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -94,12 +105,25 @@ def _suite(report: Report, index: int, pair: str,
     return suite
 
 
+def _scan_suite(report: Report) -> ET.Element:
+    suite = ET.Element("testsuite", {
+        "name": SCAN_SUITE, "tests": "1", "failures": "0", "errors": "1", "skipped": "0",
+        "timestamp": report.scan.started.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "id": "0",
+    })
+    suite.append(_properties(report))
+    case = ET.SubElement(suite, "testcase", {"classname": "hatls.scan", "name": SCAN_CASE})
+    reason = _line(incomplete_reason(report), MAX_MESSAGE_CHARS)
+    error = ET.SubElement(case, "error", {"message": reason, "type": "incomplete"})
+    error.text = f"Incomplete, no verdict: {reason}.\n"
+    return suite
+
+
 def _properties(report: Report) -> ET.Element:
     scan = report.scan
     values = (("hatls.version", report.tool_version), ("inventory", scan.inventory),
               ("policy", scan.policy.name), ("fail_on", scan.fail_on.value),
               ("scan.status", scan.status.value),
-              ("compliant", "true" if report.summary.compliant else "false"))
+              ("compliant", {True: "true", False: "false", None: "null"}[compliant_of(report)]))
     element = ET.Element("properties")
     for name, value in values:
         ET.SubElement(element, "property", {"name": name, "value": _line(value, 1000)})

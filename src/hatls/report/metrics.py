@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from hatls.observations import EndpointObservation
-from hatls.report.model import Report, ScanStatus
+from hatls.report.model import Report
+from hatls.report.verdict import compliant_of
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import bounded_text
 
@@ -57,11 +58,14 @@ def metric_families(report: Report) -> tuple[Family, ...]:
         Family(name="hatls_scan_duration_seconds", help="How long the scan took.",
                samples=(Sample(value=(scan.finished - scan.started).total_seconds()),)),
         Family(name="hatls_scan_complete",
-               help="1 when the scan ran to its end, 0 when it was interrupted.",
-               samples=(Sample(value=_flag(scan.status is ScanStatus.COMPLETE)),)),
+               help="1 when the scan ran to its end, 0 when it is incomplete (interrupted).",
+               samples=(Sample(value=_flag(compliant_of(report) is not None)),)),
+        # No sample at all for an incomplete scan: 0 would read as "not compliant", 1 as a
+        # verdict it did not earn; an alert on `hatls_scan_complete == 0` catches it.
         Family(name="hatls_scan_compliant",
-               help="1 when no fail or error finding reaches the fail-on severity, else 0.",
-               samples=(Sample(value=_flag(report.summary.compliant)),)),
+               help="1 when no fail or error finding reaches the fail-on severity, else 0; "
+                    "absent when the scan is incomplete.",
+               samples=_compliant_samples(report)),
         Family(name="hatls_findings", help="Findings by severity and status.",
                samples=finding_counts(report.findings)),
         Family(name="hatls_endpoint_reachable",
@@ -79,6 +83,11 @@ def metric_families(report: Report) -> tuple[Family, ...]:
                help="1 for each rule's status at each place it was judged (status label).",
                samples=rule_status_samples(report.findings)),
     )
+
+
+def _compliant_samples(report: Report) -> tuple[Sample, ...]:
+    compliant = compliant_of(report)
+    return () if compliant is None else (Sample(value=_flag(compliant)),)
 
 
 def finding_counts(findings: Sequence[Finding]) -> tuple[Sample, ...]:

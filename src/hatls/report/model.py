@@ -50,7 +50,8 @@ class Summary:
     not_checked: int
     internal_errors: int
     connections: int
-    compliant: bool
+    # None: no verdict. Only a complete scan of at least one pair can be compliant (REPORT.md).
+    compliant: bool | None
     by_severity: Mapping[str, int] = field(default_factory=dict)   # failing findings per severity
 
 
@@ -81,7 +82,10 @@ def summarize(
     findings: Sequence[Finding],
     fail_on: Severity,
     internal_errors: int,
+    complete: bool = True,
 ) -> Summary:
+    """``complete``: the scan ran to its end. A partial scan gets no verdict (``compliant`` None),
+    whatever it found so far, and neither does a scan of no pair: nothing is compliant by omission."""
     def count(status: Status) -> int:
         return sum(1 for f in findings if f.status is status)
 
@@ -100,6 +104,7 @@ def summarize(
         not_checked=sum(1 for f in findings if f.not_probed),
         internal_errors=internal,
         connections=sum(e.connections for e in endpoints),
-        compliant=not any(breaks_compliance(f, fail_on) for f in findings),
+        compliant=(not any(breaks_compliance(f, fail_on) for f in findings)
+                   if complete and pairs else None),
         by_severity=by_severity,
     )

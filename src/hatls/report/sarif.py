@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from hatls.report.codec import rfc3339
 from hatls.report.model import Report, ScanStatus
+from hatls.report.verdict import Verdict, compliant_of, incomplete_reason, verdict_of
 from hatls.rules.catalog import RULES, RuleInfo
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import bounded_text
@@ -144,12 +145,19 @@ def _result_properties(finding: Finding) -> dict[str, Any]:
 
 
 def _invocation(report: Report) -> dict[str, Any]:
-    return {
-        "executionSuccessful": (report.scan.status is ScanStatus.COMPLETE
+    incomplete = verdict_of(report) is Verdict.INCOMPLETE
+    invocation: dict[str, Any] = {
+        "executionSuccessful": (report.scan.status is ScanStatus.COMPLETE and not incomplete
                                 and report.summary.internal_errors == 0),
         "startTimeUtc": rfc3339(report.scan.started),
         "endTimeUtc": rfc3339(report.scan.finished),
     }
+    if incomplete:
+        # A dashboard shows no result for what was never probed: the notification says so.
+        invocation["toolExecutionNotifications"] = [{
+            "level": "error", "descriptor": {"id": "hatls-incomplete-scan"},
+            "message": {"text": _text(f"Incomplete: {incomplete_reason(report)}.")}}]
+    return invocation
 
 
 def _run_properties(report: Report) -> dict[str, Any]:
@@ -158,7 +166,7 @@ def _run_properties(report: Report) -> dict[str, Any]:
         "policy": {"name": scan.policy.name, "source_version": scan.policy.source_version,
                    "sha256": scan.policy.sha256},
         "fail_on": scan.fail_on.value, "scan_status": scan.status.value,
-        "compliant": summary.compliant,
+        "compliant": compliant_of(report),
         "summary": {"pairs": summary.pairs, "endpoints": summary.endpoints,
                     "pass": summary.passed, "fail": summary.failed, "warn": summary.warned,
                     "error": summary.errored, "skipped": summary.skipped,

@@ -26,6 +26,7 @@ def inventory_schema() -> dict[str, Any]:
             "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
             "scan": {"type": "object"},
             "client": {"type": ["object", "null"]},
-            "pairs": {"type": "array", "items": {"type": "object", "required": ["name", "primary"]}},
+            "pairs": {"type": "array", "minItems": 1,
+                      "items": {"type": "object", "required": ["name", "primary"]}},
         },
     }

@@ -13,12 +13,15 @@ from hatls.observations import EndpointObservation
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     SideVerdict,
+    answered,
     bad,
     caused,
     fold,
     ha_tls_gate,
+    naming_silent,
     ok,
     sides,
+    silent,
     single,
     skip,
     standalone,
@@ -53,8 +56,15 @@ def link_observations(ctx: PairContext, server: Server, *, no_tls: Status = Stat
         gate = ha_tls_gate(ctx, server, port, no_tls=no_tls)
         if gate is not None:
             return (), replace(gate, evidence={**gate.evidence, "port_id": port_id})
-        out += ctx.of(server, port_id)
+        out += answered(ctx, server, port, tls=True)
     return tuple(out), None
+
+
+def link_silent(ctx: PairContext, server: Server) -> list[dict[str, Any]]:
+    """The HA link addresses judged without: no TLS data there while another address had some."""
+    return [quiet for port_id in ctx.pair.ha_link_port_ids(server)
+            if (port := server.port(port_id)) is not None
+            for quiet in silent(ctx, server, port, tls=True)]
 
 
 def gha_005(ctx: PairContext) -> tuple[Finding, ...]:
@@ -75,11 +85,13 @@ def gha_005(ctx: PairContext) -> tuple[Finding, ...]:
         leaves[role] = {o.certificate.sha256: o.certificate for o in observed if o.certificate}
     evidence: dict[str, Any] = {**hosts, "primary_sha256": sorted(leaves["primary"]),
                                 "backup_sha256": sorted(leaves["backup"])}
+    quiet = [q for _, server in sides(ctx) for q in link_silent(ctx, server)]
     shared = sorted(leaves["primary"].keys() & leaves["backup"].keys())
     if not shared:
-        return (single("GHA-005", ctx, ok("the backup presents its own certificate", **evidence)),)
-    return (single("GHA-005", ctx, _shared_certificate(leaves["primary"][shared[0]], primary,
-                                                       backup, evidence)),)
+        return (single("GHA-005", ctx, naming_silent(
+            ok("the backup presents its own certificate", **evidence), quiet)),)
+    return (single("GHA-005", ctx, naming_silent(_shared_certificate(
+        leaves["primary"][shared[0]], primary, backup, evidence), quiet)),)
 
 
 def _shared_certificate(facts: CertificateFacts, primary: Server, backup: Server,
@@ -120,10 +132,10 @@ def _trusts(ctx: PairContext, server: Server, anchors: tuple[x509.Certificate, .
         return gate
     checks = [_side_check(ctx, obs, anchors, own_ca=own_ca, mutual=mutual) for obs in observed]
     failing = [c for c in checks if c.status is not Status.PASS]
-    return failing[0] if failing else ok(
+    return naming_silent(failing[0] if failing else ok(
         "chain verifies against the pair's CA" + (" and the leaf allows clientAuth" if mutual
                                                   else ""),
-        ports=[dict(c.evidence) for c in checks])
+        ports=[dict(c.evidence) for c in checks]), link_silent(ctx, server))
 
 
 def _side_check(ctx: PairContext, obs: EndpointObservation, anchors: tuple[x509.Certificate, ...],

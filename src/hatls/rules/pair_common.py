@@ -9,7 +9,7 @@ side's reason and `depends_on` surface in the evidence, so a report reads from t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -157,22 +157,95 @@ def endpoint_context(ctx: PairContext, server: Server, port: PortSpec,
                            policy=ctx.policy, trust=ctx.trust, now=ctx.now)
 
 
+def _reach_problem(ctx: PairContext, server: Server, port: PortSpec,
+                   obs: EndpointObservation) -> SideVerdict | None:
+    """Why this one address gave no live data, or None: it answered."""
+    # RULES.md: "a warm-standby backup that is not serving … every other rule that needs its
+    # live data is skipped with that reason".
+    if is_idle_warm_backup(endpoint_context(ctx, server, port, obs)):
+        return skip("warm-standby backup is not serving", depends_on="TLS-001",
+                    address=obs.address)
+    if obs.reachable is None:
+        verdict = not_probed(f"{server.role.value} port {port.id!r}")
+        return replace(verdict, evidence={**verdict.evidence, "address": obs.address})
+    if not obs.reachable:
+        return skip("port is unreachable", depends_on="TLS-001", address=obs.address)
+    return None
+
+
+def _tls_problem(ctx: PairContext, server: Server, port: PortSpec, obs: EndpointObservation, *,
+                 no_tls: Status = Status.FAIL) -> SideVerdict | None:
+    """Why this one address gave no TLS data (reach first), or None.
+
+    A link whose handshake failed is TLS-002's defect, and the GHA rule says so too (RULES.md): it
+    gets `no_tls` -- `fail` where a link without TLS breaks the control itself (trust, identical
+    settings, the rehearsal), `error` where the control is about a certificate nobody saw -- and
+    `error` whenever TLS-002 itself could not decide (a timeout)."""
+    problem = _reach_problem(ctx, server, port, obs)
+    if problem is not None:
+        return problem
+    if upgrade_port(ctx, port) and obs.speaks_tls is not True:
+        return skip("auto-detect port did not take an immediate TLS handshake",
+                    depends_on="GHA-008", address=obs.address)
+    if obs.speaks_tls is None:
+        return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
+    if obs.certificate is None:
+        defect = None if obs.speaks_tls else tls_002_defect(ctx, server, port, obs)
+        if defect is None:  # a handshake without a certificate (anonymous): nothing to judge
+            return skip("no certificate was presented", address=obs.address)
+        return no_tls_on_link(defect, port, obs, fail_as=no_tls)
+    return None
+
+
+def _problem(tls: bool) -> Callable[[PairContext, Server, PortSpec, EndpointObservation],
+                                    SideVerdict | None]:
+    return _tls_problem if tls else _reach_problem
+
+
 def reach_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict | None:
-    """Skipped when a port's live data is missing or its unreachability is TLS-001's; else None."""
+    """Skipped when a port's live data is missing or its unreachability is TLS-001's; else None.
+
+    A port on several addresses (a name resolving to several) is judged with every address that
+    answered: only when none did is the rule skipped (RULES.md). One dead address of four must not
+    hide what the other three show; `silent` names it."""
     observed = ctx.of(server, port.id)
     if not observed:
         return not_probed(f"{server.role.value} port {port.id!r}")
-    for obs in observed:
-        # RULES.md: "a warm-standby backup that is not serving … every other rule that needs its
-        # live data is skipped with that reason".
-        if is_idle_warm_backup(endpoint_context(ctx, server, port, obs)):
-            return skip("warm-standby backup is not serving", depends_on="TLS-001",
-                        address=obs.address)
-        if obs.reachable is None:
-            return not_probed(f"{server.role.value} port {port.id!r}")
-        if not obs.reachable:
-            return skip("port is unreachable", depends_on="TLS-001", address=obs.address)
+    problems = [_reach_problem(ctx, server, port, obs) for obs in observed]
+    if all(p is not None for p in problems):
+        return problems[0]
     return None
+
+
+def answered(ctx: PairContext, server: Server, port: PortSpec, *,
+             tls: bool) -> tuple[EndpointObservation, ...]:
+    """The observations of the addresses that gave live data (``tls``: a completed handshake).
+    Call after the matching gate said there is some."""
+    problem = _problem(tls)
+    return tuple(obs for obs in ctx.of(server, port.id) if problem(ctx, server, port, obs) is None)
+
+
+def silent(ctx: PairContext, server: Server, port: PortSpec, *, tls: bool) -> list[dict[str, Any]]:
+    """The addresses of a port that gave no live data while another did: the rule judged without
+    them, and says so. Empty when every address answered, or none did (then the gate skips)."""
+    problem = _problem(tls)
+    problems = [(obs, problem(ctx, server, port, obs)) for obs in ctx.of(server, port.id)]
+    if all(p is not None for _, p in problems):
+        return []
+    # A no-TLS address carries its cause (TLS-002) rather than a skip reason: the silent list
+    # names the rule that reports it either way.
+    return [{"role": server.role.value, "port_id": port.id, "address": obs.address,
+             "reason": p.reason or p.message, "depends_on": p.depends_on or p.cause}
+            for obs, p in problems if p is not None]
+
+
+def naming_silent(verdict: SideVerdict, quiet: Sequence[Mapping[str, Any]]) -> SideVerdict:
+    """``verdict`` with the addresses it was judged without named in its evidence and message."""
+    if not quiet:
+        return verdict
+    names = ", ".join(f"{q['role']} {q['address']} ({q['reason']})" for q in quiet)
+    return replace(verdict, message=f"{verdict.message} [judged without {names}]",
+                   evidence={**verdict.evidence, "silent": [dict(q) for q in quiet]})
 
 
 def upgrade_port(ctx: PairContext, port: PortSpec) -> bool:
@@ -203,32 +276,26 @@ def no_tls_on_link(defect: Finding, port: PortSpec, obs: EndpointObservation, /,
 def ha_tls_gate(ctx: PairContext, server: Server, port: PortSpec, *,
                 no_tls: Status = Status.FAIL) -> SideVerdict | None:
     """For rules that need an HA link port's TLS data: `reach_gate`, then the modes GHA-001 or
-    GHA-008 already judge, then "no TLS handshake completed". None = the data is there.
-
-    A link whose handshake failed is TLS-002's defect, and the GHA rule says so too (RULES.md): it
-    gets `no_tls` -- `fail` where a link without TLS breaks the control itself (trust, identical
-    settings, the rehearsal), `error` where the control is about a certificate nobody saw -- and
-    `error` whenever TLS-002 itself could not decide (a timeout)."""
+    GHA-008 already judge, then "no TLS handshake completed" on every address that was reached
+    (`_tls_problem`; the worst of them when none has the data). None = at least one address has
+    the data (`answered(..., tls=True)`)."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
-    upgrade = upgrade_port(ctx, port)
-    if port.mode is not Mode.SECURED and not upgrade:
+    if port.mode is not Mode.SECURED and not upgrade_port(ctx, port):
         return skip(f"HA link port is configured {port.mode.value}", depends_on="GHA-001")
-    for obs in ctx.of(server, port.id):
-        if upgrade and obs.speaks_tls is not True:
-            return skip("auto-detect port did not take an immediate TLS handshake",
-                        depends_on="GHA-008", address=obs.address)
-        if obs.speaks_tls is None:
-            return not_probed(f"the TLS handshake on {server.role.value} port {port.id!r}")
-        if obs.certificate is None:
-            defect = None if obs.speaks_tls else tls_002_defect(ctx, server, port, obs)
-            if defect is None:  # a handshake without a certificate (anonymous): nothing to judge
-                return skip("no certificate was presented", address=obs.address)
-            return no_tls_on_link(defect, port, obs, fail_as=no_tls)
+    reached = [obs for obs in ctx.of(server, port.id)
+               if _reach_problem(ctx, server, port, obs) is None]
+    problems = [_tls_problem(ctx, server, port, obs, no_tls=no_tls) for obs in reached]
+    found = [p for p in problems if p is not None]
+    if len(found) == len(problems):
+        return worst(found)
     return None
 
 
-def first_observation(ctx: PairContext, server: Server, port_id: str) -> EndpointObservation:
-    """The first address's observation (call after a gate said the port has some)."""
-    return ctx.of(server, port_id)[0]
+def first_observation(ctx: PairContext, server: Server, port_id: str, *,
+                      tls: bool = False) -> EndpointObservation:
+    """The first answering address's observation (call after a gate said the port has some)."""
+    port = server.port(port_id)
+    assert port is not None
+    return answered(ctx, server, port, tls=tls)[0]

@@ -7,24 +7,26 @@ from dataclasses import replace
 from typing import Any
 
 from hatls.inventory import Mode, PortSpec, Redundancy, Server
-from hatls.observations import Stage
+from hatls.observations import EndpointObservation, Stage
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     DEFAULT_PORT_ID,
     SideVerdict,
+    answered,
     bad,
     caused,
-    first_observation,
     fold,
+    naming_silent,
     not_probed,
     ok,
     reach_gate,
     sides,
+    silent,
     single,
     skip,
     standalone,
 )
-from hatls.rules.pair_twins import observed_mode
+from hatls.rules.pair_twins import observed_modes, shown_modes
 
 
 def gha_008(ctx: PairContext) -> tuple[Finding, ...]:
@@ -69,7 +71,12 @@ def _default_port_live(ctx: PairContext, server: Server) -> SideVerdict:
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
-    for obs in ctx.of(server, DEFAULT_PORT_ID):
+    return naming_silent(_default_port_seen(server, answered(ctx, server, port, tls=False)),
+                         silent(ctx, server, port, tls=False))
+
+
+def _default_port_seen(server: Server, observed: tuple[EndpointObservation, ...]) -> SideVerdict:
+    for obs in observed:
         seen = {"address": obs.address, "accepts_plaintext": obs.accepts_plaintext,
                 "speaks_tls": obs.speaks_tls}
         if obs.accepts_plaintext is None:
@@ -129,14 +136,15 @@ def _setting(port: PortSpec, name: str) -> Any:
 
 
 def _observed_alike(ctx: PairContext) -> SideVerdict:
-    modes: dict[str, str | None] = {}
+    seen: dict[str, frozenset[str] | None] = {}
     for role, server in sides(ctx):
         port = server.port(DEFAULT_PORT_ID)
         if port is None or reach_gate(ctx, server, port) is not None:
             return ok("not compared (see the per-server verdicts)")
-        modes[role] = observed_mode(first_observation(ctx, server, DEFAULT_PORT_ID))
+        seen[role] = observed_modes(answered(ctx, server, port, tls=False))
+    modes = {role: None if m is None else shown_modes(m) for role, m in seen.items()}
     # A side refusing plaintext is already TLS-002's (skipped above): compare only auto-detect-like.
-    if not all(m in {"both", "plaintext-only"} for m in modes.values()):
+    if not all(m is not None and m <= {"both", "plaintext-only"} for m in seen.values()):
         return ok("not compared (see the per-server verdicts)", **modes)
     if modes["primary"] == modes["backup"]:
         return ok("both default ports behave alike", **modes)

@@ -6,20 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from hatls.inventory import CertificateLevel, Mode, PortSpec, Server
-from hatls.observations import Stage
+from hatls.observations import EndpointObservation, Stage
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     SideVerdict,
+    answered,
     bad,
     caused,
     fold,
     ha_link_ids,
     ha_tls_gate,
+    naming_silent,
     no_tls_on_link,
     not_probed,
     ok,
     reach_gate,
     sides,
+    silent,
     single,
     skip,
     standalone,
@@ -82,11 +85,19 @@ def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
                   facts: dict[str, Any]) -> SideVerdict:
     """Live: a handshake completes and plaintext is refused. A secured port that behaves otherwise
     contradicts its Listening Mode, which TLS-002 reports; the HA link control fails too and names
-    it (RULES.md: "a plaintext HA link is GHA-001 fail")."""
+    it (RULES.md: "a plaintext HA link is GHA-001 fail"). Every address that answered is judged;
+    one that did not is named (`silent`)."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:
         return gate
-    for obs in ctx.of(server, port.id):
+    observed = answered(ctx, server, port, tls=False)
+    return naming_silent(_secured_seen(ctx, server, port, observed, facts),
+                         silent(ctx, server, port, tls=False))
+
+
+def _secured_seen(ctx: PairContext, server: Server, port: PortSpec,
+                  observed: tuple[EndpointObservation, ...], facts: dict[str, Any]) -> SideVerdict:
+    for obs in observed:
         live = {**facts, "address": obs.address, "speaks_tls": obs.speaks_tls,
                 "accepts_plaintext": obs.accepts_plaintext,
                 "plaintext_case": None if obs.plaintext_case is None else obs.plaintext_case.value,
@@ -108,8 +119,8 @@ def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
             return caused(Status.FAIL, "secured HA link port also accepts plaintext "
                           f"({obs.plaintext_evidence})", "TLS-002", **live)
     return ok("secured: TLS handshake completed and plaintext refused", **facts,
-              addresses=[o.address for o in ctx.of(server, port.id)],
-              plaintext=[o.plaintext_evidence for o in ctx.of(server, port.id)])
+              addresses=[o.address for o in observed],
+              plaintext=[o.plaintext_evidence for o in observed])
 
 
 def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
@@ -175,19 +186,23 @@ def _level_from_live(ctx: PairContext, server: Server, port: PortSpec) -> SideVe
     gate = ha_tls_gate(ctx, server, port, no_tls=Status.ERROR)
     if gate is not None:
         return gate
-    link = sorted({o.certificate.sha256 for o in ctx.of(server, port.id) if o.certificate})
+    link = sorted({o.certificate.sha256 for o in answered(ctx, server, port, tls=True)
+                   if o.certificate})
     others = {other.id: sorted({o.certificate.sha256 for o in ctx.of(server, other.id)
                                 if o.certificate})
               for other in server.ports if other.id != port.id}
     others = {pid: leaves for pid, leaves in others.items() if leaves}
     evidence: dict[str, Any] = {"certificate_level": None, "ha_link_sha256": link,
                                 "other_ports_sha256": others}
+    quiet = silent(ctx, server, port, tls=True)
     if not others:
-        return skip("certificate_level is not given and no other port of this server presents a "
-                    "certificate to compare with", **evidence)
+        return naming_silent(skip(
+            "certificate_level is not given and no other port of this server presents a "
+            "certificate to compare with", **evidence), quiet)
     distinct = {leaf for leaves in others.values() for leaf in leaves}
     if len(distinct) == 1 and not distinct & set(link):
-        return bad(Status.WARN, "the HA link presents a certificate no other secured port "
-                   "presents, while those share one: looks like a port-level certificate",
-                   **evidence)
-    return ok("no sign of a port-level certificate on the HA link", **evidence)
+        return naming_silent(bad(
+            Status.WARN, "the HA link presents a certificate no other secured port presents, "
+            "while those share one: looks like a port-level certificate", **evidence), quiet)
+    return naming_silent(ok("no sign of a port-level certificate on the HA link", **evidence),
+                         quiet)

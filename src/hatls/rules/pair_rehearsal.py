@@ -13,15 +13,18 @@ from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_certs import served_chain
 from hatls.rules.pair_common import (
     SideVerdict,
+    answered,
     bad,
     caused,
     fold,
     ha_link_ids,
     ha_tls_gate,
+    naming_silent,
     not_probed,
     ok,
     partner,
     sides,
+    silent,
     skip,
     standalone,
 )
@@ -62,9 +65,11 @@ def _rehearse(ctx: PairContext, server: Server, port_id: str) -> SideVerdict:
     if gate is not None:
         return gate
     anchors = ctx.trust.pair or ctx.trust.scan
-    verdicts = [_judge(ctx, obs, client, identity, anchors) for obs in ctx.of(server, port_id)]
+    verdicts = [_judge(ctx, obs, client, identity, anchors)
+                for obs in answered(ctx, server, port, tls=True)]
     failing = [v for v in verdicts if v.status is not Status.PASS]
-    return failing[0] if failing else verdicts[0]
+    return naming_silent(failing[0] if failing else verdicts[0],
+                         silent(ctx, server, port, tls=True))
 
 
 def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity: ClientIdentity,

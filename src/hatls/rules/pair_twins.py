@@ -3,6 +3,7 @@ settings on the HA link. Every difference is listed as {"field", "primary", "bac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hatls.inventory import Mode, Redundancy, Server
@@ -11,14 +12,16 @@ from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     NOT_PROBED,
     SideVerdict,
+    answered,
     bad,
-    first_observation,
     fold,
     ha_link_ids,
     ha_tls_gate,
+    naming_silent,
     not_probed,
     ok,
     reach_gate,
+    silent,
     single,
     skip,
     standalone,
@@ -37,17 +40,29 @@ def observed_mode(obs: EndpointObservation) -> str | None:
             (False, False): "neither"}[(obs.speaks_tls, obs.accepts_plaintext)]
 
 
+def observed_modes(observed: Sequence[EndpointObservation]) -> frozenset[str] | None:
+    """What a port's answering addresses look like together (one mode when they agree); None when
+    one of them was not fully probed."""
+    modes = [observed_mode(o) for o in observed]
+    return None if not modes or None in modes else frozenset(m for m in modes if m is not None)
+
+
+def shown_modes(modes: frozenset[str]) -> str:
+    return ", ".join(sorted(modes))
+
+
 def gha_002(ctx: PairContext) -> tuple[Finding, ...]:
     if (skipped := standalone("GHA-002", ctx)) is not None:
         return skipped
     primary, backup = ctx.pair.primary, ctx.pair.backup
     assert backup is not None
     differences = _configured_differences(primary, backup)
-    live, not_compared = _live_differences(ctx, primary, backup)
+    live, not_compared, quiet = _live_differences(ctx, primary, backup)
     differences += live
     evidence = {"differences": differences, "not_compared": not_compared,
                 "redundancy": ctx.pair.redundancy.value}
-    return (single("GHA-002", ctx, _judge_002(ctx, differences, not_compared, evidence)),)
+    return (single("GHA-002", ctx, naming_silent(
+        _judge_002(ctx, differences, not_compared, evidence), quiet)),)
 
 
 def _configured_differences(primary: Server, backup: Server) -> list[dict[str, Any]]:
@@ -64,28 +79,32 @@ def _configured_differences(primary: Server, backup: Server) -> list[dict[str, A
     return out
 
 
-def _live_differences(ctx: PairContext, primary: Server,
-                      backup: Server) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Observed modes of twins configured alike (a configured difference is listed once)."""
+def _live_differences(ctx: PairContext, primary: Server, backup: Server
+                      ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Observed modes of twins configured alike (a configured difference is listed once), over
+    every address that answered; the third list names the addresses that did not."""
     differences: list[dict[str, Any]] = []
     not_compared: list[dict[str, Any]] = []
+    quiet: list[dict[str, Any]] = []
     for port in primary.ports:
         twin = backup.port(port.id)
         if twin is None or twin.mode is not port.mode:
             continue
         gate = reach_gate(ctx, primary, port) or reach_gate(ctx, backup, twin)
-        modes = None if gate else (observed_mode(first_observation(ctx, primary, port.id)),
-                                   observed_mode(first_observation(ctx, backup, port.id)))
-        if gate is not None or modes is None or None in modes:
+        modes = None if gate else (observed_modes(answered(ctx, primary, port, tls=False)),
+                                   observed_modes(answered(ctx, backup, twin, tls=False)))
+        if gate is not None or modes is None or modes[0] is None or modes[1] is None:
             not_compared.append({"port_id": port.id, "reason": gate.reason if gate else NOT_PROBED,
                                  "depends_on": gate.depends_on if gate else None})
-        elif modes[0] != modes[1]:
-            entry = {"port_id": port.id, "field": "observed_mode", "primary": modes[0],
-                     "backup": modes[1]}
-            if not all(m in _FITS_MODE[port.mode] for m in modes):
+            continue
+        quiet += silent(ctx, primary, port, tls=False) + silent(ctx, backup, twin, tls=False)
+        if modes[0] != modes[1]:
+            entry = {"port_id": port.id, "field": "observed_mode",
+                     "primary": shown_modes(modes[0]), "backup": shown_modes(modes[1])}
+            if not modes[0] | modes[1] <= _FITS_MODE[port.mode]:
                 entry["explained_by"] = "TLS-002"
             differences.append(entry)
-    return differences, not_compared
+    return differences, not_compared, quiet
 
 
 def _judge_002(ctx: PairContext, differences: list[dict[str, Any]],
@@ -139,9 +158,12 @@ def _compare_link_port(ctx: PairContext, port_id: str) -> Finding:
     if any(gates.values()):
         return fold("GHA-007", ctx, {role: g or ok("TLS data observed") for role, g in
                                      gates.items()}, port_id=port_id)
-    settings = (_settings(first_observation(ctx, primary, port_id)),
-                _settings(first_observation(ctx, backup, port_id)))
-    return single("GHA-007", ctx, _judge_007(*settings), port_id=port_id)
+    # Every answering address of one side against every one of the other: a host whose addresses
+    # differ among themselves differs from its twin on some of them.
+    couples = [(p, b) for p in answered(ctx, primary, mine, tls=True)
+               for b in answered(ctx, backup, twin, tls=True)]
+    quiet = silent(ctx, primary, mine, tls=True) + silent(ctx, backup, twin, tls=True)
+    return single("GHA-007", ctx, naming_silent(_judge_007(couples), quiet), port_id=port_id)
 
 
 def _settings(obs: EndpointObservation) -> dict[str, Any]:
@@ -157,29 +179,45 @@ def _settings(obs: EndpointObservation) -> dict[str, Any]:
     }
 
 
-def _judge_007(mine: dict[str, Any], twin: dict[str, Any]) -> SideVerdict:
+def _judge_007(couples: Sequence[tuple[EndpointObservation, EndpointObservation]]) -> SideVerdict:
     # The guide has both servers configured alike ("create a new port with the same ID" on both;
     # "Configuration of both instances in HA pair must be identical"): after a failover the former
     # primary is the client, so a version, suite or group only one side takes can break the link.
-    differences: list[dict[str, Any]] = []
-    not_compared: list[dict[str, str]] = []
-    for name in mine:
-        a, b = mine[name], twin[name]
-        if a is None or b is None:
-            where = "either side" if a is None and b is None else ("primary" if a is None
-                                                                   else "backup")
-            not_compared.append({"field": name, "reason": f"not probed on {where}"})
-        else:
-            differences += _field_differences(name, a, b)
-    compared = [n for n in mine if n not in {e["field"] for e in not_compared}]
-    evidence = {"compared": compared, "differences": differences, "not_compared": not_compared}
+    differences: dict[str, dict[str, Any]] = {}
+    not_compared: dict[str, dict[str, str]] = {}
+    fields: tuple[str, ...] = ()
+    for p, b in couples:
+        mine, twin = _settings(p), _settings(b)
+        fields = tuple(mine)
+        for name in mine:
+            a, c = mine[name], twin[name]
+            if a is None or c is None:
+                where = "either side" if a is None and c is None else ("primary" if a is None
+                                                                       else "backup")
+                entry = {"field": name, "reason": f"not probed on {where}"}
+                not_compared.setdefault(repr(entry), entry)
+                continue
+            for d in _field_differences(name, a, c):
+                # Couples that differ alike are one entry naming all their addresses.
+                held = differences.setdefault(repr(d), {**d, "primary_addresses": [],
+                                                        "backup_addresses": []})
+                for role, address in (("primary", p.address), ("backup", b.address)):
+                    if address not in held[f"{role}_addresses"]:
+                        held[f"{role}_addresses"].append(address)
+    skipped = {e["field"] for e in not_compared.values()}
+    compared = [n for n in fields if n not in skipped]
+    evidence = {"compared": compared, "differences": list(differences.values()),
+                "not_compared": list(not_compared.values()),
+                "addresses": {"primary": sorted({p.address for p, _ in couples}),
+                              "backup": sorted({b.address for _, b in couples})}}
     if not compared:
         verdict = not_probed("protocols, cipher suites, groups and client-certificate request")
         return SideVerdict(status=verdict.status, message=verdict.message, reason=verdict.reason,
                            evidence={**verdict.evidence, **evidence})
     if differences:
-        return bad(Status.FAIL, "TLS settings differ on the HA link: " + ", ".join(
-            d["field"] for d in differences), **evidence)
+        named = dict.fromkeys(d["field"] for d in differences.values())
+        return bad(Status.FAIL, "TLS settings differ on the HA link: " + ", ".join(named),
+                   **evidence)
     return ok(f"identical on the HA link ({', '.join(compared)})", **evidence)
 
 
