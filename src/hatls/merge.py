@@ -17,6 +17,7 @@ from hatls.observations import (
     KeyExchange,
     ProbeError,
     Rehearsal,
+    Resumption,
     Stage,
 )
 from hatls.plan import Endpoint, JobKind, version_inferences
@@ -25,6 +26,7 @@ from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
 from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
+from hatls.tls.ocsp import OcspStapling, stapling_facts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,6 +92,23 @@ def _key_exchange(facts: EnumerationFacts | None) -> KeyExchange:
                if g is not None and g.kind is not GroupKind.FFDH and g.kind is not GroupKind.PQ]
     return KeyExchange(dh_min_bits=min(facts.dh_bits) if facts.dh_bits else None,
                        ecdh_min_bits=min(ec_bits) if ec_bits else None)
+
+
+def _resumption(first: HandshakeOutcome | None, facts: EnumerationFacts | None) -> Resumption:
+    hellos = facts.hellos if facts is not None else []
+    return Resumption(
+        session_ticket_tls12=any(h.session_ticket for h in hellos) if hellos else None,
+        tickets_tls13=first.tickets_tls13 if first is not None else None,
+    )
+
+
+def _ocsp_stapling(first: HandshakeOutcome | None) -> OcspStapling:
+    """The staple of the first handshake, matched against the leaf that handshake was shown."""
+    if first is None:
+        return OcspStapling()
+    leaves, _ = _chain_facts(first.chain_der) if first.chain_der else ((), ())
+    serial = int(leaves[0].serial, 16) if leaves else None
+    return stapling_facts(first.ocsp_staple, leaf_serial=serial)
 
 
 @functools.lru_cache(maxsize=256)
@@ -181,6 +200,8 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         groups=None if raw is None else raw.groups,
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),
+        resumption=_resumption(first, raw),
+        ocsp_stapling=_ocsp_stapling(first),
         connections=connections,
         retries=max(0, first_result.attempts - 1) if first_result else 0,
         client_auth=client_auth,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import trio
@@ -20,6 +20,7 @@ from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.tls import suites
+from hatls.tls.ocsp import MAX_OCSP_BYTES
 
 T = TypeVar("T")
 
@@ -38,8 +39,13 @@ OPENSSL_VERSIONS = tuple(_VERSION_CONSTANTS)
 # scanner must still be able to *see* such servers, so every probe runs at level 0.
 _EVERY_SUITE = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 _AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
-# How long to wait after Finished for a TLS 1.3 server's "certificate required" alert.
+# How long to wait after Finished for a TLS 1.3 server's "certificate required" alert, and after
+# our close_notify for the server's answer (its TLS 1.3 session tickets come before it).
 POST_HANDSHAKE_READ = 1.0
+# OpenSSL's name for the client state that has just read a NewSessionTicket message.
+_READ_TICKET_STATE = b"SSLv3/TLS read server session ticket"
+# The OCSP staple kept from a handshake: tls/ocsp.py calls anything longer malformed anyway.
+_MAX_STAPLE = MAX_OCSP_BYTES + 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +62,9 @@ class ClientOffer:
     authenticated_only: bool = True
     server_name: str | None = None
     identity: ClientIdentityMaterial | None = None
+    # Ask for a stapled OCSP response (status_request) and count TLS 1.3 NewSessionTickets: the
+    # endpoint's first handshake does, so these facts cost no connection of their own.
+    session_facts: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +78,12 @@ class HandshakeOutcome:
     client_cert_required: bool | None = None
     ca_names: tuple[str, ...] = ()
     extended_master_secret: bool | None = None
+    # With ClientOffer.session_facts: the stapled OCSP response as sent (b"" = none stapled; None =
+    # not asked, or OpenSSL never got as far as the server's certificate).
+    ocsp_staple: bytes | None = None
+    # TLS 1.3 NewSessionTicket messages received before the server answered our close_notify;
+    # None unless TLS 1.3 was negotiated and the server closed (or a ticket came) in time.
+    tickets_tls13: int | None = None
     error_kind: ErrorKind | None = None
     error_message: str | None = None
 
@@ -166,20 +181,32 @@ async def tls_handshake(
     context = _make_context(offer)
     requested = False
     chain_seen: tuple[bytes, ...] = ()
+    tickets = 0
+    staples: list[bytes] = []
 
     def watch(c: SSL.Connection, where: int, _ret: int) -> None:
         # OpenSSL's state machine names the step; pyOpenSSL offers no client-certificate callback.
-        nonlocal requested, chain_seen
+        nonlocal requested, chain_seen, tickets
         state = c.get_state_string()
         if b"certificate request" in state:
             requested = True
         elif b"read server certificate" in state and not chain_seen:
             # Kept now: OpenSSL forgets the peer's chain when the handshake fails later.
             chain_seen = _chain_der(c)
+        elif state == _READ_TICKET_STATE and where == SSL.SSL_CB_CONNECT_LOOP:
+            tickets += 1   # one loop event per NewSessionTicket read (pyOpenSSL has no session cb)
+
+    def staple(_c: SSL.Connection, response: bytes, _data: object) -> bool:
+        staples.append(response[:_MAX_STAPLE])
+        return True   # hatls judges nothing here: the handshake goes on whatever was stapled
 
     context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
+    if offer.session_facts:
+        context.set_ocsp_client_callback(staple)
     conn = SSL.Connection(context, None)
     conn.set_connect_state()
+    if offer.session_facts:
+        conn.request_ocsp()
     if (sni := _sni(offer.server_name)) is not None:
         conn.set_tlsext_host_name(sni)
     driver = TlsDriver(conn, stream)
@@ -197,12 +224,19 @@ async def tls_handshake(
             ca_names=_ca_names(conn) if requested else (),
             # A server that stops for want of a client certificate has already shown its own.
             chain_der=chain_seen if kind is ErrorKind.CLIENT_CERT_NEEDED else (),
+            ocsp_staple=staples[0] if staples and kind is ErrorKind.CLIENT_CERT_NEEDED else None,
             error_kind=kind, error_message=message,
         )
     required: bool | None = None
     if requested and offer.identity is None:
         required = await _alert_after_finished(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
     outcome = _describe(conn, requested=requested, required=required)
+    if offer.session_facts:
+        outcome = replace(outcome, ocsp_staple=staples[0] if staples else b"")
+    if offer.session_facts and outcome.version == "TLSv1.3" and required is not True:
+        closed = await _read_until_close(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
+        # Without the server's close, "no ticket yet" is not "no ticket": only a count is a fact.
+        return replace(outcome, tickets_tls13=tickets if closed or tickets else None)
     await _close_politely(driver)
     return outcome
 
@@ -238,6 +272,27 @@ def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -
         ca_names=_ca_names(conn) if requested else (),
         extended_master_secret=None if version == "TLSv1.3" else _ems(conn),
     )
+
+
+async def _read_until_close(driver: TlsDriver, *, timeout: float) -> bool:
+    """Send close_notify, then read (tickets, data, anything) until the server closes too.
+
+    A TLS 1.3 server sends its NewSessionTickets right after our Finished, so they are read (and
+    counted by the info callback) before its close_notify or its FIN. True if it closed in time."""
+    try:
+        driver.conn.shutdown()
+        await driver.flush()
+    except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        return False
+    with trio.move_on_after(timeout):
+        try:
+            while True:
+                await driver.run(lambda: driver.conn.recv(4096))
+        except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+            return True   # close_notify (ZeroReturnError), an alert, a FIN or a reset: it closed
+        except ProbeFailure:
+            return False  # the byte budget ran out before any close
+    return False
 
 
 async def _close_politely(driver: TlsDriver) -> None:

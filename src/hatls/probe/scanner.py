@@ -76,7 +76,8 @@ async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
         if job.kind is JobKind.PLAINTEXT:
             outcome = await plaintext_probe(stream)
             return JobResult(kind=job.kind, connected=True, plaintext=outcome)
-        offer = ClientOffer(server_name=server.host)
+        # The first handshake also asks for OCSP stapling and counts TLS 1.3 session tickets.
+        offer = ClientOffer(server_name=server.host, session_facts=job.kind is JobKind.HANDSHAKE)
         if job.kind is JobKind.REHEARSAL:
             offer = ClientOffer(server_name=server.host, identity=identity)
         handshake = await tls_handshake(stream, offer, timeout=lim.handshake_timeout)
