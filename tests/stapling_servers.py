@@ -155,8 +155,23 @@ def s_server(home: Path, address: str, leaf: IssuedCert, *args: str,
         yield running
 
 
-def utc(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+@contextmanager
+def gnutls_serv(home: Path, leaf: IssuedCert, staple: bytes, *, priority: str = "NORMAL"
+                ) -> Iterator[int]:
+    """``gnutls-serv`` stapling ``staple`` as given, even bytes that are no OCSP response (it
+    alone of the three sends those). It cannot bind one address: it listens on all of them, and
+    the tests connect to it on 127.0.0.1 only."""
+    binary = need("gnutls-serv")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "leaf.pem").write_bytes(leaf.cert_pem)
+    (home / "leaf.key").write_bytes(leaf.key_pem)
+    (home / "staple.der").write_bytes(staple)
+    port = free_port("127.0.0.1")
+    command = [binary, "--port", str(port), "--x509certfile", str(home / "leaf.pem"),
+               "--x509keyfile", str(home / "leaf.key"), "--ocsp-response",
+               str(home / "staple.der"), "--ignore-ocsp-response-errors", "--priority", priority]
+    with _running(command, "127.0.0.1", port, home / "gnutls-serv.log") as running:
+        yield running
 
 
 ONE_WEEK = timedelta(days=7)

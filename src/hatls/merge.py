@@ -38,6 +38,9 @@ class JobResult:
     enumeration: EnumerationFacts | None = None
     error: ProbeError | None = None
     attempts: int = 1
+    # Connections beyond the tries: the first handshake made again without status_request after
+    # a stapled response broke it (scanner.py). Counted, but no sign of a flaky server.
+    extra_connections: int = 0
 
 
 def expected_for(server: Server, port: PortSpec) -> Expected:
@@ -161,7 +164,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
           rehearsal_client: str | None = None) -> EndpointObservation:
     target = endpoint.target
     rehearsal = _rehearsal(results, rehearsal_client)
-    connections = sum(r.attempts for r in results)
+    connections = sum(r.attempts + r.extra_connections for r in results)
     results = [r for r in results if r.kind is not JobKind.REHEARSAL]
     first_result = next((r for r in results if r.kind is JobKind.HANDSHAKE), None)
     first = first_result.handshake if first_result else None

@@ -68,6 +68,9 @@ class EndpointConfig:
     client_ca_pem: bytes = field(default=b"", repr=False)
     fault: Fault = Fault.NONE
     banner: bytes = b""  # sent first on connect in the plaintext modes (a server-first protocol)
+    # A DER OCSP response stapled to every handshake whose client asks (status_request); b"" =
+    # no stapling. (OpenSSL 4 drops a response it cannot parse: gnutls-serv can send those.)
+    ocsp_staple: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
         # Fail at construction, not deep inside a connection: a bad lab is a bug in the test.

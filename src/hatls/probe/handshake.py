@@ -19,8 +19,8 @@ from OpenSSL import SSL
 from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
+from hatls.probe.handshake_tap import HandshakeTap
 from hatls.tls import suites
-from hatls.tls.ocsp import MAX_OCSP_BYTES
 
 T = TypeVar("T")
 
@@ -42,10 +42,6 @@ _AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
 # How long to wait after Finished for a TLS 1.3 server's "certificate required" alert, and after
 # our close_notify for the server's answer (its TLS 1.3 session tickets come before it).
 POST_HANDSHAKE_READ = 1.0
-# OpenSSL's name for the client state that has just read a NewSessionTicket message.
-_READ_TICKET_STATE = b"SSLv3/TLS read server session ticket"
-# The OCSP staple kept from a handshake: tls/ocsp.py calls anything longer malformed anyway.
-_MAX_STAPLE = MAX_OCSP_BYTES + 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,28 +177,21 @@ async def tls_handshake(
     context = _make_context(offer)
     requested = False
     chain_seen: tuple[bytes, ...] = ()
-    tickets = 0
-    staples: list[bytes] = []
+    tap = HandshakeTap()
 
     def watch(c: SSL.Connection, where: int, _ret: int) -> None:
         # OpenSSL's state machine names the step; pyOpenSSL offers no client-certificate callback.
-        nonlocal requested, chain_seen, tickets
+        nonlocal requested, chain_seen
         state = c.get_state_string()
         if b"certificate request" in state:
             requested = True
         elif b"read server certificate" in state and not chain_seen:
             # Kept now: OpenSSL forgets the peer's chain when the handshake fails later.
             chain_seen = _chain_der(c)
-        elif state == _READ_TICKET_STATE and where == SSL.SSL_CB_CONNECT_LOOP:
-            tickets += 1   # one loop event per NewSessionTicket read (pyOpenSSL has no session cb)
-
-    def staple(_c: SSL.Connection, response: bytes, _data: object) -> bool:
-        staples.append(response[:_MAX_STAPLE])
-        return True   # hatls judges nothing here: the handshake goes on whatever was stapled
 
     context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
     if offer.session_facts:
-        context.set_ocsp_client_callback(staple)
+        tap.install(context)
     conn = SSL.Connection(context, None)
     conn.set_connect_state()
     if offer.session_facts:
@@ -224,7 +213,7 @@ async def tls_handshake(
             ca_names=_ca_names(conn) if requested else (),
             # A server that stops for want of a client certificate has already shown its own.
             chain_der=chain_seen if kind is ErrorKind.CLIENT_CERT_NEEDED else (),
-            ocsp_staple=staples[0] if staples and kind is ErrorKind.CLIENT_CERT_NEEDED else None,
+            ocsp_staple=_staple_after_failure(tap, offer, kind),
             error_kind=kind, error_message=message,
         )
     required: bool | None = None
@@ -232,13 +221,23 @@ async def tls_handshake(
         required = await _alert_after_finished(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
     outcome = _describe(conn, requested=requested, required=required)
     if offer.session_facts:
-        outcome = replace(outcome, ocsp_staple=staples[0] if staples else b"")
+        outcome = replace(outcome, ocsp_staple=tap.staple())
     if offer.session_facts and outcome.version == "TLSv1.3" and required is not True:
         closed = await _read_until_close(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
         # Without the server's close, "no ticket yet" is not "no ticket": only a count is a fact.
-        return replace(outcome, tickets_tls13=tickets if closed or tickets else None)
+        return replace(outcome, tickets_tls13=tap.tickets if closed or tap.tickets else None)
     await _close_politely(driver)
     return outcome
+
+
+def _staple_after_failure(tap: HandshakeTap, offer: ClientOffer, kind: ErrorKind) -> bytes | None:
+    """A server that stops for want of a client certificate has stapled (or not) by then. Any
+    other failure says nothing about stapling, unless a staple came: OpenSSL 4 aborts on one
+    that is not DER (scanner.py then shakes hands again without asking for it)."""
+    if not offer.session_facts:
+        return None
+    staple = tap.staple()
+    return staple if staple or kind is ErrorKind.CLIENT_CERT_NEEDED else None
 
 
 async def _alert_after_finished(driver: TlsDriver, *, timeout: float) -> bool:

@@ -46,6 +46,7 @@ class HandshakeType(IntEnum):
 
 class ExtensionType(IntEnum):
     SERVER_NAME = 0  # RFC 6066
+    STATUS_REQUEST = 5  # RFC 6066 §8
     SUPPORTED_GROUPS = 10  # RFC 8422 (was elliptic_curves)
     EC_POINT_FORMATS = 11  # RFC 8422
     SIGNATURE_ALGORITHMS = 13  # RFC 5246 / 8446
