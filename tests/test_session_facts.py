@@ -18,11 +18,14 @@ import pytest
 import trio
 from cryptography import x509
 from cryptography.x509 import ocsp
+from OpenSSL import SSL
 
 from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import ClientAuth, EndpointConfig, RunningEndpoint
 from hatls.lab.server import serve_endpoints
+from hatls.lab.tls_context import build_server_context
 from hatls.observations import EndpointObservation, ErrorKind
+from hatls.probe.handshake import POST_HANDSHAKE_READ, ClientOffer, HandshakeOutcome, tls_handshake
 from hatls.probe.scanner import ScanLimits, scan_inventory
 from hatls.run import observations_of
 from tests.labkit import NOW, ca, leaf
@@ -222,3 +225,64 @@ def test_tls13_client_certificate_required_means_tickets_not_probed(tmp_path: Pa
     obs = trio.run(_scan_lab, config, tmp_path)
     assert obs.client_auth is not None and obs.client_auth.required is True
     assert obs.resumption.tickets_tls13 is None
+
+
+# --- a server that never answers close_notify ------------------------------------------------
+
+
+def _pending(conn: SSL.Connection) -> bytes:
+    try:
+        return conn.bio_read(65536)
+    except SSL.WantReadError:
+        return b""
+
+
+async def _silent_after_handshake(send_tickets: bool) -> tuple[HandshakeOutcome, float]:
+    """One TLS 1.3 handshake served, its tickets (OpenSSL's two) sent or dropped, and then the
+    connection kept open without a byte read: our close_notify is never answered."""
+    context = build_server_context(_lab_config("127.0.1.30", min_version="TLSv1.3"))
+    listener = trio.socket.socket()
+    await listener.bind(("127.0.1.30", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+
+    async def serve() -> None:
+        sock, _ = await listener.accept()
+        stream = trio.SocketStream(sock)
+        conn = SSL.Connection(context, None)
+        conn.set_accept_state()
+        while True:
+            try:
+                conn.do_handshake()
+                break
+            except SSL.WantReadError:
+                await stream.send_all(_pending(conn))
+                conn.bio_write(await stream.receive_some(65536))
+        tickets = _pending(conn)   # written when the client's Finished was read
+        if send_tickets:
+            await stream.send_all(tickets)
+        await trio.sleep_forever()   # holding the stream: no close, no FIN
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(serve)
+        stream = await trio.open_tcp_stream("127.0.1.30", port)
+        started = trio.current_time()
+        outcome = await tls_handshake(stream, ClientOffer(session_facts=True), timeout=5)
+        elapsed = trio.current_time() - started
+        nursery.cancel_scope.cancel()
+    listener.close()
+    return outcome, elapsed
+
+
+@pytest.mark.parametrize("send_tickets", [False, True])
+def test_tickets_from_a_server_that_never_closes(send_tickets: bool) -> None:
+    outcome, elapsed = trio.run(_silent_after_handshake, send_tickets)
+    assert outcome.version == "TLSv1.3"
+    if send_tickets:
+        # Counted (OpenSSL's default two), and not waited for past a short silence after them.
+        assert outcome.tickets_tls13 == 2
+        assert elapsed < POST_HANDSHAKE_READ, elapsed
+    else:
+        # No ticket and no close within the wait: "none yet" is no fact, so not probed.
+        assert outcome.tickets_tls13 is None
+        assert elapsed >= POST_HANDSHAKE_READ

@@ -42,6 +42,9 @@ _AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
 # How long to wait after Finished for a TLS 1.3 server's "certificate required" alert, and after
 # our close_notify for the server's answer (its TLS 1.3 session tickets come before it).
 POST_HANDSHAKE_READ = 1.0
+# After a TLS 1.3 ticket, how long a silence means "no more tickets" from a server that does not
+# answer close_notify (tickets are written together, right after the client's Finished).
+TICKETS_QUIET = 0.2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -223,7 +226,7 @@ async def tls_handshake(
     if offer.session_facts:
         outcome = replace(outcome, ocsp_staple=tap.staple())
     if offer.session_facts and outcome.version == "TLSv1.3" and required is not True:
-        closed = await _read_until_close(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
+        closed = await _read_until_close(driver, tap, timeout=min(timeout, POST_HANDSHAKE_READ))
         # Without the server's close, "no ticket yet" is not "no ticket": only a count is a fact.
         return replace(outcome, tickets_tls13=tap.tickets if closed or tap.tickets else None)
     await _close_politely(driver)
@@ -273,24 +276,31 @@ def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -
     )
 
 
-async def _read_until_close(driver: TlsDriver, *, timeout: float) -> bool:
+async def _read_until_close(driver: TlsDriver, tap: HandshakeTap, *, timeout: float) -> bool:
     """Send close_notify, then read (tickets, data, anything) until the server closes too.
 
     A TLS 1.3 server sends its NewSessionTickets right after our Finished, so they are read (and
-    counted by the info callback) before its close_notify or its FIN. True if it closed in time."""
+    counted by the tap) before its close_notify or its FIN. True if it closed in time. A server
+    that sent tickets and then stays silent for TICKETS_QUIET is not waited for any longer: its
+    tickets came together, and the endpoint's other probes wait for this handshake."""
     try:
         driver.conn.shutdown()
         await driver.flush()
     except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
         return False
-    with trio.move_on_after(timeout):
-        try:
-            while True:
+    deadline = trio.current_time() + timeout
+    while trio.current_time() < deadline:
+        # In slices: OpenSSL reads tickets inside one recv() that then waits for more bytes.
+        with trio.move_on_at(min(deadline, trio.current_time() + TICKETS_QUIET)):
+            try:
                 await driver.run(lambda: driver.conn.recv(4096))
-        except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
-            return True   # close_notify (ZeroReturnError), an alert, a FIN or a reset: it closed
-        except ProbeFailure:
-            return False  # the byte budget ran out before any close
+                continue   # application data: keep reading
+            except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                return True   # close_notify (ZeroReturnError), an alert, a FIN, a reset: closed
+            except ProbeFailure:
+                return False  # the byte budget ran out before any close
+        if tap.tickets:
+            return False
     return False
 
 
