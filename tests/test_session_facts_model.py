@@ -250,3 +250,4 @@ def test_no_policy_says_hatls_ignores_what_it_now_reports() -> None:
             assert "session resumption" not in lowered, (policy.name, line)
             if "ocsp" in lowered or "order" in lowered or "preference" in lowered:
                 assert "shown per endpoint" in lowered, (policy.name, line)
+

@@ -86,12 +86,18 @@ def _parsed(response: ocsp.OCSPResponse, leaf_serial: int | None) -> OcspStaplin
         stapled=True,
         response_status=status,
         cert_status=_CERT_STATUS.get(single.certificate_status, MALFORMED),
-        this_update=single.this_update_utc,
-        next_update=single.next_update_utc,
-        revocation_time=single.revocation_time_utc,
+        this_update=_second(single.this_update_utc),
+        next_update=_second(single.next_update_utc),
+        revocation_time=_second(single.revocation_time_utc),
         responder=_responder(response),
         serial_matches_leaf=None if leaf_serial is None else single.serial_number == leaf_serial,
     )
+
+
+def _second(moment: datetime | None) -> datetime | None:
+    # OCSP's GeneralizedTime may carry fractions (RFC 6960 uses RFC 5280's, which may not); the
+    # report's times are whole seconds, and a report must read back as it was written.
+    return None if moment is None else moment.replace(microsecond=0)
 
 
 def _responder(response: ocsp.OCSPResponse) -> str | None:
