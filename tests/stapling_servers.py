@@ -14,7 +14,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,33 +70,48 @@ def free_port(address: str) -> int:
         return port
 
 
-def _wait_listening(address: str, port: int, process: subprocess.Popen[bytes], log: Path) -> None:
+def _listening(address: str, port: int, process: subprocess.Popen[bytes], log: Path) -> bool:
+    """Whether the server came up on ``port``; False when it exited or could not bind (another
+    test on this machine took the port between our probe and its bind: try another)."""
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited {process.returncode}: {log.read_text()[-2000:]}")
+        if process.poll() is not None or "bind() failed" in log.read_text(errors="replace"):
+            return False
         with socket.socket() as sock:
             if sock.connect_ex((address, port)) == 0:
-                return
+                return True
         time.sleep(0.05)
-    raise RuntimeError(f"server did not listen on {address}:{port}: {log.read_text()[-2000:]}")
+    return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @contextmanager
-def _running(command: list[str], address: str, port: int, log: Path) -> Iterator[int]:
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL)
+def _running(command: Callable[[int], list[str]], address: str, log: Path, *,
+             probe_address: str | None = None) -> Iterator[int]:
+    """The server ``command(port)`` on a free port of ``probe_address`` (default ``address``),
+    up to three ports tried; stopped on exit."""
+    for _ in range(3):
+        port = free_port(probe_address or address)
+        with log.open("wb") as out:
+            process = subprocess.Popen(command(port), stdout=out, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL)
+        if _listening(address, port, process, log):
+            break
+        _stop(process)
+    else:
+        raise RuntimeError(f"server did not listen on {address}: {log.read_text()[-2000:]}")
     try:
-        _wait_listening(address, port, process, log)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        _stop(process)
 
 
 NGINX_CONF = """daemon off; master_process off; worker_processes 1; user root;
@@ -128,12 +143,13 @@ def nginx(home: Path, address: str, leaf: IssuedCert, directives: str,
     (home / "leaf.key").write_bytes(leaf.key_pem)
     for name, data in (files or {}).items():
         (home / name).write_bytes(data)
-    port = free_port(address)
-    conf = NGINX_CONF.format(dir=home, address=address, port=port,
-                             directives=directives.replace("{dir}", str(home)))
-    (home / "nginx.conf").write_text(conf)
-    command = [binary, "-p", str(home), "-c", str(home / "nginx.conf")]
-    with _running(command, address, port, home / "nginx.log") as running:
+    def command(port: int) -> list[str]:
+        conf = NGINX_CONF.format(dir=home, address=address, port=port,
+                                 directives=directives.replace("{dir}", str(home)))
+        (home / "nginx.conf").write_text(conf)
+        return [binary, "-p", str(home), "-c", str(home / "nginx.conf")]
+
+    with _running(command, address, home / "nginx.log") as running:
         yield running
 
 
@@ -147,11 +163,12 @@ def s_server(home: Path, address: str, leaf: IssuedCert, *args: str,
     (home / "leaf.key").write_bytes(leaf.key_pem)
     for name, data in (files or {}).items():
         (home / name).write_bytes(data)
-    port = free_port(address)
-    command = [binary, "s_server", "-accept", f"{address}:{port}", "-cert", str(home / "leaf.pem"),
-               "-key", str(home / "leaf.key"), "-quiet",
-               *(re.sub(r"\{dir\}", str(home), a) for a in args)]
-    with _running(command, address, port, home / "s_server.log") as running:
+    def command(port: int) -> list[str]:
+        return [binary, "s_server", "-accept", f"{address}:{port}",
+                "-cert", str(home / "leaf.pem"), "-key", str(home / "leaf.key"), "-quiet",
+                *(re.sub(r"\{dir\}", str(home), a) for a in args)]
+
+    with _running(command, address, home / "s_server.log") as running:
         yield running
 
 
@@ -166,11 +183,14 @@ def gnutls_serv(home: Path, leaf: IssuedCert, staple: bytes, *, priority: str = 
     (home / "leaf.pem").write_bytes(leaf.cert_pem)
     (home / "leaf.key").write_bytes(leaf.key_pem)
     (home / "staple.der").write_bytes(staple)
-    port = free_port("127.0.0.1")
-    command = [binary, "--port", str(port), "--x509certfile", str(home / "leaf.pem"),
-               "--x509keyfile", str(home / "leaf.key"), "--ocsp-response",
-               str(home / "staple.der"), "--ignore-ocsp-response-errors", "--priority", priority]
-    with _running(command, "127.0.0.1", port, home / "gnutls-serv.log") as running:
+    def command(port: int) -> list[str]:
+        return [binary, "--port", str(port), "--x509certfile", str(home / "leaf.pem"),
+                "--x509keyfile", str(home / "leaf.key"), "--ocsp-response",
+                str(home / "staple.der"), "--ignore-ocsp-response-errors", "--priority", priority]
+
+    # Its port must be free on every address, since it binds them all.
+    with _running(command, "127.0.0.1", home / "gnutls-serv.log",
+                  probe_address="0.0.0.0") as running:
         yield running
 
 
