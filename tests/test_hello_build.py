@@ -87,13 +87,13 @@ def test_sni_drops_the_trailing_dot_and_uses_a_labels() -> None:
 
 EXTENSIONS_BY_VERSION = {
     # server_name 0, ec_point_formats 11, supported_groups 10, signature_algorithms 13,
-    # encrypt_then_mac 22, extended_master_secret 23, supported_versions 43, key_share 51,
-    # renegotiation_info 0xff01.
+    # encrypt_then_mac 22, extended_master_secret 23, session_ticket 35, supported_versions 43,
+    # key_share 51, renegotiation_info 0xff01.
     "SSLv3": (),
-    "TLSv1.0": (0, 11, 10, 22, 23, 0xFF01),
-    "TLSv1.1": (0, 11, 10, 22, 23, 0xFF01),
-    "TLSv1.2": (0, 11, 10, 13, 22, 23, 0xFF01),
-    "TLSv1.3": (0, 11, 10, 13, 22, 23, 43, 51, 0xFF01),
+    "TLSv1.0": (0, 11, 10, 22, 23, 35, 0xFF01),
+    "TLSv1.1": (0, 11, 10, 22, 23, 35, 0xFF01),
+    "TLSv1.2": (0, 11, 10, 13, 22, 23, 35, 0xFF01),
+    "TLSv1.3": (0, 11, 10, 13, 22, 23, 35, 43, 51, 0xFF01),
 }
 
 

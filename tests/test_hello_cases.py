@@ -106,6 +106,7 @@ _SCSV_FLAGS = {0x00FF: HelloFlag.RENEGOTIATION_SCSV, 0x5600: HelloFlag.FALLBACK_
 _EMPTY_FLAGS = {
     ExtensionType.ENCRYPT_THEN_MAC: HelloFlag.ENCRYPT_THEN_MAC,
     ExtensionType.EXTENDED_MASTER_SECRET: HelloFlag.EXTENDED_MASTER_SECRET,
+    ExtensionType.SESSION_TICKET: HelloFlag.SESSION_TICKET,
 }
 
 
@@ -234,20 +235,21 @@ CLIENT_CASES = (
             signature_algorithms=(0x0804, 0x0403),
         ),
         wire=wire("""
-            16 0301 0074          # record: handshake, version TLS 1.0 (RFC 8446 §5.1), 116 bytes
-            01 000070             # ClientHello, 112 bytes
+            16 0301 0078          # record: handshake, version TLS 1.0 (RFC 8446 §5.1), 120 bytes
+            01 000074             # ClientHello, 116 bytes
             0303                  # legacy_version TLS 1.2
             000102030405060708090a0b0c0d0e0f 101112131415161718191a1b1c1d1e1f  # random
             00                    # session_id: empty
             0004 c02f 009c        # cipher_suites: ECDHE-RSA-AES128-GCM-SHA256, AES128-GCM-SHA256
             01 00                 # compression_methods: null
-            0043                  # extensions, 67 bytes
+            0047                  # extensions, 71 bytes
             0000 0018 0016 00 0013 747372762d612e6578616d706c652e74657374  # server_name
             000b 0002 01 00       # ec_point_formats: uncompressed
             000a 0006 0004 001d 0017  # supported_groups: x25519, secp256r1
             000d 0006 0004 0804 0403  # signature_algorithms: rsa_pss_rsae_sha256, ecdsa_p256
             0016 0000             # encrypt_then_mac
             0017 0000             # extended_master_secret
+            0023 0000             # session_ticket: empty, "I can take a ticket" (RFC 5077)
             ff01 0001 00          # renegotiation_info: empty renegotiated_connection
         """),
     ),

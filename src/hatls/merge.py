@@ -18,6 +18,7 @@ from hatls.observations import (
     PlaintextCase,
     ProbeError,
     Rehearsal,
+    Resumption,
     Stage,
 )
 from hatls.plan import Endpoint, JobKind, version_inferences
@@ -26,6 +27,7 @@ from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
 from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
+from hatls.tls.ocsp import OcspStapling, stapling_facts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,6 +39,9 @@ class JobResult:
     enumeration: EnumerationFacts | None = None
     error: ProbeError | None = None
     attempts: int = 1
+    # Connections beyond the tries: the first handshake made again without status_request after
+    # a stapled response broke it (scanner.py). Counted, but no sign of a flaky server.
+    extra_connections: int = 0
 
 
 def expected_for(server: Server, port: PortSpec) -> Expected:
@@ -124,6 +129,23 @@ def _key_exchange(facts: EnumerationFacts | None) -> KeyExchange:
                        ecdh_min_bits=min(ec_bits) if ec_bits else None)
 
 
+def _resumption(first: HandshakeOutcome | None, facts: EnumerationFacts | None) -> Resumption:
+    hellos = facts.hellos if facts is not None else []
+    return Resumption(
+        session_ticket_tls12=any(h.session_ticket for h in hellos) if hellos else None,
+        tickets_tls13=first.tickets_tls13 if first is not None else None,
+    )
+
+
+def _ocsp_stapling(first: HandshakeOutcome | None) -> OcspStapling:
+    """The staple of the first handshake, matched against the leaf that handshake was shown."""
+    if first is None:
+        return OcspStapling()
+    leaves, _ = _chain_facts(first.chain_der) if first.chain_der else ((), ())
+    serial = int(leaves[0].serial, 16) if leaves else None
+    return stapling_facts(first.ocsp_staple, leaf_serial=serial)
+
+
 @functools.lru_cache(maxsize=256)
 def _chain_facts(chain_der: tuple[bytes, ...]) -> tuple[tuple[CertificateFacts, ...], tuple[str, ...]]:
     """Decoded once per distinct chain: an HA server shows the same one on every port."""
@@ -177,7 +199,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
           rehearsal_client: str | None = None) -> EndpointObservation:
     target = endpoint.target
     rehearsal = _rehearsal(results, rehearsal_client)
-    connections = sum(r.attempts for r in results)
+    connections = sum(r.attempts + r.extra_connections for r in results)
     results = [r for r in results if r.kind is not JobKind.REHEARSAL]
     first_result = next((r for r in results if r.kind is JobKind.HANDSHAKE), None)
     first = first_result.handshake if first_result else None
@@ -218,6 +240,8 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),
         fallback_scsv_evidence=None if raw is None else raw.fallback_scsv_evidence,
+        resumption=_resumption(first, raw),
+        ocsp_stapling=_ocsp_stapling(first),
         connections=connections,
         retries=max(0, first_result.attempts - 1) if first_result else 0,
         client_auth=client_auth,

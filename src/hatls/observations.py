@@ -7,10 +7,11 @@ else, so a report saved today can be re-judged tomorrow without the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hatls.tls.certs import CertificateFacts
+from hatls.tls.ocsp import OcspStapling
 
 # Report names of the protocol versions, oldest first: the order every report and table uses.
 PROTOCOL_VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -92,6 +93,17 @@ class Features:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Resumption:
+    """What the server offers for resuming a session. Facts for the reader; no rule judges them."""
+
+    # A TLS 1.0 .. 1.2 ServerHello answered the hellos' empty SessionTicket extension with its own
+    # (RFC 5077 §3.2: the server will issue a ticket). None: no such ServerHello was seen.
+    session_ticket_tls12: bool | None = None
+    # NewSessionTicket messages after the first (TLS 1.3) handshake, up to the server's close.
+    tickets_tls13: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Expected:
     """The expectations that applied to this endpoint, copied into the report for readers."""
 
@@ -143,6 +155,8 @@ class EndpointObservation:
     features: Features = Features()
     # How features.fallback_scsv was decided: the answers to the hellos with and without the SCSV.
     fallback_scsv_evidence: str | None = None
+    resumption: Resumption = Resumption()
+    ocsp_stapling: OcspStapling = field(default_factory=OcspStapling)
     connections: int = 0
     # Extra tries of the first connection after a timeout or reset (ScanLimits.retries): a server
     # that needed them is flaky, which a reader of a clean report should still see.

@@ -72,6 +72,9 @@ class EndpointConfig:
     # endpoint with this set closes (FIN, no alert) on any ClientHello carrying TLS_FALLBACK_SCSV
     # and serves every other hello normally.
     close_on_fallback_scsv: bool = False
+    # A DER OCSP response stapled to every handshake whose client asks (status_request); b"" =
+    # no stapling. (OpenSSL 4 drops a response it cannot parse: gnutls-serv can send those.)
+    ocsp_staple: bytes = field(default=b"", repr=False)
 
     def __post_init__(self) -> None:
         # Fail at construction, not deep inside a connection: a bad lab is a bug in the test.

@@ -66,6 +66,9 @@ def build_server_context(config: EndpointConfig) -> SSL.Context:
     _set_suites(context, config)
     _set_identity(context, config)
     _set_client_auth(context, config)
+    if config.ocsp_staple:
+        staple = config.ocsp_staple
+        context.set_ocsp_server_callback(lambda _conn, _data: staple)
     return context
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import trio
@@ -19,6 +19,7 @@ from OpenSSL import SSL
 from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
+from hatls.probe.handshake_tap import HandshakeTap
 from hatls.tls import suites
 
 T = TypeVar("T")
@@ -38,8 +39,12 @@ OPENSSL_VERSIONS = tuple(_VERSION_CONSTANTS)
 # scanner must still be able to *see* such servers, so every probe runs at level 0.
 _EVERY_SUITE = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 _AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
-# How long to wait after Finished for a TLS 1.3 server's "certificate required" alert.
+# How long to wait after Finished for a TLS 1.3 server's "certificate required" alert, and after
+# our close_notify for the server's answer (its TLS 1.3 session tickets come before it).
 POST_HANDSHAKE_READ = 1.0
+# After a TLS 1.3 ticket, how long a silence means "no more tickets" from a server that does not
+# answer close_notify (tickets are written together, right after the client's Finished).
+TICKETS_QUIET = 0.2
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +61,9 @@ class ClientOffer:
     authenticated_only: bool = True
     server_name: str | None = None
     identity: ClientIdentityMaterial | None = None
+    # Ask for a stapled OCSP response (status_request) and count TLS 1.3 NewSessionTickets: the
+    # endpoint's first handshake does, so these facts cost no connection of their own.
+    session_facts: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +77,12 @@ class HandshakeOutcome:
     client_cert_required: bool | None = None
     ca_names: tuple[str, ...] = ()
     extended_master_secret: bool | None = None
+    # With ClientOffer.session_facts: the stapled OCSP response as sent (b"" = none stapled; None =
+    # not asked, or OpenSSL never got as far as the server's certificate).
+    ocsp_staple: bytes | None = None
+    # TLS 1.3 NewSessionTicket messages received before the server answered our close_notify;
+    # None unless TLS 1.3 was negotiated and the server closed (or a ticket came) in time.
+    tickets_tls13: int | None = None
     error_kind: ErrorKind | None = None
     error_message: str | None = None
 
@@ -166,6 +180,7 @@ async def tls_handshake(
     context = _make_context(offer)
     requested = False
     chain_seen: tuple[bytes, ...] = ()
+    tap = HandshakeTap()
 
     def watch(c: SSL.Connection, where: int, _ret: int) -> None:
         # OpenSSL's state machine names the step; pyOpenSSL offers no client-certificate callback.
@@ -178,8 +193,12 @@ async def tls_handshake(
             chain_seen = _chain_der(c)
 
     context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
+    if offer.session_facts:
+        tap.install(context)
     conn = SSL.Connection(context, None)
     conn.set_connect_state()
+    if offer.session_facts:
+        conn.request_ocsp()
     if (sni := _sni(offer.server_name)) is not None:
         conn.set_tlsext_host_name(sni)
     driver = TlsDriver(conn, stream)
@@ -197,14 +216,31 @@ async def tls_handshake(
             ca_names=_ca_names(conn) if requested else (),
             # A server that stops for want of a client certificate has already shown its own.
             chain_der=chain_seen if kind is ErrorKind.CLIENT_CERT_NEEDED else (),
+            ocsp_staple=_staple_after_failure(tap, offer, kind),
             error_kind=kind, error_message=message,
         )
     required: bool | None = None
     if requested and offer.identity is None:
         required = await _alert_after_finished(driver, timeout=min(timeout, POST_HANDSHAKE_READ))
     outcome = _describe(conn, requested=requested, required=required)
+    if offer.session_facts:
+        outcome = replace(outcome, ocsp_staple=tap.staple())
+    if offer.session_facts and outcome.version == "TLSv1.3" and required is not True:
+        closed = await _read_until_close(driver, tap, timeout=min(timeout, POST_HANDSHAKE_READ))
+        # Without the server's close, "no ticket yet" is not "no ticket": only a count is a fact.
+        return replace(outcome, tickets_tls13=tap.tickets if closed or tap.tickets else None)
     await _close_politely(driver)
     return outcome
+
+
+def _staple_after_failure(tap: HandshakeTap, offer: ClientOffer, kind: ErrorKind) -> bytes | None:
+    """A server that stops for want of a client certificate has stapled (or not) by then. Any
+    other failure says nothing about stapling, unless a staple came: OpenSSL 4 aborts on one
+    that is not DER (scanner.py then shakes hands again without asking for it)."""
+    if not offer.session_facts:
+        return None
+    staple = tap.staple()
+    return staple if staple or kind is ErrorKind.CLIENT_CERT_NEEDED else None
 
 
 async def _alert_after_finished(driver: TlsDriver, *, timeout: float) -> bool:
@@ -238,6 +274,34 @@ def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -
         ca_names=_ca_names(conn) if requested else (),
         extended_master_secret=None if version == "TLSv1.3" else _ems(conn),
     )
+
+
+async def _read_until_close(driver: TlsDriver, tap: HandshakeTap, *, timeout: float) -> bool:
+    """Send close_notify, then read (tickets, data, anything) until the server closes too.
+
+    A TLS 1.3 server sends its NewSessionTickets right after our Finished, so they are read (and
+    counted by the tap) before its close_notify or its FIN. True if it closed in time. A server
+    that sent tickets and then stays silent for TICKETS_QUIET is not waited for any longer: its
+    tickets came together, and the endpoint's other probes wait for this handshake."""
+    try:
+        driver.conn.shutdown()
+        await driver.flush()
+    except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+        return False
+    deadline = trio.current_time() + timeout
+    while trio.current_time() < deadline:
+        # In slices: OpenSSL reads tickets inside one recv() that then waits for more bytes.
+        with trio.move_on_at(min(deadline, trio.current_time() + TICKETS_QUIET)):
+            try:
+                await driver.run(lambda: driver.conn.recv(4096))
+                continue   # application data: keep reading
+            except (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError):
+                return True   # close_notify (ZeroReturnError), an alert, a FIN, a reset: closed
+            except ProbeFailure:
+                return False  # the byte budget ran out before any close
+        if tap.tickets:
+            return False
+    return False
 
 
 async def _close_politely(driver: TlsDriver) -> None:

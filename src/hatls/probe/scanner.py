@@ -53,7 +53,8 @@ class Rehearsal:
     material: ClientIdentityMaterial
 
 
-async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | None = None) -> JobResult:
+async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | None = None, *,
+                   session_facts: bool = True) -> JobResult:
     dialer = Dialer(job.endpoint, limits)
     lim = limits.limits
     if job.kind is JobKind.ENUMERATE:
@@ -64,7 +65,7 @@ async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | 
     try:
         async with dialer.connect() as stream:
             connected = True
-            return await _exchange(job, stream, lim, identity)
+            return await _exchange(job, stream, lim, identity, session_facts=session_facts)
     except Exception as exc:  # every failure to connect is an observation
         if connected:
             raise
@@ -73,13 +74,15 @@ async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | 
 
 
 async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
-                    identity: ClientIdentityMaterial | None) -> JobResult:
+                    identity: ClientIdentityMaterial | None, *, session_facts: bool) -> JobResult:
     server = job.endpoint.target.server
     try:
         if job.kind is JobKind.PLAINTEXT:
             outcome = await plaintext_probe(stream)
             return JobResult(kind=job.kind, connected=True, plaintext=outcome)
-        offer = ClientOffer(server_name=server.host)
+        # The first handshake also asks for OCSP stapling and counts TLS 1.3 session tickets.
+        offer = ClientOffer(server_name=server.host,
+                            session_facts=session_facts and job.kind is JobKind.HANDSHAKE)
         if job.kind is JobKind.REHEARSAL:
             offer = ClientOffer(server_name=server.host, identity=identity)
         handshake = await tls_handshake(stream, offer, timeout=lim.handshake_timeout)
@@ -101,7 +104,23 @@ async def _first_job_with_retries(endpoint: Endpoint, limits: Limits) -> JobResu
         await trio.sleep(lim.backoff * 2 ** (tries - 1))
         result = await _run_job(first_job(endpoint), limits)
         tries += 1
-    return replace(result, attempts=tries)
+    return await _again_without_stapling(endpoint, limits, replace(result, attempts=tries))
+
+
+async def _again_without_stapling(endpoint: Endpoint, limits: Limits, result: JobResult) -> JobResult:
+    """OpenSSL 4 aborts a handshake whose stapled OCSP response is not DER. That staple is a fact
+    (``malformed``), not a reason to lose the certificate and version: one more handshake, without
+    status_request, and the staple seen the first time goes with it."""
+    failed = result.handshake
+    if failed is None or failed.completed or not failed.ocsp_staple:
+        return result
+    if failed.error_kind is ErrorKind.CLIENT_CERT_NEEDED:
+        return result
+    again = await _run_job(first_job(endpoint), limits, session_facts=False)
+    if again.handshake is None:
+        return replace(result, extra_connections=again.attempts)
+    return replace(again, handshake=replace(again.handshake, ocsp_staple=failed.ocsp_staple),
+                   attempts=result.attempts, extra_connections=again.attempts)
 
 
 async def probe_endpoint(endpoint: Endpoint, limits: Limits,

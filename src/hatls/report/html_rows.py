@@ -14,7 +14,7 @@ from functools import partial
 
 from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, PlaintextCase
 from hatls.report.html_compare import Item, RowKind, plain, state_item
-from hatls.report.html_text import day, expiry, fingerprint, flag, shown, shown_list
+from hatls.report.html_text import day, expiry, fingerprint, flag, moment, shown, shown_list
 from hatls.tls.certs import CertificateFacts
 
 Items = tuple[Item, ...] | None
@@ -94,6 +94,30 @@ def _features(o: EndpointObservation, _: datetime) -> Items:
     if all(v is None for _, v in values):
         return None
     return tuple(state_item(label, v) for label, v in values)
+
+
+def _resumption(o: EndpointObservation, _: datetime) -> Items:
+    r = o.resumption
+    if r.session_ticket_tls12 is None and r.tickets_tls13 is None:
+        return None
+    tickets = None if r.tickets_tls13 is None else f"TLS 1.3: {r.tickets_tls13} session ticket(s)"
+    return (state_item("TLS ≤ 1.2 session ticket", r.session_ticket_tls12), *plain(tickets))
+
+
+def _ocsp(o: EndpointObservation, _: datetime) -> Items:
+    s = o.ocsp_stapling
+    if s.stapled is None:
+        return None
+    if not s.stapled:
+        return (state_item("OCSP response stapled", False),)
+    status = s.cert_status or f"response {shown(s.response_status or 'unreadable', 40)}"
+    revoked = None if s.revocation_time is None else f"revoked {moment(s.revocation_time)}"
+    match = None if s.serial_matches_leaf in (None, True) else "for another certificate (serial)"
+    return (state_item("OCSP response stapled", True), *plain(
+        f"certificate status: {shown(status, 40)}", revoked,
+        None if s.this_update is None else f"this update {moment(s.this_update)}",
+        None if s.next_update is None else f"next update {moment(s.next_update)}",
+        None if s.responder is None else f"responder {shown(s.responder)}", match))
 
 
 def _client_cert(o: EndpointObservation, _: datetime) -> Items:
@@ -198,6 +222,8 @@ _LEAF = RowGroup(title="Certificate", specs=(
             else plain(f"{len(o.chain)} certificate(s)")),
     RowSpec(label="Chain problems", kind=RowKind.INFO, hint="TLS-031", optional=True,
             read=lambda o, _: None if o.certificate is None else _items(o.chain_problems)),
+    # A fact, not a rule: no policy judges it (the Mozilla policies list it as not checked).
+    RowSpec(label="OCSP stapling", kind=RowKind.INFO, read=_ocsp),
 ))
 
 _PROBE = RowGroup(title="Probe", specs=(
@@ -235,6 +261,7 @@ def _protocol_group(primary: EndpointObservation | None,
         RowSpec(label="Negotiated", kind=RowKind.INFO, optional=True,
                 read=lambda o, _: plain(o.negotiated_version, o.negotiated_cipher) or None),
         RowSpec(label="Features", kind=RowKind.MATCH, hint="TLS-041 … TLS-045", read=_features),
+        RowSpec(label="Session resumption", kind=RowKind.INFO, read=_resumption),
     ))
 
 

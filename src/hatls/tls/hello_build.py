@@ -132,6 +132,7 @@ def client_extensions(spec: HelloSpec) -> tuple[tuple[int, bytes], ...]:
         (ExtensionType.SIGNATURE_ALGORITHMS, _signature_algorithms(spec, version)),
         (ExtensionType.ENCRYPT_THEN_MAC, flagged(HelloFlag.ENCRYPT_THEN_MAC, b"")),
         (ExtensionType.EXTENDED_MASTER_SECRET, flagged(HelloFlag.EXTENDED_MASTER_SECRET, b"")),
+        (ExtensionType.SESSION_TICKET, flagged(HelloFlag.SESSION_TICKET, b"")),
         (ExtensionType.SUPPORTED_VERSIONS, _SUPPORTED_VERSIONS if version >= TLS13 else None),
         (ExtensionType.KEY_SHARE, _key_share(spec) if version >= TLS13 else None),
         # RFC 5746 §3.4: an initial handshake sends an empty renegotiated_connection.

@@ -69,6 +69,11 @@ class ServerHello:
         return VERSION_NAMES.get(self.selected_version)
 
     @property
+    def session_ticket(self) -> bool:
+        """RFC 5077 §3.2: an (empty) SessionTicket extension promises a NewSessionTicket."""
+        return any(kind == ExtensionType.SESSION_TICKET for kind, _ in self.extensions)
+
+    @property
     def downgrade_sentinel(self) -> str | None:
         """The version a TLS 1.3 server says it was pushed down to (RFC 8446 §4.1.3), if any."""
         return DOWNGRADE_SENTINELS.get(self.random[-8:])

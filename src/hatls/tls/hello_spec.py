@@ -23,6 +23,7 @@ class HelloFlag(StrEnum):
     EXTENDED_MASTER_SECRET = "extended_master_secret"  # RFC 7627
     ENCRYPT_THEN_MAC = "encrypt_then_mac"  # RFC 7366
     EC_POINT_FORMATS = "ec_point_formats"  # RFC 8422 §5.1.2, "uncompressed" only
+    SESSION_TICKET = "session_ticket"  # RFC 5077 §3.2, empty: "I can take a ticket"
 
 
 DEFAULT_FLAGS = frozenset(
@@ -31,6 +32,9 @@ DEFAULT_FLAGS = frozenset(
         HelloFlag.EXTENDED_MASTER_SECRET,
         HelloFlag.ENCRYPT_THEN_MAC,
         HelloFlag.EC_POINT_FORMATS,
+        # The ServerHello's answer says whether the server issues TLS <= 1.2 session tickets,
+        # at no connection of its own (observations.Resumption).
+        HelloFlag.SESSION_TICKET,
     }
 )
 
