@@ -22,7 +22,14 @@ from hatls.enumeration import (
     classify,
 )
 from hatls.probe.handshake import ClientIdentityMaterial
-from hatls.probe.hellos import OFFERED_GROUPS, Dial, EnumerationFacts, Session
+from hatls.probe.hellos import (
+    EC_GROUPS,
+    FFDHE_GROUPS,
+    OFFERED_GROUPS,
+    Dial,
+    EnumerationFacts,
+    Session,
+)
 from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiation
 from hatls.tls.flight import ServerFlight
 from hatls.tls.groups import group_by_code, group_by_name
@@ -143,7 +150,9 @@ async def _tls13(session: Session) -> None:
     session.facts.protocols["TLSv1.3"] = machine.supported
     session.facts.ciphers["TLSv1.3"] = _names(machine.found_suites)
     if machine.found_suites:
-        session.facts.groups = _group_names(machine.found_groups)
+        found = _group_names(machine.found_groups)
+        inconclusive = machine.inconclusive and not found
+        session.facts.groups_by_version["TLSv1.3"] = None if inconclusive else found
 
 
 def _group_names(codes: list[int]) -> tuple[str, ...]:
@@ -151,22 +160,52 @@ def _group_names(codes: list[int]) -> tuple[str, ...]:
     return tuple(g.iana_name for g in named if g is not None)
 
 
-async def _tls12_groups(session: Session) -> None:
-    """Without TLS 1.3, groups show in the ServerKeyExchange of an ECDHE suite (TLS 1.0 .. 1.2).
+def _suites_of(session: Session, version: str, kind: KeyExchange) -> tuple[Suite, ...]:
+    suites = (by_code(c) for c in _codes(session.facts.ciphers.get(version, ())))
+    return tuple(s for s in suites if s is not None and s.key_exchange is kind)
 
-    ECDHE_RSA suites are offered where the server takes any; with ECDHE_ECDSA alone the
-    certificate's curve is pinned (enumeration.Elimination), so the hellos stay acceptable."""
-    for version in _NEWEST_FIRST[:3]:
-        ecdhe = [s for s in (by_code(c) for c in _codes(session.facts.ciphers.get(version, ())))
-                 if s is not None and s.key_exchange is KeyExchange.ECDHE]
-        if ecdhe:
-            break
-    else:
+
+async def _tls12_groups(session: Session) -> None:
+    """TLS <= 1.2 groups, whether or not TLS 1.3 is spoken too: a server may accept other groups
+    there (an Erlang/OTP server takes x448 in TLS 1.3 and only brainpool curves in TLS 1.2).
+
+    They show in the ServerKeyExchange, so the hellos offer only suites the server accepted at
+    the newest version that has ECDHE or DHE ones: the elliptic curves by elimination with its
+    ECDHE suites, the RFC 7919 groups one DHE hello each."""
+    accepted = [v for v in _NEWEST_FIRST[:3] if session.facts.protocols.get(v)]
+    version = next((v for v in accepted if _suites_of(session, v, KeyExchange.ECDHE)
+                    or _suites_of(session, v, KeyExchange.DHE)), None)
+    if version is None:
+        if accepted:  # no ephemeral key exchange at all: no group to find
+            session.facts.groups_by_version[accepted[0]] = ()
         return
+    found: dict[KeyExchange, tuple[str, ...] | None] = {}
+
+    async def run(kind: KeyExchange) -> None:
+        suites = _suites_of(session, version, kind)
+        if not suites:
+            found[kind] = ()
+        elif kind is KeyExchange.ECDHE:
+            found[kind] = await _ec_groups(session, version, suites)
+        else:
+            found[kind] = await _ffdhe_groups(session, version, suites)
+
+    async with trio.open_nursery() as nursery:
+        for kind in (KeyExchange.ECDHE, KeyExchange.DHE):
+            nursery.start_soon(run, kind)
+    ec, ff = found[KeyExchange.ECDHE], found[KeyExchange.DHE]
+    session.facts.groups_by_version[version] = None if ec is None or ff is None else ec + ff
+
+
+async def _ec_groups(session: Session, version: str,
+                     ecdhe: tuple[Suite, ...]) -> tuple[str, ...] | None:
+    """The curves, by elimination: ECDHE_RSA suites are offered where the server takes any; with
+    ECDHE_ECDSA alone the certificate's curve is pinned (enumeration.Elimination), so the hellos
+    stay acceptable."""
     rsa = tuple(s.code for s in ecdhe if s.authentication is Authentication.RSA)
     suites = rsa or tuple(s.code for s in ecdhe)
     pin = session.certificate_curve if not rsa else None
-    machine = Elimination(candidates=OFFERED_GROUPS, chunk=len(OFFERED_GROUPS),
+    machine = Elimination(candidates=EC_GROUPS, chunk=len(EC_GROUPS),
                           pinned=(pin,) if pin is not None else ())
     code = VERSION_CODES[version]
     while (offer := machine.next_offer()) is not None:
@@ -175,8 +214,54 @@ async def _tls12_groups(session: Session) -> None:
         ske = flight.server_key_exchange if flight is not None else None
         group = ske.named_group if ske is not None else None
         machine.absorb(Answer.UNKNOWN if answer is Answer.PICKED and group is None else answer, group)
-    if not (machine.inconclusive and not machine.found):
-        session.facts.groups = _group_names(machine.found)
+    if machine.inconclusive and not machine.found:
+        return None
+    return _group_names(machine.found)
+
+
+async def _ffdhe_groups(session: Session, version: str,
+                        dhe: tuple[Suite, ...]) -> tuple[str, ...] | None:
+    """RFC 7919 in TLS <= 1.2: one DHE hello per ffdhe group, offering that group alone; the group
+    is supported when the ServerKeyExchange carries exactly its prime (a server that ignores the
+    extension sends its own prime whatever is offered). One more DHE hello offers no ffdhe group,
+    as a client older than RFC 7919 does: its prime is the one such a client gets. Every DH size
+    seen goes to dh_bits, whose smallest is dh_min_bits."""
+    suites = tuple(s.code for s in dhe)
+    offers = (*((group,) for group in FFDHE_GROUPS), EC_GROUPS)
+    flights: dict[tuple[int, ...], ServerFlight | None] = {}
+
+    async def offer(groups: tuple[int, ...]) -> None:
+        flights[groups] = await session.hello(session.spec(version, suites, groups=groups))
+
+    async with trio.open_nursery() as nursery:
+        for groups in offers:
+            nursery.start_soon(offer, groups)
+    found, inconclusive = [], False
+    for groups in offers:
+        flight = flights[groups]
+        answer, _ = classify(flight, VERSION_CODES[version])
+        ske = flight.server_key_exchange if flight is not None else None
+        if answer is Answer.PICKED and ske is not None and ske.dh_prime_bits:
+            session.facts.dh_bits.append(ske.dh_prime_bits)
+            if ske.dh_group in groups and groups != EC_GROUPS:
+                found.append(ske.dh_group)
+        elif answer is not Answer.NONE_SHARED and groups != EC_GROUPS:
+            inconclusive = True   # no answer, or one without DH parameters: that group is unknown
+    return None if inconclusive else _group_names(found)
+
+
+def _all_groups(facts: EnumerationFacts) -> tuple[str, ...] | None:
+    """The union of groups_by_version, TLS 1.3's first; None unless every version that may have
+    groups was probed to the end."""
+    older = [facts.protocols.get(v) for v in _NEWEST_FIRST[:3]]
+    if facts.protocols.get("TLSv1.3") is None or (None in older and True not in older):
+        return None
+    if any(found is None for found in facts.groups_by_version.values()):
+        return None
+    union: dict[str, None] = {}
+    for version in ("TLSv1.3", *_NEWEST_FIRST[:3]):
+        union.update(dict.fromkeys(facts.groups_by_version.get(version) or ()))
+    return tuple(union)
 
 
 async def _fallback_scsv(session: Session) -> None:
@@ -225,7 +310,8 @@ async def _cipher_order(session: Session, version: str) -> None:
     found = _codes(session.facts.ciphers.get(version, ()))
     if len(found) < 2:
         return
-    groups = _codes_of_groups(session.facts.groups) if version == "TLSv1.3" else None
+    groups = _codes_of_groups(session.facts.groups_by_version.get("TLSv1.3")) \
+        if version == "TLSv1.3" else None
     flight = await session.hello(session.spec(version, tuple(reversed(found)), groups=groups))
     answer, picked = classify(flight, VERSION_CODES[version])
     order = None
@@ -248,11 +334,11 @@ async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float,
         for version in TLS_VERSIONS:
             nursery.start_soon(_eliminate_suites, session, version)
     async with trio.open_nursery() as nursery:
-        if session.facts.protocols.get("TLSv1.3") is not True:
-            nursery.start_soon(_tls12_groups, session)
+        nursery.start_soon(_tls12_groups, session)
         nursery.start_soon(_fallback_scsv, session)
         nursery.start_soon(_compression, session)
         nursery.start_soon(_renegotiation, session)
         for version in (*TLS_VERSIONS, "TLSv1.3"):
             nursery.start_soon(_cipher_order, session, version)
+    session.facts.groups = _all_groups(session.facts)
     return session.facts

@@ -25,7 +25,7 @@ from hatls.probe.errors import classify as classify_exception
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.tls.codec import ParseErrorKind, TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
-from hatls.tls.groups import GROUPS
+from hatls.tls.groups import GROUPS, GroupKind
 from hatls.tls.hello_build import build_client_hello, chunk_suites, hello_size
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
@@ -33,6 +33,10 @@ from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
 # Groups a hello offers: every group with a defined key exchange (not the explicit-curve markers).
 OFFERED_GROUPS = tuple(g.code for g in GROUPS if g.code < 0xFF00)
+# What a TLS <= 1.2 ECDHE suite can use: the elliptic curves (no ffdhe, no ML-KEM).
+EC_GROUPS = tuple(g.code for g in GROUPS
+                  if g.code in OFFERED_GROUPS and g.kind in (GroupKind.EC, GroupKind.ECX))
+FFDHE_GROUPS = tuple(g.code for g in GROUPS if g.kind is GroupKind.FFDH)
 # Below 512 bytes on the wire: the size the first intolerant servers still took.
 SMALL_HELLO = 508
 
@@ -43,7 +47,13 @@ class EnumerationFacts:
 
     protocols: dict[str, bool | None] = field(default_factory=dict)
     ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every group accepted in any version (the union of groups_by_version); () when the server
+    # has none, None when a version's groups could not be found.
     groups: tuple[str, ...] | None = None
+    # Per version probed: TLS 1.3 (HelloRetryRequests) and the newest TLS <= 1.2 version with an
+    # ECDHE or DHE suite (ServerKeyExchanges); None where that probe was inconclusive.
+    groups_by_version: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    # The DH prime size of every DHE ServerKeyExchange seen: dh_min_bits is the smallest.
     dh_bits: list[int] = field(default_factory=list)
     # TLS 1.0 .. 1.2 ServerHellos seen: answers to hellos that asked for RI, EMS and ETM.
     hellos: list[ServerHello] = field(default_factory=list)
