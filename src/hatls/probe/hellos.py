@@ -96,6 +96,9 @@ class Session:
         self.connections = 0
         self.max_hello: int | None = None   # set once the server is seen to drop large hellos
         self.certificate_curve: int | None = None   # the group of an ECDSA leaf seen in TLS <= 1.2
+        # Per TLS <= 1.2 version code, the groups the suite elimination's answers used (an ECDHE
+        # curve, an RFC 7919 prime): accepted there, so the group probes start with them found.
+        self.groups_seen: dict[int, list[int]] = {}
         self._retry_large = True
 
     def spec(self, version: str, suites: tuple[int, ...], *, groups: tuple[int, ...] | None = None,
@@ -104,6 +107,17 @@ class Session:
             groups = () if version == "SSLv2" else OFFERED_GROUPS
         return HelloSpec(version=version, suites=suites, random=os.urandom(32), groups=groups,
                          server_name=self.server_name, flags=flags, offer_deflate=deflate)
+
+    def groups_for(self, version_code: int) -> tuple[int, ...]:
+        """Every group, those already seen at this version last: a server that takes the
+        client's order then names a new one in each answer, for free, while any is left."""
+        seen = self.groups_seen.get(version_code, [])
+        return tuple(g for g in OFFERED_GROUPS if g not in seen) + tuple(seen)
+
+    def note_group(self, version_code: int, group: int) -> None:
+        seen = self.groups_seen.setdefault(version_code, [])
+        if group not in seen:
+            seen.append(group)
 
     def split_for_size(self, spec: HelloSpec, limit: int) -> tuple[tuple[int, ...], ...]:
         """The pieces ``spec.suites`` must go out in so that every hello fits in ``limit``."""
