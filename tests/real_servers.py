@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import dh
+from cryptography.hazmat.primitives.serialization import Encoding, ParameterFormat
 
 from hatls.lab.pki import IssuedCert
 from tests.labkit import NOW, ca
@@ -51,6 +53,21 @@ def write_identity(folder: Path, *, key_type: str = "rsa") -> tuple[Path, Path]:
     cert.write_bytes(issued.cert_pem)
     key.write_bytes(issued.key_pem)
     return cert, key
+
+
+# RFC 2409 §6.2, the second Oakley group: a well-known 1024-bit safe prime, as old servers use.
+OAKLEY_GROUP_2 = int(
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22"
+    "514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6"
+    "F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
+    "FFFFFFFFFFFFFFFF", 16)
+
+
+def write_dhparam_1024(path: Path) -> Path:
+    """PKCS #3 DH parameters of 1024 bits (OpenSSL's, nginx's and GnuTLS's format), at once."""
+    numbers = dh.DHParameterNumbers(OAKLEY_GROUP_2, 2)
+    path.write_bytes(numbers.parameters().parameter_bytes(Encoding.PEM, ParameterFormat.PKCS3))
+    return path
 
 
 def free_port(address: str) -> int:

@@ -137,19 +137,25 @@ def _compare_link_port(ctx: PairContext, port_id: str) -> Finding:
     if any(gates.values()):
         return fold("GHA-007", ctx, {role: g or ok("TLS data observed") for role, g in
                                      gates.items()}, port_id=port_id)
-    settings = (_settings(first_observation(ctx, primary, port_id)),
-                _settings(first_observation(ctx, backup, port_id)))
+    observed = (first_observation(ctx, primary, port_id), first_observation(ctx, backup, port_id))
+    # Groups compare per version where both sides were probed so (a server may take other groups
+    # in TLS 1.2 than in 1.3); reports from before groups_by_version compare the union.
+    per_version = all(o.groups_by_version is not None for o in observed)
+    settings = (_settings(observed[0], per_version), _settings(observed[1], per_version))
     return single("GHA-007", ctx, _judge_007(*settings), port_id=port_id)
 
 
-def _settings(obs: EndpointObservation) -> dict[str, Any]:
+def _settings(obs: EndpointObservation, per_version: bool) -> dict[str, Any]:
     """The comparable TLS settings of one port; None = not probed there."""
     known = {v: accepted for v, accepted in obs.protocols if accepted is not None}
     auth = obs.client_auth
+    groups: Any = None if obs.groups is None else sorted(obs.groups)
+    if per_version and obs.groups is not None:
+        groups = {v: sorted(names) for v, names in obs.groups_by_version or ()}
     return {
         "protocols": known or None,
         "ciphers": None if obs.ciphers is None else {v: sorted(n) for v, n in obs.ciphers},
-        "groups": None if obs.groups is None else sorted(obs.groups),
+        "groups": groups,
         "client_auth.requested": None if auth is None else auth.requested,
         "client_auth.required": None if auth is None else auth.required,
     }
@@ -187,8 +193,8 @@ def _field_differences(name: str, a: Any, b: Any) -> list[dict[str, Any]]:
         mine = [v for v in common if a[v]]
         twin = [v for v in common if b[v]]
         return [] if mine == twin else [{"field": name, "primary": mine, "backup": twin}]
-    if name == "ciphers":
+    if name == "ciphers" or (name == "groups" and isinstance(a, dict)):
         # Only versions both accept: a version accepted on one side is the protocols difference.
-        return [{"field": f"ciphers {v}", "primary": a[v], "backup": b[v]}
+        return [{"field": f"{name} {v}", "primary": a[v], "backup": b[v]}
                 for v in PROTOCOL_VERSIONS if v in a and v in b and a[v] != b[v]]
     return [] if a == b else [{"field": name, "primary": a, "backup": b}]
