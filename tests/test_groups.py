@@ -135,6 +135,24 @@ def test_a_modern_nginx_endpoint_shows_its_groups_per_version_within_25_connecti
     jsonschema.validate(report, report_schema())
 
 
+def test_groups_an_ecdsa_server_ranks_below_its_certificate_curve_are_not_claimed(
+        tmp_path: Path) -> None:
+    """TLS 1.2, ECDSA only, the server's order (P-256 first): every hello must offer the
+    certificate's curve (RFC 8422 §5.1), and the server then always picks it, so whether it also
+    takes secp384r1 and x25519 cannot be seen. "secp256r1 only" would be a wrong fact."""
+    cert, key = write_identity(tmp_path, key_type="ec")
+    directives = f"""ssl_certificate {cert}; ssl_certificate_key {key};
+    ssl_protocols TLSv1.2; ssl_ciphers {ECDHE_ONLY}; ssl_prefer_server_ciphers on;
+    ssl_ecdh_curve prime256v1:secp384r1:X25519;"""
+    with nginx(tmp_path, "127.0.1.84", directives) as port:
+        (tmp_path / "inventory.toml").write_text(inventory_text("127.0.1.84", port))
+        report = scan_report(tmp_path / "inventory.toml")
+    endpoint = _endpoint(report)
+    assert endpoint["cipher_order"] == {"TLSv1.2": "server"}
+    assert endpoint["groups"] is None and endpoint["groups_by_version"] == {}
+    assert _finding(report, "TLS-022")["status"] != "pass"
+
+
 def test_nginx_with_1024_bit_dhe_only_has_no_groups_and_fails_tls_022(tmp_path: Path) -> None:
     cert, key = write_identity(tmp_path, key_type="rsa")
     dhparam = write_dhparam_1024(tmp_path / "dh1024.pem")

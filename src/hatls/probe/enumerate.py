@@ -223,6 +223,7 @@ async def _ec_groups(session: Session, version: str,
     machine = Elimination(candidates=tuple(g for g in EC_GROUPS if g not in seen),
                           chunk=len(EC_GROUPS), pinned=(pin,) if pin is not None else (),
                           found=list(seen))
+    repicked_pin = False
     while (offer := machine.next_offer()) is not None:
         flight = await session.hello(session.spec(version, suites, groups=offer))
         answer, picked = classify(flight, code)
@@ -230,8 +231,14 @@ async def _ec_groups(session: Session, version: str,
             session.facts.cipher_order[version] = _order(found_suites, picked)
         ske = flight.server_key_exchange if flight is not None else None
         group = ske.named_group if ske is not None else None
+        repicked_pin = answer is Answer.PICKED and group == pin and pin in machine.found \
+            and len(offer) > 1
         machine.absorb(Answer.UNKNOWN if answer is Answer.PICKED and group is None else answer, group)
-    if machine.inconclusive and not machine.found:
+    # The pinned curve, offered last, picked again ends the elimination: a server that follows the
+    # client's order would have picked any other acceptable curve first. One that enforces its
+    # own order (its suite order shows it: OpenSSL, GnuTLS and SChannel rank both alike) may rank
+    # the certificate's curve above curves it also takes, which then no ECDSA hello can reveal.
+    if machine.inconclusive or (repicked_pin and session.facts.cipher_order.get(version) == "server"):
         return None
     return _group_names(machine.found)
 
