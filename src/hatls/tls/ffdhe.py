@@ -2,7 +2,7 @@
 
 In TLS 1.0 .. 1.2 the server sends the DH prime itself, not a group name (RFC 5246 §7.4.3), so a
 client that offered ffdhe3072 learns whether the server honoured it only by comparing primes
-(RFC 7919 §4: "the client MUST verify that dh_p" is that of the selected group). The primes are
+(RFC 7919 has the client check that the parameters it got are those of a group it offered). The primes are
 RFC 7919 Appendix A's, copied from OpenSSL (`openssl genpkey -genparam -algorithm DH -pkeyopt
 group:ffdheN`); tests/test_groups.py checks them against OpenSSL again, and the shape the
 RFC gives them (64 leading and trailing one bits around the digits of e).
