@@ -113,6 +113,8 @@ def _note_tls12_facts(session: Session, flight: ServerFlight, *, offered_deflate
         session.note_group(hello.selected_version, ske.named_group)
     if ske is not None and ske.dh_group is not None:
         session.note_group(hello.selected_version, ske.dh_group)   # an RFC 7919 prime, offered
+    elif ske is not None and ske.dh_prime_bits:
+        session.custom_dh_prime.add(hello.selected_version)   # while every ffdhe group was offered
     if suite is not None and suite.authentication is Authentication.ECDSA and flight.certificate:
         session.certificate_curve = _curve_of(flight.certificate.certificates)
 
@@ -253,6 +255,12 @@ async def _ffdhe_groups(session: Session, version: str,
     whose smallest is dh_min_bits."""
     suites = tuple(s.code for s in dhe)
     code = VERSION_CODES[version]
+    if code in session.custom_dh_prime:
+        # Offered every ffdhe group, the server sent a prime of its own: RFC 7919 §4 forbids that
+        # to a server that implements it, so this one chooses its prime without the extension
+        # (OpenSSL 3.0's ssl_dhparam): no ffdhe group to find, and an older client gets the
+        # same prime, already in dh_bits. Six hellos that could only repeat that answer.
+        return ()
     seen = [g for g in session.groups_seen.get(code, []) if g in FFDHE_GROUPS]
     offers = (*((group,) for group in FFDHE_GROUPS if group not in seen), EC_GROUPS)
     flights: dict[tuple[int, ...], ServerFlight | None] = {}

@@ -99,6 +99,9 @@ class Session:
         # Per TLS <= 1.2 version code, the groups the suite elimination's answers used (an ECDHE
         # curve, an RFC 7919 prime): accepted there, so the group probes start with them found.
         self.groups_seen: dict[int, list[int]] = {}
+        # Per version code, a DHE answer to a hello offering every ffdhe group that carried another
+        # prime: RFC 7919 §4 forbids that to a server that implements it (see _ffdhe_groups).
+        self.custom_dh_prime: set[int] = set()
         self._retry_large = True
 
     def spec(self, version: str, suites: tuple[int, ...], *, groups: tuple[int, ...] | None = None,
