@@ -144,10 +144,12 @@ def _free_port(address: str) -> int:
 
 
 def tlslite_groups() -> set[str]:
-    """tlslite-ng's default curves (it serves them in TLS 1.0's ServerKeyExchange too)."""
+    """tlslite-ng's default curves (it serves them in TLS 1.0's ServerKeyExchange too) and its
+    default RFC 7919 groups, which it honours in a TLS <= 1.2 DHE ServerKeyExchange."""
     from tlslite.handshakesettings import HandshakeSettings
 
-    return set(HandshakeSettings().eccCurves)
+    settings = HandshakeSettings()
+    return set(settings.eccCurves) | set(settings.dhGroups)
 
 
 # --- the servers ------------------------------------------------------------------------------

@@ -224,8 +224,11 @@ async def test_dhe_suites_and_their_dh_size() -> None:
         facts = await enumerate_at(ep.address, ep.port)
     assert found_suites(facts) == configured_suites(cfg, auth=Authentication.RSA) == {
         "TLSv1.2": {"TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"}}
-    assert facts.dh_bits and set(facts.dh_bits) == {2048}  # from each ServerKeyExchange's p
-    assert facts.groups is None  # no ECDHE suite: no group to see in TLS 1.2
+    # OpenSSL >= 3.5 speaks RFC 7919 in TLS 1.2 too, with its default groups' ffdhe2048 and
+    # ffdhe3072; a hello naming no ffdhe group gets no DHE at all (a refusal, so no size).
+    assert facts.dh_bits and set(facts.dh_bits) == {2048, 3072}  # each ServerKeyExchange's p
+    assert facts.groups_by_version == {"TLSv1.2": ("ffdhe2048", "ffdhe3072")}
+    assert facts.groups == ("ffdhe2048", "ffdhe3072")
 
 
 # --- features --------------------------------------------------------------------------------

@@ -120,6 +120,21 @@ def test_long_network_strings_are_bounded(html: str) -> None:
 
 # --- the side-by-side view -----------------------------------------------------------------------
 
+def test_groups_show_per_version_side_by_side(report: Report) -> None:
+    # Both sides accept x25519 and secp256r1 in all; the backup only in other versions.
+    per_version = {"primary": (("TLSv1.2", ("secp256r1",)), ("TLSv1.3", ("x25519", "secp256r1"))),
+                   "backup": (("TLSv1.2", ("x25519", "secp256r1")), ("TLSv1.3", ("secp256r1",)))}
+    endpoints = tuple(replace(e, groups=("x25519", "secp256r1"), groups_by_version=per_version[e.role])
+                      if e.pair == "tserver-sip-01" and e.port_id == "secure" else e
+                      for e in report.endpoints)
+    secure = _port(_pair(replace(report, endpoints=endpoints), "tserver-sip-01"), "secure")
+    rows = {r.label: r for g in secure.groups for r in g.rows}
+    assert "Named groups" not in rows and {"Groups TLSv1.2", "Groups TLSv1.3"} <= set(secure.drift)
+    assert [i.text for i in rows["Groups TLSv1.2"].backup.items if i.unique] == ["x25519"]
+    assert [i.text for i in rows["Groups TLSv1.3"].primary.items if i.unique] == ["x25519"]
+    assert "Groups TLSv1.2" in render_html(replace(report, endpoints=endpoints))
+
+
 def test_drift_on_the_ha_port_is_marked_row_by_row(report: Report) -> None:
     secure = _port(_pair(report, "tserver-sip-01"), "secure")
     assert {"Versions", "Suites TLSv1.1", "Suites TLSv1.2", "Named groups", "Features",

@@ -176,3 +176,27 @@ def test_gha_007_ha_link_port_missing_on_the_twin_depends_on_gha_002() -> None:
     findings = judge(gha_007, context(pair))
     assert {f.port_id: f.evidence.get("depends_on") for f in findings} == {
         "secure": "GHA-002", "other": "GHA-002"}
+
+
+def test_gha_007_compares_groups_per_version() -> None:
+    # The same groups in all, but the backup takes in TLS 1.2 what the primary takes only in 1.3:
+    # after a failover a TLS 1.2 client of the primary's groups finds none on the backup.
+    pair = make_pair()
+    primary = (("TLSv1.2", ("secp256r1",)), ("TLSv1.3", ("secp256r1", "x25519")))
+    backup = (("TLSv1.2", ("secp256r1", "x25519")), ("TLSv1.3", ("secp256r1", "x25519")))
+    obs = healthy(pair, primary_secure=lambda o: replace(o, groups_by_version=primary),
+                  backup_secure=lambda o: replace(o, groups_by_version=backup))
+    finding = one(gha_007, context(pair, obs), "secure")
+    assert finding.status is Status.FAIL
+    assert finding.evidence["differences"] == [
+        {"field": "groups TLSv1.2", "primary": ["secp256r1"], "backup": ["secp256r1", "x25519"],
+         "primary_addresses": ["127.0.0.1"], "backup_addresses": ["127.0.0.2"]}]
+
+
+def test_gha_007_per_version_groups_alike_pass() -> None:
+    pair = make_pair()
+    by_version = (("TLSv1.2", ("x25519", "secp256r1")), ("TLSv1.3", ("secp256r1", "x25519")))
+    obs = healthy(pair, primary_secure=lambda o: replace(o, groups_by_version=by_version),
+                  backup_secure=lambda o: replace(o, groups_by_version=by_version[::-1]))
+    assert one(gha_007, context(pair, obs), "secure").status is Status.PASS
+

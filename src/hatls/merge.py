@@ -146,6 +146,13 @@ def _ocsp_stapling(first: HandshakeOutcome | None) -> OcspStapling:
     return stapling_facts(first.ocsp_staple, leaf_serial=serial)
 
 
+def _groups_by_version(facts: EnumerationFacts) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The versions whose groups were found to the end (an inconclusive one is left out, and
+    makes ``groups`` None)."""
+    return tuple((v, found) for v in PROTOCOL_VERSIONS
+                 if (found := facts.groups_by_version.get(v)) is not None)
+
+
 @functools.lru_cache(maxsize=256)
 def _chain_facts(chain_der: tuple[bytes, ...]) -> tuple[tuple[CertificateFacts, ...], tuple[str, ...]]:
     """Decoded once per distinct chain: an HA server shows the same one on every port."""
@@ -237,6 +244,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         cipher_order=None if raw is None else tuple(
             (v, raw.cipher_order[v]) for v in PROTOCOL_VERSIONS if v in raw.cipher_order),
         groups=None if raw is None else raw.groups,
+        groups_by_version=None if raw is None else _groups_by_version(raw),
         key_exchange=_key_exchange(raw),
         features=_features(raw, tls12_done),
         fallback_scsv_evidence=None if raw is None else raw.fallback_scsv_evidence,

@@ -150,7 +150,11 @@ class EndpointObservation:
     # Per version with two or more suites: "server" (the ciphers above are in the server's order
     # of preference), "client" (it follows the hello's order), or None (could not tell).
     cipher_order: tuple[tuple[str, str | None], ...] | None = None
+    # Every named group accepted in any version: () when the server has none, None when not
+    # (or not completely) probed. groups_by_version: the same per version probed ("TLSv1.3", and
+    # the newest TLS <= 1.2 version), since a server may accept other groups in each.
     groups: tuple[str, ...] | None = None
+    groups_by_version: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     key_exchange: KeyExchange = KeyExchange()
     features: Features = Features()
     # How features.fallback_scsv was decided: the answers to the hellos with and without the SCSV.

@@ -14,6 +14,7 @@ from hatls.inventory.files import client_identity
 from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import CertificateLevel, Mode, PortSpec, Role, Server
 from hatls.inventory.tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
+from hatls.tls.host_name import a_label_host
 
 # A server's own client identity (GHA-009); the password variable is an addition to INVENTORY.md
 # so that an encrypted server key can be used too.
@@ -84,9 +85,9 @@ def host_problem(text: str) -> str | None:
     except ValueError:
         pass
     try:
-        encoded = text.encode("idna").decode("ascii")
-    except UnicodeError as error:
-        return str(error).rsplit("(UnicodeError: ", 1)[-1].rstrip(")") or "not IDNA-encodable"
+        encoded = a_label_host(text)  # the form every probe sends (IDNA 2008, UTS #46)
+    except ValueError as error:
+        return str(error).rsplit(": ", 1)[-1] or "not IDNA-encodable"
     if not _HOST_NAME.fullmatch(encoded):
         odd = next(char for char in encoded if not _HOST_NAME.fullmatch(char))
         return f"it holds {odd!r}"

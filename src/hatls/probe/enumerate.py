@@ -22,7 +22,14 @@ from hatls.enumeration import (
     fallback_answer,
 )
 from hatls.probe.handshake import ClientIdentityMaterial
-from hatls.probe.hellos import OFFERED_GROUPS, Dial, EnumerationFacts, Session
+from hatls.probe.hellos import (
+    EC_GROUPS,
+    FFDHE_GROUPS,
+    OFFERED_GROUPS,
+    Dial,
+    EnumerationFacts,
+    Session,
+)
 from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiation
 from hatls.tls.flight import ServerFlight
 from hatls.tls.groups import group_by_code, group_by_name
@@ -75,7 +82,8 @@ async def _run_elimination(session: Session, version: str, machine: Elimination,
     first = deflate_first
     while (offer := machine.next_offer()) is not None:
         # The first hello of each version also offers DEFLATE: free evidence about compression.
-        spec = replace(session.spec(version, offer, flags=frozenset(flags), deflate=first),
+        spec = replace(session.spec(version, offer, groups=session.groups_for(code),
+                                    flags=frozenset(flags), deflate=first),
                        sslv3_extensions=sslv3_extensions)
         answered, flight, parts = await session.offer(spec)
         if len(parts) > 1:
@@ -101,6 +109,12 @@ def _note_tls12_facts(session: Session, flight: ServerFlight, *, offered_deflate
     ske = flight.server_key_exchange
     if ske is not None and ske.dh_prime_bits:
         facts.dh_bits.append(ske.dh_prime_bits)
+    if ske is not None and ske.named_group in EC_GROUPS:
+        session.note_group(hello.selected_version, ske.named_group)
+    if ske is not None and ske.dh_group is not None:
+        session.note_group(hello.selected_version, ske.dh_group)   # an RFC 7919 prime, offered
+    elif ske is not None and ske.dh_prime_bits:
+        session.custom_dh_prime.add(hello.selected_version)   # while every ffdhe group was offered
     if suite is not None and suite.authentication is Authentication.ECDSA and flight.certificate:
         session.certificate_curve = _curve_of(flight.certificate.certificates)
 
@@ -143,7 +157,9 @@ async def _tls13(session: Session) -> None:
     session.facts.protocols["TLSv1.3"] = machine.supported
     session.facts.ciphers["TLSv1.3"] = _names(machine.found_suites)
     if machine.found_suites:
-        session.facts.groups = _group_names(machine.found_groups)
+        found = _group_names(machine.found_groups)
+        inconclusive = machine.inconclusive and not found
+        session.facts.groups_by_version["TLSv1.3"] = None if inconclusive else found
 
 
 def _group_names(codes: list[int]) -> tuple[str, ...]:
@@ -151,32 +167,136 @@ def _group_names(codes: list[int]) -> tuple[str, ...]:
     return tuple(g.iana_name for g in named if g is not None)
 
 
-async def _tls12_groups(session: Session) -> None:
-    """Without TLS 1.3, groups show in the ServerKeyExchange of an ECDHE suite (TLS 1.0 .. 1.2).
+def _suites_of(session: Session, version: str, kind: KeyExchange) -> tuple[Suite, ...]:
+    suites = (by_code(c) for c in _codes(session.facts.ciphers.get(version, ())))
+    return tuple(s for s in suites if s is not None and s.key_exchange is kind)
+
+
+def _groups_version(session: Session) -> str | None:
+    """The TLS <= 1.2 version whose groups are probed: the newest accepted one with an ECDHE or
+    DHE suite, else the newest accepted one (whose groups are then none)."""
+    accepted = [v for v in _NEWEST_FIRST[:3] if session.facts.protocols.get(v)]
+    return next((v for v in accepted if _suites_of(session, v, KeyExchange.ECDHE)
+                 or _suites_of(session, v, KeyExchange.DHE)), accepted[0] if accepted else None)
+
+
+async def _tls12_groups(session: Session, version: str) -> None:
+    """TLS <= 1.2 groups, whether or not TLS 1.3 is spoken too: a server may accept other groups
+    there (an Erlang/OTP server takes x448 in TLS 1.3 and only brainpool curves in TLS 1.2).
+
+    They show in the ServerKeyExchange, so the hellos offer only suites the server accepted at
+    ``version``: the elliptic curves by elimination with its ECDHE suites, the RFC 7919 groups
+    one DHE hello each. The suite order of ``version`` comes last, unless a group hello showed it."""
+    found: dict[KeyExchange, tuple[str, ...] | None] = {}
+
+    async def run(kind: KeyExchange) -> None:
+        suites = _suites_of(session, version, kind)
+        if not suites:
+            found[kind] = ()
+        elif kind is KeyExchange.ECDHE:
+            found[kind] = await _ec_groups(session, version, suites)
+        else:
+            found[kind] = await _ffdhe_groups(session, version, suites)
+
+    async with trio.open_nursery() as nursery:
+        for kind in (KeyExchange.ECDHE, KeyExchange.DHE):
+            nursery.start_soon(run, kind)
+    ec, ff = found[KeyExchange.ECDHE], found[KeyExchange.DHE]
+    session.facts.groups_by_version[version] = None if ec is None or ff is None else ec + ff
+    if version not in session.facts.cipher_order:
+        await _cipher_order(session, version)
+
+
+async def _ec_groups(session: Session, version: str,
+                     ecdhe: tuple[Suite, ...]) -> tuple[str, ...] | None:
+    """The curves, by elimination, starting with those the suite elimination already saw.
 
     ECDHE_RSA suites are offered where the server takes any; with ECDHE_ECDSA alone the
-    certificate's curve is pinned (enumeration.Elimination), so the hellos stay acceptable."""
-    for version in _NEWEST_FIRST[:3]:
-        ecdhe = [s for s in (by_code(c) for c in _codes(session.facts.ciphers.get(version, ())))
-                 if s is not None and s.key_exchange is KeyExchange.ECDHE]
-        if ecdhe:
-            break
-    else:
-        return
+    certificate's curve is pinned (enumeration.Elimination), so the hellos stay acceptable. The
+    suites go out in the reverse of their found order: when they are all the suites of
+    ``version``, the first answer also tells the suite order (see _cipher_order), a hello saved."""
     rsa = tuple(s.code for s in ecdhe if s.authentication is Authentication.RSA)
-    suites = rsa or tuple(s.code for s in ecdhe)
+    found_suites = _codes(session.facts.ciphers.get(version, ()))
+    suites = tuple(c for c in reversed(found_suites) if c in (rsa or {s.code for s in ecdhe}))
+    tells_order = len(found_suites) >= 2 and set(suites) == set(found_suites)
     pin = session.certificate_curve if not rsa else None
-    machine = Elimination(candidates=OFFERED_GROUPS, chunk=len(OFFERED_GROUPS),
-                          pinned=(pin,) if pin is not None else ())
     code = VERSION_CODES[version]
+    seen = [g for g in session.groups_seen.get(code, []) if g in EC_GROUPS]
+    machine = Elimination(candidates=tuple(g for g in EC_GROUPS if g not in seen),
+                          chunk=len(EC_GROUPS), pinned=(pin,) if pin is not None else (),
+                          found=list(seen))
+    repicked_pin = False
     while (offer := machine.next_offer()) is not None:
         flight = await session.hello(session.spec(version, suites, groups=offer))
-        answer, _ = classify(flight, code)
+        answer, picked = classify(flight, code)
+        if answer is Answer.PICKED and tells_order and version not in session.facts.cipher_order:
+            session.facts.cipher_order[version] = _order(found_suites, picked)
         ske = flight.server_key_exchange if flight is not None else None
         group = ske.named_group if ske is not None else None
+        repicked_pin = answer is Answer.PICKED and group == pin and pin in machine.found \
+            and len(offer) > 1
         machine.absorb(Answer.UNKNOWN if answer is Answer.PICKED and group is None else answer, group)
-    if not (machine.inconclusive and not machine.found):
-        session.facts.groups = _group_names(machine.found)
+    # The pinned curve, offered last, picked again ends the elimination: a server that follows the
+    # client's order would have picked any other acceptable curve first. One that enforces its
+    # own order (its suite order shows it: OpenSSL, GnuTLS and SChannel rank both alike) may rank
+    # the certificate's curve above curves it also takes, which then no ECDSA hello can reveal.
+    if machine.inconclusive or (repicked_pin and session.facts.cipher_order.get(version) == "server"):
+        return None
+    return _group_names(machine.found)
+
+
+async def _ffdhe_groups(session: Session, version: str,
+                        dhe: tuple[Suite, ...]) -> tuple[str, ...] | None:
+    """RFC 7919 in TLS <= 1.2: one DHE hello per ffdhe group, offering that group alone; the group
+    is supported when the ServerKeyExchange carries exactly its prime (a server that ignores the
+    extension sends its own prime whatever is offered). A group whose prime already answered an
+    offer of it needs no hello. One more DHE hello offers no ffdhe group, as a client older than
+    RFC 7919 does: its prime is the one such a client gets. Every DH size seen goes to dh_bits,
+    whose smallest is dh_min_bits."""
+    suites = tuple(s.code for s in dhe)
+    code = VERSION_CODES[version]
+    if code in session.custom_dh_prime:
+        # Offered every ffdhe group, the server sent a prime of its own: RFC 7919 §4 forbids that
+        # to a server that implements it, so this one chooses its prime without the extension
+        # (OpenSSL 3.0's ssl_dhparam): no ffdhe group to find, and an older client gets the
+        # same prime, already in dh_bits. Six hellos that could only repeat that answer.
+        return ()
+    seen = [g for g in session.groups_seen.get(code, []) if g in FFDHE_GROUPS]
+    offers = (*((group,) for group in FFDHE_GROUPS if group not in seen), EC_GROUPS)
+    flights: dict[tuple[int, ...], ServerFlight | None] = {}
+
+    async def offer(groups: tuple[int, ...]) -> None:
+        flights[groups] = await session.hello(session.spec(version, suites, groups=groups))
+
+    async with trio.open_nursery() as nursery:
+        for groups in offers:
+            nursery.start_soon(offer, groups)
+    found, inconclusive = list(seen), False
+    for groups in offers:
+        flight = flights[groups]
+        answer, _ = classify(flight, code)
+        ske = flight.server_key_exchange if flight is not None else None
+        if answer is Answer.PICKED and ske is not None and ske.dh_prime_bits:
+            session.facts.dh_bits.append(ske.dh_prime_bits)
+            if ske.dh_group in groups and groups != EC_GROUPS:
+                found.append(ske.dh_group)
+        elif answer is not Answer.NONE_SHARED and groups != EC_GROUPS:
+            inconclusive = True   # no answer, or one without DH parameters: that group is unknown
+    return None if inconclusive else _group_names(sorted(found))
+
+
+def _all_groups(facts: EnumerationFacts) -> tuple[str, ...] | None:
+    """The union of groups_by_version, TLS 1.3's first; None unless every version that may have
+    groups was probed to the end."""
+    older = [facts.protocols.get(v) for v in _NEWEST_FIRST[:3]]
+    if facts.protocols.get("TLSv1.3") is None or (None in older and True not in older):
+        return None
+    if any(found is None for found in facts.groups_by_version.values()):
+        return None
+    union: dict[str, None] = {}
+    for version in ("TLSv1.3", *_NEWEST_FIRST[:3]):
+        union.update(dict.fromkeys(facts.groups_by_version.get(version) or ()))
+    return tuple(union)
 
 
 async def _fallback_scsv(session: Session) -> None:
@@ -234,13 +354,16 @@ async def _cipher_order(session: Session, version: str) -> None:
     found = _codes(session.facts.ciphers.get(version, ()))
     if len(found) < 2:
         return
-    groups = _codes_of_groups(session.facts.groups) if version == "TLSv1.3" else None
+    groups = _codes_of_groups(session.facts.groups_by_version.get("TLSv1.3")) \
+        if version == "TLSv1.3" else None
     flight = await session.hello(session.spec(version, tuple(reversed(found)), groups=groups))
     answer, picked = classify(flight, VERSION_CODES[version])
-    order = None
-    if answer is Answer.PICKED:
-        order = "server" if picked == found[0] else "client" if picked == found[-1] else None
-    session.facts.cipher_order[version] = order
+    session.facts.cipher_order[version] = _order(found, picked) if answer is Answer.PICKED else None
+
+
+def _order(found: tuple[int, ...], picked: int | None) -> str | None:
+    """The suite order an answer to ``found`` offered in reverse shows."""
+    return "server" if picked == found[0] else "client" if picked == found[-1] else None
 
 
 def _codes_of_groups(names: tuple[str, ...] | None) -> tuple[int, ...] | None:
@@ -256,12 +379,15 @@ async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float,
         nursery.start_soon(_tls13, session)
         for version in TLS_VERSIONS:
             nursery.start_soon(_eliminate_suites, session, version)
+    groups_version = _groups_version(session)
     async with trio.open_nursery() as nursery:
-        if session.facts.protocols.get("TLSv1.3") is not True:
-            nursery.start_soon(_tls12_groups, session)
+        if groups_version is not None:   # its suite order after its groups (see _ec_groups)
+            nursery.start_soon(_tls12_groups, session, groups_version)
         nursery.start_soon(_fallback_scsv, session)
         nursery.start_soon(_compression, session)
         nursery.start_soon(_renegotiation, session)
         for version in (*TLS_VERSIONS, "TLSv1.3"):
-            nursery.start_soon(_cipher_order, session, version)
+            if version != groups_version:
+                nursery.start_soon(_cipher_order, session, version)
+    session.facts.groups = _all_groups(session.facts)
     return session.facts

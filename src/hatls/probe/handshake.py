@@ -7,7 +7,6 @@ under the caller's deadline, and everything received counts against the connecti
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TypeVar
@@ -21,6 +20,7 @@ from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.probe.handshake_tap import HandshakeTap
 from hatls.tls import suites
+from hatls.tls.host_name import sni_host_name
 
 T = TypeVar("T")
 
@@ -147,16 +147,6 @@ class TlsDriver:
             return result
 
 
-def _sni(server_name: str | None) -> bytes | None:
-    if not server_name:
-        return None
-    try:
-        ipaddress.ip_address(server_name)
-        return None  # RFC 6066: literal IP addresses are not sent as SNI
-    except ValueError:
-        return server_name.encode("idna")
-
-
 def _ca_names(conn: SSL.Connection) -> tuple[str, ...]:
     return tuple(name.rfc4514_string()[:1024] for name in conn.get_client_ca_list(as_cryptography=True))
 
@@ -199,7 +189,7 @@ async def tls_handshake(
     conn.set_connect_state()
     if offer.session_facts:
         conn.request_ocsp()
-    if (sni := _sni(offer.server_name)) is not None:
+    if offer.server_name and (sni := sni_host_name(offer.server_name)) is not None:
         conn.set_tlsext_host_name(sni)
     driver = TlsDriver(conn, stream)
     try:

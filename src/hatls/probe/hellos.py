@@ -25,7 +25,7 @@ from hatls.probe.errors import classify as classify_exception
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.tls.codec import ParseErrorKind, TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
-from hatls.tls.groups import GROUPS
+from hatls.tls.groups import GROUPS, GroupKind
 from hatls.tls.hello_build import build_client_hello, chunk_suites, hello_size
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
@@ -33,6 +33,10 @@ from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
 # Groups a hello offers: every group with a defined key exchange (not the explicit-curve markers).
 OFFERED_GROUPS = tuple(g.code for g in GROUPS if g.code < 0xFF00)
+# What a TLS <= 1.2 ECDHE suite can use: the elliptic curves (no ffdhe, no ML-KEM).
+EC_GROUPS = tuple(g.code for g in GROUPS
+                  if g.code in OFFERED_GROUPS and g.kind in (GroupKind.EC, GroupKind.ECX))
+FFDHE_GROUPS = tuple(g.code for g in GROUPS if g.kind is GroupKind.FFDH)
 # Below 512 bytes on the wire: the size the first intolerant servers still took.
 SMALL_HELLO = 508
 
@@ -43,7 +47,13 @@ class EnumerationFacts:
 
     protocols: dict[str, bool | None] = field(default_factory=dict)
     ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Every group accepted in any version (the union of groups_by_version); () when the server
+    # has none, None when a version's groups could not be found.
     groups: tuple[str, ...] | None = None
+    # Per version probed: TLS 1.3 (HelloRetryRequests) and the newest TLS <= 1.2 version with an
+    # ECDHE or DHE suite (ServerKeyExchanges); None where that probe was inconclusive.
+    groups_by_version: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    # The DH prime size of every DHE ServerKeyExchange seen: dh_min_bits is the smallest.
     dh_bits: list[int] = field(default_factory=list)
     # TLS 1.0 .. 1.2 ServerHellos seen: answers to hellos that asked for RI, EMS and ETM.
     hellos: list[ServerHello] = field(default_factory=list)
@@ -87,6 +97,12 @@ class Session:
         self.connections = 0
         self.max_hello: int | None = None   # set once the server is seen to drop large hellos
         self.certificate_curve: int | None = None   # the group of an ECDSA leaf seen in TLS <= 1.2
+        # Per TLS <= 1.2 version code, the groups the suite elimination's answers used (an ECDHE
+        # curve, an RFC 7919 prime): accepted there, so the group probes start with them found.
+        self.groups_seen: dict[int, list[int]] = {}
+        # Per version code, a DHE answer to a hello offering every ffdhe group that carried another
+        # prime: RFC 7919 §4 forbids that to a server that implements it (see _ffdhe_groups).
+        self.custom_dh_prime: set[int] = set()
         self._retry_large = True
 
     def spec(self, version: str, suites: tuple[int, ...], *, groups: tuple[int, ...] | None = None,
@@ -95,6 +111,17 @@ class Session:
             groups = () if version == "SSLv2" else OFFERED_GROUPS
         return HelloSpec(version=version, suites=suites, random=os.urandom(32), groups=groups,
                          server_name=self.server_name, flags=flags, offer_deflate=deflate)
+
+    def groups_for(self, version_code: int) -> tuple[int, ...]:
+        """Every group, those already seen at this version last: a server that takes the
+        client's order then names a new one in each answer, for free, while any is left."""
+        seen = self.groups_seen.get(version_code, [])
+        return tuple(g for g in OFFERED_GROUPS if g not in seen) + tuple(seen)
+
+    def note_group(self, version_code: int, group: int) -> None:
+        seen = self.groups_seen.setdefault(version_code, [])
+        if group not in seen:
+            seen.append(group)
 
     def split_for_size(self, spec: HelloSpec, limit: int) -> tuple[tuple[int, ...], ...]:
         """The pieces ``spec.suites`` must go out in so that every hello fits in ``limit``."""

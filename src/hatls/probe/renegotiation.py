@@ -17,7 +17,7 @@ from OpenSSL import SSL
 
 from hatls.probe.errors import ProbeFailure
 from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver, load_identity
-from hatls.tls.hello_spec import sni_host_name
+from hatls.tls.host_name import sni_host_name
 
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
 

@@ -23,7 +23,7 @@ from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}
-_KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order")
+_KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order", "groups_by_version")
 
 
 def rfc3339(moment: datetime) -> str:

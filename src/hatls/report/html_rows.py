@@ -67,6 +67,15 @@ def _suites(version: str, o: EndpointObservation, _: datetime) -> Items:
     return None if o.ciphers is None else _items(dict(o.ciphers).get(version, ()))
 
 
+def _groups(version: str, o: EndpointObservation, _: datetime) -> Items:
+    if o.groups_by_version is None:
+        return None
+    by_version = dict(o.groups_by_version)
+    if version not in by_version and o.groups is None:
+        return None  # that version's groups could not be found
+    return _items(by_version.get(version, ()))
+
+
 def _cipher_order(o: EndpointObservation, _: datetime) -> Items:
     # "server": the suites above are listed in the server's order of preference.
     if not o.cipher_order:
@@ -240,6 +249,22 @@ def _suite_versions(observations: tuple[EndpointObservation | None, ...]) -> tup
     return known + tuple(sorted(seen - set(PROTOCOL_VERSIONS)))
 
 
+def _group_versions(observations: tuple[EndpointObservation | None, ...]) -> tuple[str, ...]:
+    seen = {v for o in observations if o is not None and o.groups_by_version is not None
+            for v, _ in o.groups_by_version}
+    return tuple(v for v in PROTOCOL_VERSIONS if v in seen)
+
+
+def _group_rows(primary: EndpointObservation | None,
+                backup: EndpointObservation | None) -> tuple[RowSpec, ...]:
+    """Groups per version side by side where the report has them, else the union."""
+    return tuple(RowSpec(label=f"Groups {v}", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
+                         read=partial(_groups, v))
+                 for v in _group_versions((primary, backup))) or (
+        RowSpec(label="Named groups", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
+                read=lambda o, _: _items(o.groups)),)
+
+
 def _protocol_group(primary: EndpointObservation | None,
                     backup: EndpointObservation | None) -> RowGroup:
     versions = _suite_versions((primary, backup))
@@ -252,8 +277,7 @@ def _protocol_group(primary: EndpointObservation | None,
         RowSpec(label="Versions", kind=RowKind.MATCH, hint="TLS-010, GHA-007", read=_versions),
         *suites,
         RowSpec(label="Suite order", kind=RowKind.INFO, optional=True, read=_cipher_order),
-        RowSpec(label="Named groups", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
-                read=lambda o, _: _items(o.groups)),
+        *_group_rows(primary, backup),
         RowSpec(label="Key exchange", kind=RowKind.MATCH, hint="TLS-022", read=_key_exchange),
         RowSpec(label="Fallback SCSV seen", kind=RowKind.INFO, hint="TLS-043", optional=True,
                 read=lambda o, _: plain(shown(o.fallback_scsv_evidence, _EVIDENCE_CHARS)

@@ -106,6 +106,8 @@ def tls_022(ctx: EndpointContext) -> Finding:
         warnings += more_warnings
     evidence: dict[str, Any] = {
         "groups": None if obs.groups is None else list(obs.groups),
+        "groups_by_version": None if obs.groups_by_version is None
+        else {v: list(names) for v, names in obs.groups_by_version},
         "key_exchange": {"dh_min_bits": kx.dh_min_bits, "ecdh_min_bits": kx.ecdh_min_bits},
         "policy": {"dh_min_bits": ctx.policy.dh_min_bits,
                    "ecdh_min_bits": ctx.policy.ecdh_min_bits,

@@ -166,14 +166,17 @@ def _compare_link_port(ctx: PairContext, port_id: str) -> Finding:
     return single("GHA-007", ctx, naming_silent(_judge_007(couples), quiet), port_id=port_id)
 
 
-def _settings(obs: EndpointObservation) -> dict[str, Any]:
+def _settings(obs: EndpointObservation, per_version: bool) -> dict[str, Any]:
     """The comparable TLS settings of one port; None = not probed there."""
     known = {v: accepted for v, accepted in obs.protocols if accepted is not None}
     auth = obs.client_auth
+    groups: Any = None if obs.groups is None else sorted(obs.groups)
+    if per_version and obs.groups is not None:
+        groups = {v: sorted(names) for v, names in obs.groups_by_version or ()}
     return {
         "protocols": known or None,
         "ciphers": None if obs.ciphers is None else {v: sorted(n) for v, n in obs.ciphers},
-        "groups": None if obs.groups is None else sorted(obs.groups),
+        "groups": groups,
         "client_auth.requested": None if auth is None else auth.requested,
         "client_auth.required": None if auth is None else auth.required,
     }
@@ -187,7 +190,10 @@ def _judge_007(couples: Sequence[tuple[EndpointObservation, EndpointObservation]
     not_compared: dict[str, dict[str, str]] = {}
     fields: tuple[str, ...] = ()
     for p, b in couples:
-        mine, twin = _settings(p), _settings(b)
+        # Groups compare per version where both sides were probed so (a server may take other
+        # groups in TLS 1.2 than in 1.3); reports from before groups_by_version compare the union.
+        per_version = p.groups_by_version is not None and b.groups_by_version is not None
+        mine, twin = _settings(p, per_version), _settings(b, per_version)
         fields = tuple(mine)
         for name in mine:
             a, c = mine[name], twin[name]
@@ -227,8 +233,8 @@ def _field_differences(name: str, a: Any, b: Any) -> list[dict[str, Any]]:
         mine = [v for v in common if a[v]]
         twin = [v for v in common if b[v]]
         return [] if mine == twin else [{"field": name, "primary": mine, "backup": twin}]
-    if name == "ciphers":
+    if name == "ciphers" or (name == "groups" and isinstance(a, dict)):
         # Only versions both accept: a version accepted on one side is the protocols difference.
-        return [{"field": f"ciphers {v}", "primary": a[v], "backup": b[v]}
+        return [{"field": f"{name} {v}", "primary": a[v], "backup": b[v]}
                 for v in PROTOCOL_VERSIONS if v in a and v in b and a[v] != b[v]]
     return [] if a == b else [{"field": name, "primary": a, "backup": b}]

@@ -20,6 +20,7 @@ from hatls.tls.certs_facts import (
     general_name_text,
     quiet_cryptography,
 )
+from hatls.tls.host_name import a_label_host
 
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _MAX_DETAIL_CHARS = 512
@@ -43,11 +44,10 @@ def _ip_literal(host: str) -> _IPAddress | None:
 
 def _ascii_host(host: str) -> str:
     """Lower-case ASCII (A-label) form, trailing dot dropped; unencodable names stay as given."""
-    name = host.strip().rstrip(".")
     try:
-        return name.encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return name.lower()
+        return a_label_host(host)   # IDNA 2008, as the SNI the probes sent
+    except ValueError:
+        return host.strip().rstrip(".").lower()
 
 
 def dns_pattern_matches(pattern: str, host: str) -> bool:

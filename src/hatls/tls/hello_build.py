@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from hatls.tls.codec import Writer
-from hatls.tls.hello_spec import HelloFlag, HelloSpec, sni_host_name
+from hatls.tls.hello_spec import HelloFlag, HelloSpec
+from hatls.tls.host_name import sni_host_name
 from hatls.tls.protocol import (
     EMPTY_RENEGOTIATION_INFO_SCSV,
     FALLBACK_SCSV,

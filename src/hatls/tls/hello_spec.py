@@ -7,10 +7,10 @@ server answered within the offer.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hatls.tls.host_name import sni_host_name
 from hatls.tls.protocol import VERSION_CODES
 
 
@@ -123,25 +123,3 @@ def _check_key_shares(key_shares: tuple[tuple[int, bytes], ...], groups: tuple[i
         raise ValueError(f"key_shares {share_groups}: distinct groups, in the order of {groups}")
     if any(not 1 <= len(public) < 2**16 for _, public in key_shares):
         raise ValueError("each key share's public key is 1 .. 65535 bytes")
-
-
-def is_ip_literal(name: str) -> bool:
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        return False
-    return True
-
-
-def sni_host_name(name: str) -> bytes | None:
-    """RFC 6066 §3 HostName bytes: the A-label form, without a trailing dot; ``None`` for an IP
-    address ("Literal IPv4 and IPv6 addresses are not permitted in HostName")."""
-    if is_ip_literal(name):
-        return None
-    try:
-        host = name.rstrip(".").encode("idna")
-    except UnicodeError as error:
-        raise ValueError(f"server_name {name!r} is not a host name: {error}") from None
-    if not host:
-        raise ValueError("server_name must not be empty")
-    return host

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from hatls.tls.codec import Reader, malformed, unexpected
+from hatls.tls.ffdhe import ffdhe_group_of
 from hatls.tls.protocol import TLS12
 from hatls.tls.suites import Authentication, KeyExchange, by_code
 
@@ -33,6 +34,8 @@ _NO_SERVER_KEY_EXCHANGE = frozenset({KeyExchange.DH, KeyExchange.ECDH})
 class ServerKeyExchange:
     key_exchange: KeyExchange | None  # None: the suite is unknown, so the body was not read
     dh_prime_bits: int | None = None
+    # The RFC 7919 group whose prime dh_p is (groups.py code); None for any other prime.
+    dh_group: int | None = None
     named_group: int | None = None  # groups.py code (0xFF01/0xFF02 for explicit curves)
     rsa_modulus_bits: int | None = None  # export RSA's temporary key
     signature_algorithm: int | None = None  # TLS 1.2's SignatureAndHashAlgorithm
@@ -49,7 +52,9 @@ def parse_server_key_exchange(body: bytes, *, cipher_suite: int, version: int) -
     if kx in _PSK_HINT_FIRST:
         reader.vector(2, "psk_identity_hint")
     if kx in _DH_KINDS:
-        facts = ServerKeyExchange(key_exchange=kx, dh_prime_bits=_dh_params(reader))
+        prime = _dh_params(reader)
+        facts = ServerKeyExchange(key_exchange=kx, dh_prime_bits=prime.bit_length(),
+                                  dh_group=ffdhe_group_of(prime))
     elif kx in _ECDH_KINDS:
         facts = ServerKeyExchange(key_exchange=kx, named_group=_ec_params(reader))
     elif kx is KeyExchange.RSA:
@@ -73,11 +78,12 @@ def _bits(value: bytes) -> int:
 
 
 def _dh_params(reader: Reader) -> int:
-    """ServerDHParams: dh_p, dh_g, dh_Ys, each <1..2^16-1>; the prime's size is the strength."""
+    """ServerDHParams: dh_p, dh_g, dh_Ys, each <1..2^16-1>; the prime (its size is the strength,
+    its value names an RFC 7919 group)."""
     prime = reader.vector(2, "dh_p", minimum=1)
     reader.vector(2, "dh_g", minimum=1)
     reader.vector(2, "dh_Ys", minimum=1)
-    return _bits(prime)
+    return int.from_bytes(prime, "big")
 
 
 def _rsa_params(reader: Reader) -> int:
