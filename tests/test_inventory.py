@@ -46,7 +46,7 @@ from hatls.inventory.locate import LineIndex
 
 HERE = Path(__file__).parent
 BROKEN = sorted((HERE / "inventories").glob("*.toml"))
-CONTRACT = HERE.parent.parent / "shared" / "INVENTORY.md"
+CONTRACT = HERE.parent / "docs" / "inventory.md"
 EXPECT = re.compile(r"^# expect: (\d+|-) (\S+) \| (.*)$", re.MULTILINE)
 SOME_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
@@ -132,7 +132,7 @@ MINIMAL = """\
 
 def _contract_example() -> str:
     match = re.search(r"```toml\n(.*?)```", CONTRACT.read_text(), re.DOTALL)
-    assert match is not None, "INVENTORY.md has no toml example"
+    assert match is not None, "docs/inventory.md has no toml example"
     return match.group(1)
 
 
