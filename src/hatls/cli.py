@@ -132,13 +132,21 @@ def scan(
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option(help="Folder for the lab inventory and the reports.")] = Path("hatls-demo"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+        Path, typer.Option(help="Folder for the lab inventory, its PKI and the reports.")] = Path("hatls-demo"),
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Start the lab, write its inventory to OUT and keep it up until Ctrl-C, "
+                        "without scanning it: scan it yourself.")] = False,
+    fixed: Annotated[bool, typer.Option(
+        "--fixed", help="With --serve: the lab with its planted faults fixed (to see a diff).")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
-    """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT."""
+    """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
+    the normal result: the lab has faults planted on purpose."""
     from hatls.demo_cli import run_demo
 
-    raise typer.Exit(run_demo(out, quiet=quiet))
+    if fixed and not serve:
+        raise _fail("--fixed goes with --serve", EXIT_USAGE)
+    raise typer.Exit(run_demo(out, quiet=quiet, serve=serve, fixed=fixed))
 
 
 @app.command()
