@@ -132,7 +132,8 @@ def scan(
 @app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option(help="Folder for the lab inventory, its PKI and the reports.")] = Path("hatls-demo"),
+        Path, typer.Option(help="Folder for the lab inventory, its PKI and the reports.")
+    ] = Path("hatls-demo"),
     serve: Annotated[bool, typer.Option(
         "--serve", help="Start the lab, write its inventory to OUT and keep it up until Ctrl-C, "
                         "without scanning it: scan it yourself.")] = False,
