@@ -45,7 +45,9 @@ def _undecided(data: bytes) -> bool:
 
 
 def _snippet(data: bytes) -> str:
-    return repr(data[:32])
+    """The first bytes as a reader can quote them: printable ASCII as is, the rest as \\xNN."""
+    shown = "".join(chr(b) if 32 <= b < 127 and b != 0x22 else f"\\x{b:02x}" for b in data[:32])
+    return f'"{shown}"' + ("…" if len(data) > 32 else "")
 
 
 async def _read_some(receiver: BoundedReceiver, wait: float) -> bytes | None:

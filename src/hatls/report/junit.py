@@ -17,7 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from hatls.report.model import Report
@@ -44,7 +44,7 @@ def render_junit(report: Report) -> str:
         "tests": str(len(report.findings)),
         "failures": str(_count(report.findings, Status.FAIL)),
         "errors": str(_count(report.findings, Status.ERROR)),
-        "time": _seconds(report.scan.started, report.scan.finished),
+        "time": f"{report.scan.seconds:.3f}",
     })
     for index, (pair, findings) in enumerate(by_pair.items()):
         root.append(_suite(report, index, pair, findings))
@@ -151,10 +151,6 @@ def _title(rule_id: str) -> str:
 
 def _count(findings: Iterable[Finding], status: Status) -> int:
     return sum(1 for f in findings if f.status is status)
-
-
-def _seconds(start: datetime, end: datetime) -> str:
-    return f"{max(0.0, (end - start).total_seconds()):.3f}"
 
 
 def _line(text: str, limit: int) -> str:
