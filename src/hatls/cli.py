@@ -24,7 +24,10 @@ from hatls.probe.scanner import ScanLimits
 from hatls.report.output import OutputError, check_writable
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
+from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_USAGE, ScanRequest, run_scan
+
+# Typer turns a KeyboardInterrupt during a command into exit 130; hatls's status for it is 4.
+_TYPER_INTERRUPTED = 130
 
 app = typer.Typer(
     name="hatls", no_args_is_help=True, add_completion=True, rich_markup_mode=None,
@@ -271,10 +274,29 @@ for _name, _function, _short in COMMANDS:
     app.command(name=_name, short_help=_short)(_function)
 
 
+def _interrupted() -> None:
+    typer.echo("hatls: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _only_interrupts(group: BaseExceptionGroup[BaseException]) -> bool:
+    _, rest = group.split(KeyboardInterrupt)
+    return rest is None
+
+
 def main() -> None:
     # SIGTERM before the scan's own handler is up (or after) ends like Ctrl-C: exit 4, not 143.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         app()
+    except SystemExit as done:
+        if done.code == _TYPER_INTERRUPTED:
+            _interrupted()
+        raise
     except KeyboardInterrupt:
-        sys.exit(4)
+        _interrupted()
+    except BaseExceptionGroup as group:
+        # Ctrl-C inside a trio nursery (a lab starting up) arrives wrapped in a group.
+        if _only_interrupts(group):
+            _interrupted()
+        raise
