@@ -314,7 +314,8 @@ def test_pem_files_must_hold_what_their_key_says(pki_dir: Path, setting: str, me
 def test_a_client_key_must_look_like_a_pem_private_key(pki_dir: Path) -> None:
     text = MINIMAL + '[client]\ncertificate = "pki/scanner.pem"\nkey = "pki/scanner.pem"\n'
     assert _problems(pki_dir, text) == [
-        (9, "client.key", "'pki/scanner.pem' does not look like a PEM private key")
+        (9, "client.key",
+         "'pki/scanner.pem' does not look like a PEM private key (nor a DER key or a PKCS#12 file)")
     ]
 
 
