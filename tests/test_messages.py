@@ -107,3 +107,14 @@ def test_with_a_baseline_the_summary_has_the_drift_line() -> None:
     assert (f"findings 0 appeared, {counts['findings_resolved']} resolved, "
             f"{counts['findings_changed']} changed;") in line
     assert not any("since the baseline" in x for x in summary_lines(report))
+
+
+def test_a_report_missing_a_field_is_named_not_a_bare_key_error(tmp_path: Path) -> None:
+    (tmp_path / "bad.json").write_text('{"schema": "hatls-report/1"}\n')
+    (tmp_path / "list.json").write_text("[1]\n")
+    missing = hatls("render", "bad.json", "--html", "bad.html", cwd=tmp_path)
+    listed = hatls("render", "list.json", "--html", "list.html", cwd=tmp_path)
+
+    assert missing.returncode == listed.returncode == 2
+    assert "not a readable hatls report: the field summary is missing" in missing.stderr
+    assert "not a report object" in listed.stderr and "Traceback" not in listed.stderr
