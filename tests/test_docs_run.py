@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from docblocks import ROOT, Block, Lab, blocks, run_block
 
+from hatls.inventory import load_inventory
+
 DOCS = ("README.md", "docs/operations.md")
 NOT_RUN_HERE = {
     # Creates a system user and installs units: needs root on a host booted with systemd.
@@ -71,3 +73,10 @@ def test_the_doc_runs_as_printed(doc: str, tmp_path: Path) -> None:
     finally:
         lab.stop()
     assert ran >= 1
+
+
+def test_the_readme_minimal_inventory_is_valid(tmp_path: Path) -> None:
+    (toml,) = re.findall(r"```toml\n(.*?)```", (ROOT / "README.md").read_text(), re.DOTALL)
+    (tmp_path / "inventory.toml").write_text(toml)
+    inventory = load_inventory(tmp_path / "inventory.toml")
+    assert [p.name for p in inventory.pairs] == ["tserver-sip-01"]

@@ -21,7 +21,7 @@ DELAYS = (0.4, 0.55, 0.7, 0.85, 1.0, 1.3)
 def test_ctrl_c_during_demo_start_up_prints_no_traceback(delay: float, tmp_path: Path) -> None:
     # The console script, as people run it (its entry point is hatls.launch:main).
     hatls = Path(sys.executable).parent / "hatls"
-    proc = subprocess.Popen([hatls, "demo", "--out", "d", "--quiet"],
+    proc = subprocess.Popen([hatls, "demo", "--out", "d"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             # A child of a non-interactive shell may inherit SIGINT ignored.
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
