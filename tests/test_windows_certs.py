@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import trio
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -17,6 +18,9 @@ from cryptography.x509.oid import NameOID
 
 from hatls.identity import load_identities
 from hatls.inventory import InventoryError, load_inventory
+from hatls.lab.demo import DEMO_PAIRS, build_lab, write_inventory
+from hatls.lab.server import serve_endpoints
+from hatls.run import scan
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
@@ -103,3 +107,33 @@ def test_verify_takes_the_signer_certificate_as_der(tmp_path: Path) -> None:
     verified = hatls("verify", "report.json", "--cert", "signer.cer")
     assert signed.returncode == 0, signed.stderr
     assert verified.returncode == 0 and "valid signature" in verified.stdout, verified.stderr
+
+
+async def test_a_pkcs12_identity_passes_the_failover_rehearsal_on_the_lab(tmp_path: Path) -> None:
+    pairs = tuple(p for p in DEMO_PAIRS if p.mutual)
+    lab = build_lab(NOW, pairs)
+    async with trio.open_nursery() as nursery:
+        running = await nursery.start(serve_endpoints, lab.configs)
+        path = write_inventory(tmp_path, lab, running, pairs)
+        text = path.read_text()
+        for host in ("tsrv-a.demo.test", "tsrv-b.demo.test"):
+            issued = lab.certificates[host]
+            key = serialization.load_pem_private_key(issued.key_pem, password=None)
+            cert, *chain = x509.load_pem_x509_certificates(issued.chain_pem or issued.cert_pem)
+            assert isinstance(key, ec.EllipticCurvePrivateKey)
+            (tmp_path / f"pki/{host}.pfx").write_bytes(pkcs12.serialize_key_and_certificates(
+                host.encode(), key, cert, chain, serialization.BestAvailableEncryption(b"pw")))
+            text = text.replace(f'client_certificate = "pki/{host}.pem"',
+                                f'client_certificate = "pki/{host}.pfx"')
+            text = text.replace(f'client_key = "pki/{host}.key"',
+                                f'client_key = "pki/{host}.pfx"\nclient_key_password_env = "LAB_PFX"')
+        assert text.count(".pfx") == 4
+        path.write_text(text)
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("LAB_PFX", "pw")
+            inventory = load_inventory(path)
+        identities = load_identities(inventory, {"LAB_PFX": "pw"})
+        report = await scan(inventory, now=lambda: NOW, identities=identities)
+        nursery.cancel_scope.cancel()
+    rehearsals = [f for f in report.findings if f.rule == "GHA-009"]
+    assert rehearsals and all(f.status.value == "pass" for f in rehearsals), rehearsals
