@@ -46,7 +46,7 @@ from hatls.inventory.locate import LineIndex
 
 HERE = Path(__file__).parent
 BROKEN = sorted((HERE / "inventories").glob("*.toml"))
-CONTRACT = HERE.parent.parent / "shared" / "INVENTORY.md"
+CONTRACT = HERE.parent / "docs" / "inventory.md"
 EXPECT = re.compile(r"^# expect: (\d+|-) (\S+) \| (.*)$", re.MULTILINE)
 SOME_TIME = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
 
@@ -132,7 +132,7 @@ MINIMAL = """\
 
 def _contract_example() -> str:
     match = re.search(r"```toml\n(.*?)```", CONTRACT.read_text(), re.DOTALL)
-    assert match is not None, "INVENTORY.md has no toml example"
+    assert match is not None, "docs/inventory.md has no toml example"
     return match.group(1)
 
 
@@ -314,7 +314,8 @@ def test_pem_files_must_hold_what_their_key_says(pki_dir: Path, setting: str, me
 def test_a_client_key_must_look_like_a_pem_private_key(pki_dir: Path) -> None:
     text = MINIMAL + '[client]\ncertificate = "pki/scanner.pem"\nkey = "pki/scanner.pem"\n'
     assert _problems(pki_dir, text) == [
-        (9, "client.key", "'pki/scanner.pem' does not look like a PEM private key")
+        (9, "client.key",
+         "'pki/scanner.pem' does not look like a PEM private key (nor a DER key or a PKCS#12 file)")
     ]
 
 

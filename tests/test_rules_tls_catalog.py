@@ -1,4 +1,4 @@
-"""The TLS rule catalogue against the contract (../shared/RULES.md): IDs and default severities."""
+"""The TLS rule catalogue against the reference (docs/rules.md): IDs and default severities."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from hatls.rules.catalog import RULES, Scope
 from hatls.rules.catalog_tls import TLS_RULES
 
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "RULES.md"
+CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 
 
 def contract_rows() -> dict[str, str]:

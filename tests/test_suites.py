@@ -28,7 +28,7 @@ from hatls.tls.suites import (
     suites_for_version,
 )
 
-# Mozilla's TLS <= 1.2 suites (old 5.7 list), as /work/shared/reference/tls-policies.md gives them.
+# Mozilla's TLS <= 1.2 suites (old 5.7 list), as Mozilla's Server Side TLS 5.7 guideline gives them.
 MOZILLA_SUITES = (
     (0xC02B, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256"),
     (0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"),

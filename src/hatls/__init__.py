@@ -6,12 +6,42 @@ REPORT.md) and ``rejudge`` (judge a saved report again without the network). Eve
 private to the package; the ``hatls`` command is a thin layer over these.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from hatls._version import __version__
-from hatls.inventory import Inventory, InventoryError, load_inventory
-from hatls.report.codec import dumps as dump_report
-from hatls.report.codec import loads as load_report
-from hatls.report.model import Report
-from hatls.run import rejudge, scan
+
+if TYPE_CHECKING:
+    from hatls.inventory import Inventory, InventoryError, load_inventory
+    from hatls.report.codec import dumps as dump_report
+    from hatls.report.codec import loads as load_report
+    from hatls.report.model import Report
+    from hatls.run import rejudge, scan
+
+# The public names are imported when first used, so that `import hatls` (which the `hatls`
+# command does first) stays instant and a Ctrl-C at start-up reaches hatls.launch's guard.
+_PUBLIC = {
+    "Inventory": ("hatls.inventory", "Inventory"),
+    "InventoryError": ("hatls.inventory", "InventoryError"),
+    "load_inventory": ("hatls.inventory", "load_inventory"),
+    "dump_report": ("hatls.report.codec", "dumps"),
+    "load_report": ("hatls.report.codec", "loads"),
+    "Report": ("hatls.report.model", "Report"),
+    "rejudge": ("hatls.run", "rejudge"),
+    "scan": ("hatls.run", "scan"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'hatls' has no attribute {name!r}")
+    module, attribute = _PUBLIC[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "Inventory",

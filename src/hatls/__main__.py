@@ -1,3 +1,3 @@
-from hatls.cli import main
+from hatls.launch import main
 
 main()

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -13,23 +14,24 @@ import trio
 import typer
 
 from hatls._version import __version__
-from hatls.cli_diff import ReportFileError, load_report_file
-from hatls.cli_diff import register as register_diff
-from hatls.cli_evidence import register as register_evidence
-from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
-from hatls.cli_outputs import register as register_outputs
+from hatls.cli_diff import ReportFileError, diff, load_report_file
+from hatls.cli_evidence import init, sign, verify
+from hatls.cli_outputs import ExportPaths, check_exports, export, usage_problem
 from hatls.identity import load_identities
-from hatls.importer import register as register_import
+from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.output import OutputError, check_writable
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
+from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_USAGE, ScanRequest, run_scan
+
+# Typer turns a KeyboardInterrupt during a command into exit 130; hatls's status for it is 4.
+_TYPER_INTERRUPTED = 130
 
 app = typer.Typer(
-    name="hatls", no_args_is_help=True, add_completion=True,
+    name="hatls", no_args_is_help=True, add_completion=True, rich_markup_mode=None,
     help="Live TLS probe and compliance scanner for high-availability server pairs.",
 )
 
@@ -54,33 +56,58 @@ def main_options(
     each pair side by side against the Genesys HA guide and a TLS policy."""
 
 
-@app.command()
 def scan(
-    inventory: Annotated[Path, typer.Argument(help="The inventory file (TOML).")],
-    json_out: Annotated[
-        str | None, typer.Option("--json", help="Write the JSON report here ('-' = stdout).")] = None,
-    html_out: Annotated[str | None, typer.Option("--html", help="Write the HTML report here.")] = None,
-    policy: Annotated[str | None, typer.Option(help="Built-in policy name or a policy file.")] = None,
-    fail_on: Annotated[
-        Severity, typer.Option(help="Lowest severity that breaks compliance.")] = Severity.HIGH,
-    max_connections_per_host: Annotated[int | None, typer.Option(min=1, max=64)] = None,
-    timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds for one TLS exchange.")] = None,
-    connect_timeout: Annotated[float | None, typer.Option(min=0.1, help="Seconds for TCP connect.")] = None,
+    inventory: Annotated[Path, typer.Argument(metavar="INVENTORY", help="The inventory file (TOML).")],
+    json_out: Annotated[str | None, typer.Option(
+        "--json", metavar="PATH", help="Write the JSON report here ('-' = standard output).")] = None,
+    html_out: Annotated[str | None, typer.Option(
+        "--html", metavar="PATH", help="Write the HTML report here.")] = None,
+    policy: Annotated[str | None, typer.Option(
+        metavar="NAME|FILE",
+        help="A built-in policy (`hatls policies` lists them) or a policy file. "
+             "Default: the inventory's [scan] policy, else genesys-ha.")] = None,
+    fail_on: Annotated[Severity, typer.Option(
+        metavar="SEVERITY",
+        help="The lowest severity whose fail or error breaks compliance: critical, high, "
+             "medium, low or info.")] = Severity.HIGH,
+    max_connections_per_host: Annotated[int | None, typer.Option(
+        min=1, max=64, metavar="N",
+        help="At most N connections at once to one address. "
+             "Default: the inventory's, else 4.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        min=0.1, metavar="SECONDS",
+        help="Time allowed for one TLS exchange. Default: the inventory's handshake_timeout, "
+             "else 10.")] = None,
+    connect_timeout: Annotated[float | None, typer.Option(
+        min=0.1, metavar="SECONDS",
+        help="Time allowed for a TCP connect. Default: the inventory's, else 5.")] = None,
     delay: Annotated[float, typer.Option(
-        min=0.0, help="Least time between two connection starts to one address.")] = 0.0,
+        min=0.0, metavar="SECONDS",
+        help="Least time between two connection starts to one address.")] = 0.0,
     retries: Annotated[int, typer.Option(
-        min=0, max=5, help="Retries of an endpoint's first handshake after a reset or timeout.")] = 1,
-    backoff: Annotated[float, typer.Option(min=0.0, help="Seconds before the first retry; doubles.")] = 0.5,
-    template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
-    junit: Annotated[str | None, typer.Option(help="Write a JUnit XML report here.")] = None,
-    sarif: Annotated[str | None, typer.Option(help="Write a SARIF 2.1.0 log here.")] = None,
-    metrics: Annotated[str | None, typer.Option(help="Write Prometheus textfile metrics here.")] = None,
+        min=0, max=5, metavar="N",
+        help="Retries of an endpoint's first handshake after a reset or timeout.")] = 1,
+    backoff: Annotated[float, typer.Option(
+        min=0.0, metavar="SECONDS", help="Wait before the first retry; doubles for each next.")] = 0.5,
+    template_dir: Annotated[str | None, typer.Option(
+        metavar="DIR", help="Folder with your own HTML report templates.")] = None,
+    junit: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write a JUnit XML report here (one test per finding).")] = None,
+    sarif: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write a SARIF 2.1.0 log here (code-scanning tools).")] = None,
+    metrics: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write Prometheus textfile metrics here.")] = None,
     baseline: Annotated[Path | None, typer.Option(
-        help="A saved JSON report; what changed since then goes into the new report.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+        metavar="REPORT.json",
+        help="An earlier JSON report: what changed since then goes into the new report and "
+             "the summary.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress or summary on standard error.")] = False,
 ) -> None:
-    """Scan every pair of INVENTORY and write the reports. Exit: 0 compliant, 1 not, 2 bad input,
-    3 could not run, 4 interrupted."""
+    """Probe every pair of INVENTORY over TLS, judge it, and write the reports.
+
+    Exit status: 0 compliant, 1 not compliant, 2 usage or inventory error (nothing scanned),
+    3 the scan could not run (no endpoint reachable, an output not writable), 4 interrupted."""
     try:
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
@@ -130,23 +157,32 @@ def scan(
     raise typer.Exit(status)
 
 
-@app.command()
 def demo(
     out: Annotated[
-        Path, typer.Option(help="Folder for the lab inventory and the reports.")] = Path("hatls-demo"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q")] = False,
+        Path, typer.Option(metavar="DIR", help="Folder for the lab inventory, its PKI and the reports.")
+    ] = Path("hatls-demo"),
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Start the lab, write its inventory to OUT and keep it up until Ctrl-C, "
+                        "without scanning it: scan it yourself.")] = False,
+    fixed: Annotated[bool, typer.Option(
+        "--fixed", help="With --serve: the lab with its planted faults fixed (to see a diff).")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress or summary on standard error.")] = False,
 ) -> None:
-    """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT."""
+    """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
+    the normal result: the lab has faults planted on purpose."""
     from hatls.demo_cli import run_demo
 
-    raise typer.Exit(run_demo(out, quiet=quiet))
+    if fixed and not serve:
+        raise _fail("--fixed goes with --serve", EXIT_USAGE)
+    raise typer.Exit(run_demo(out, quiet=quiet, serve=serve, fixed=fixed))
 
 
-@app.command()
 def render(
     report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
-    html_out: Annotated[str, typer.Option("--html", help="Write the HTML report here.")],
-    template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
+    html_out: Annotated[str, typer.Option("--html", metavar="PATH", help="Write the HTML report here.")],
+    template_dir: Annotated[str | None, typer.Option(
+        metavar="DIR", help="Folder with your own HTML report templates.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML again: no network, no inventory file needed."""
     from hatls.evidence import report_sha256
@@ -169,8 +205,8 @@ def render(
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
 
 
-@app.command()
-def validate(inventory: Annotated[Path, typer.Argument(help="The inventory file (TOML).")]) -> None:
+def validate(inventory: Annotated[Path, typer.Argument(
+        metavar="INVENTORY", help="The inventory file (TOML).")]) -> None:
     """Check an inventory without connecting to anything."""
     try:
         inv = load_inventory(inventory)
@@ -182,8 +218,8 @@ def validate(inventory: Annotated[Path, typer.Argument(help="The inventory file 
     typer.echo(f"{inventory}: valid — {len(inv.pairs)} pair(s), {ports} port(s)")
 
 
-@app.command()
-def rules(rule_id: Annotated[str | None, typer.Argument(help="A rule ID such as GHA-005.")] = None) -> None:
+def rules(rule_id: Annotated[str | None, typer.Argument(
+        metavar="[ID]", help="A rule ID such as GHA-005: explain that rule.")] = None) -> None:
     """List the rules, or explain one."""
     if rule_id is None:
         for listed in RULES.values():
@@ -198,7 +234,6 @@ def rules(rule_id: Annotated[str | None, typer.Argument(help="A rule ID such as 
         typer.echo(f"\n{label}: {text}")
 
 
-@app.command()
 def policies() -> None:
     """List the built-in policies with their sources."""
     for name in BUILTIN_POLICIES:
@@ -208,8 +243,8 @@ def policies() -> None:
             typer.echo(f"{'':<22} {p.notes}")
 
 
-@app.command()
-def schema(what: Annotated[str, typer.Argument(help="report | drift | inventory")]) -> None:
+def schema(what: Annotated[str, typer.Argument(
+        metavar="report|drift|inventory", help="Which schema to print.")]) -> None:
     """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
     from hatls.report.diff import drift_schema
     from hatls.report.schema import inventory_schema, report_schema
@@ -220,10 +255,35 @@ def schema(what: Annotated[str, typer.Argument(help="report | drift | inventory"
     typer.echo(json.dumps(schemas[what](), indent=2))
 
 
-register_outputs(app)
-register_diff(app)
-register_evidence(app)
-register_import(app)
+# The commands in the order people use them: write an inventory, check it, scan, look at the
+# report, compare, feed CI, sign, verify; then the demo and the reference. `--help` lists them so.
+COMMANDS: tuple[tuple[str, Callable[..., None], str], ...] = (
+    ("init", init, "Write a commented inventory template to fill in."),
+    ("import", import_inventory, "Draft an inventory from Genesys configuration data."),
+    ("validate", validate, "Check an inventory; connects to nothing."),
+    ("scan", scan, "Probe every pair of an inventory and write the reports."),
+    ("render", render, "Render a saved JSON report as HTML again, without the network."),
+    ("diff", diff, "Compare two saved reports: what got better or worse."),
+    ("export", export, "Write JUnit, SARIF or Prometheus metrics from a saved report."),
+    ("sign", sign, "Sign a JSON report (detached signature)."),
+    ("verify", verify, "Check a JSON report against its signature."),
+    ("demo", demo, "Start a built-in loopback lab of HA pairs and scan it."),
+    ("rules", rules, "List the rules, or explain one."),
+    ("policies", policies, "List the built-in policies with their sources."),
+    ("schema", schema, "Print the JSON Schema of the report, the drift or the inventory."),
+)
+for _name, _function, _short in COMMANDS:
+    app.command(name=_name, short_help=_short)(_function)
+
+
+def _interrupted() -> None:
+    typer.echo("hatls: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
+def _only_interrupts(group: BaseExceptionGroup[BaseException]) -> bool:
+    _, rest = group.split(KeyboardInterrupt)
+    return rest is None
 
 
 def main() -> None:
@@ -231,5 +291,14 @@ def main() -> None:
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         app()
+    except SystemExit as done:
+        if done.code == _TYPER_INTERRUPTED:
+            _interrupted()
+        raise
     except KeyboardInterrupt:
-        sys.exit(4)
+        _interrupted()
+    except BaseExceptionGroup as group:
+        # Ctrl-C inside a trio nursery (a lab starting up) arrives wrapped in a group.
+        if _only_interrupts(group):
+            _interrupted()
+        raise

@@ -49,11 +49,13 @@ def _fail(message: str) -> typer.Exit:
 def diff(
     old_path: Annotated[Path, typer.Argument(metavar="OLD.json", help="The earlier JSON report.")],
     new_path: Annotated[Path, typer.Argument(metavar="NEW.json", help="The later JSON report.")],
-    json_out: Annotated[
-        str | None, typer.Option("--json", help="Write the drift as JSON here ('-' = stdout).")] = None,
-    html_out: Annotated[str | None, typer.Option("--html", help="Write the drift as HTML here.")] = None,
-    template_dir: Annotated[str | None, typer.Option(help="Folder with your own templates.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary.")] = False,
+    json_out: Annotated[str | None, typer.Option(
+        "--json", metavar="PATH", help="Write the drift as JSON here ('-' = standard output).")] = None,
+    html_out: Annotated[str | None, typer.Option(
+        "--html", metavar="PATH", help="Write the drift as HTML here.")] = None,
+    template_dir: Annotated[str | None, typer.Option(
+        metavar="DIR", help="Folder with your own HTML templates.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print no summary of the changes.")] = False,
 ) -> None:
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.

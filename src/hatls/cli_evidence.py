@@ -94,13 +94,16 @@ def _create(path: str, text: str) -> None:
 
 def sign(
     report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
-    key: Annotated[Path, typer.Option(help="PEM private key: Ed25519, RSA (PSS) or EC (ECDSA).")],
+    key: Annotated[Path, typer.Option(
+        metavar="KEY", help="PEM private key: Ed25519, RSA (PSS) or EC (ECDSA).")],
     cert: Annotated[Path | None, typer.Option(
+        metavar="CERT",
         help="The signer's PEM certificate: its fingerprint goes into the signature file.")] = None,
     key_password_env: Annotated[str | None, typer.Option(
-        help="Environment variable that holds the key's password.")] = None,
+        metavar="VAR", help="Environment variable that holds the key's password.")] = None,
     out: Annotated[str | None, typer.Option(
-        "--out", "-o", help="The signature file ('-' = standard output). Default: REPORT.json.sig.")] = None,
+        "--out", "-o", metavar="SIG",
+        help="The signature file ('-' = standard output). Default: REPORT.json.sig.")] = None,
 ) -> None:
     """Write a detached signature over the exact bytes of REPORT.json."""
     data = _read(report)
@@ -143,12 +146,16 @@ def _rfc3339(moment: datetime) -> str:
 def verify(
     report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
     cert: Annotated[Path, typer.Option(
-        help="The signer's PEM certificate (intermediates may follow it in the file).")],
-    sig: Annotated[Path | None, typer.Option(help="The signature file. Default: REPORT.json.sig.")] = None,
+        metavar="CERT", help="The signer's PEM certificate (intermediates may follow it in the file).")],
+    sig: Annotated[Path | None, typer.Option(
+        metavar="SIG", help="The signature file. Default: REPORT.json.sig.")] = None,
     ca: Annotated[Path | None, typer.Option(
+        metavar="CA.pem",
         help="Also require the certificate to chain to this CA (PEM bundle) and be valid.")] = None,
     at: Annotated[str | None, typer.Option(
-        help="With --ca: check the certificate's validity at this time instead of now.")] = None,
+        metavar="TIME",
+        help="With --ca: check the certificate's validity at this time (RFC 3339, e.g. "
+             "2026-11-25T14:00:00Z) instead of now.")] = None,
 ) -> None:
     """Check REPORT.json against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
     if at is not None and ca is None:
@@ -177,6 +184,7 @@ def verify(
 
 def init(
     path: Annotated[str, typer.Argument(
+        metavar="[PATH]",
         help="Where to write the inventory template ('-' = standard output).")] = DEFAULT_INVENTORY_NAME,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:

@@ -88,12 +88,13 @@ def _fail(message: str, status: int) -> typer.Exit:
 
 def export(
     report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
-    junit: Annotated[
-        str | None, typer.Option("--junit", help="Write JUnit XML here ('-' = stdout).")] = None,
-    sarif: Annotated[
-        str | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here ('-' = stdout).")] = None,
+    junit: Annotated[str | None, typer.Option(
+        "--junit", metavar="PATH", help="Write JUnit XML here ('-' = standard output).")] = None,
+    sarif: Annotated[str | None, typer.Option(
+        "--sarif", metavar="PATH", help="Write SARIF 2.1.0 here ('-' = standard output).")] = None,
     metrics: Annotated[str | None, typer.Option(
-        "--metrics", help="Write Prometheus text format here ('-' = stdout).")] = None,
+        "--metrics", metavar="PATH",
+        help="Write Prometheus text format here ('-' = standard output).")] = None,
 ) -> None:
     """Write CI and monitoring outputs (JUnit, SARIF, Prometheus metrics) from a saved report:
     no network, no inventory file needed. Exit: 0 written, 2 bad input, 3 output not writable."""

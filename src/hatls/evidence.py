@@ -122,7 +122,13 @@ def load_signing_key(pem: bytes, password: bytes | None = None) -> SigningKey:
 
 
 def load_certificates(pem: bytes) -> tuple[x509.Certificate, ...]:
-    """The signer's certificate first, then any intermediates the file carries."""
+    """The signer's certificate first, then any intermediates the file carries (PEM), or the one
+    certificate of a DER file (`.cer`/`.der`, as Windows exports it)."""
+    if b"-----BEGIN" not in pem:
+        try:
+            return (x509.load_der_x509_certificate(pem),)
+        except ValueError:
+            raise EvidenceError("neither a PEM nor a DER certificate") from None
     try:
         return load_pem_certificates(pem)
     except ValueError as error:

@@ -14,11 +14,15 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
+    NoEncryption,
+    PrivateFormat,
     PublicFormat,
+    load_der_private_key,
     load_pem_private_key,
+    pkcs12,
 )
 
 from hatls.inventory import ClientIdentity, Inventory, InventoryError, Problem
@@ -103,9 +107,13 @@ def _load(identity: ClientIdentity, base_dir: Path, environ: Mapping[str, str],
         key_pem = read_regular_file(base_dir / key_path)
     except UnreadableFile as refused:
         raise _Refused(where.of(where.key), str(refused)) from None
-    password = _password(identity, _is_encrypted(key_pem), environ, where)
+    binary = b"-----BEGIN" not in key_pem
+    # A DER key or a PKCS#12 file (.pfx/.p12, Windows' export) may or may not have a password:
+    # only opening it tells, so its variable is taken as given.
+    encrypted = identity.key_password_env is not None if binary else _is_encrypted(key_pem)
+    password = _password(identity, encrypted, environ, where)
     try:
-        key = load_pem_private_key(key_pem, password=password)
+        key = _binary_key(key_pem, password) if binary else load_pem_private_key(key_pem, password)
     except (ValueError, TypeError, UnsupportedAlgorithm):
         if password is not None:
             raise _Refused(where.of(where.password),
@@ -115,8 +123,22 @@ def _load(identity: ClientIdentity, base_dir: Path, environ: Mapping[str, str],
     if not _key_matches_certificate(key.public_key(), identity.certificate.text.encode()):
         raise _Refused(where.of(where.key),
                        f"{key_path!r} is not the key of certificate {identity.certificate.path!r}")
+    if binary:
+        # The probe speaks PEM: the key is re-encoded in memory only, and needs no password now.
+        key_pem, password = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()), None
     return ClientIdentityMaterial(certificate_pem=identity.certificate.text.encode(),
                                   key_pem=key_pem, password=password)
+
+
+def _binary_key(data: bytes, password: bytes | None) -> PrivateKeyTypes:
+    """The private key of a PKCS#12 file, else of a DER (PKCS#8 or traditional) key file."""
+    try:
+        key, _, _ = pkcs12.load_key_and_certificates(data, password)
+    except ValueError:
+        return load_der_private_key(data, password)
+    if key is None:
+        raise ValueError("the PKCS#12 file holds no private key")
+    return key
 
 
 def _password(identity: ClientIdentity, encrypted: bool, environ: Mapping[str, str],

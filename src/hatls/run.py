@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
+import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -45,6 +46,7 @@ def build_report(
     fail_on: Severity,
     status: ScanStatus = ScanStatus.COMPLETE,
     scan_anchors: tuple[x509.Certificate, ...] | None = None,
+    duration_seconds: float | None = None,
 ) -> Report:
     anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
     findings = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
@@ -62,6 +64,7 @@ def build_report(
             policy=PolicyRef(name=policy.name, source_version=policy.source_version,
                              sha256=policy.sha256, not_checked=policy.not_checked),
             fail_on=fail_on, status=status,
+            duration_seconds=None if duration_seconds is None else round(duration_seconds, 3),
         ),
         inputs=inputs,
         summary=summarize(pairs=len(inventory.pairs), endpoints=endpoints, findings=findings,
@@ -103,7 +106,7 @@ def rejudge(report: Report) -> Report:
         inventory=inventory, policy=policy, endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished,
         fail_on=report.scan.fail_on, status=report.scan.status,
-        scan_anchors=_recorded_anchors(report),
+        scan_anchors=_recorded_anchors(report), duration_seconds=report.scan.duration_seconds,
     )
 
 
@@ -120,8 +123,9 @@ async def scan(
 ) -> Report:
     """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
     chosen = policy or load_policy(inventory.scan.policy)
-    started = now()
+    started, clock = now(), trio.current_time()
     state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
                                  identities=identities)
     return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
-                        started=started, finished=now(), fail_on=fail_on)
+                        started=started, finished=now(), fail_on=fail_on,
+                        duration_seconds=trio.current_time() - clock)

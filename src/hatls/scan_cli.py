@@ -86,7 +86,7 @@ class _ProgressView:
 
 async def run_scan(request: ScanRequest) -> tuple[Report, int]:
     """Scan, judge and write outputs. SIGINT/SIGTERM stop the probes and still write the report."""
-    started = utc_now()
+    started, clock = utc_now(), trio.current_time()
     state = ScanState()
     interrupted = False
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals, \
@@ -109,6 +109,7 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
             inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
             started=started, finished=utc_now(), fail_on=request.fail_on,
             status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
+            duration_seconds=trio.current_time() - clock,
         )
         if request.baseline is not None:
             report = with_baseline(report, request.baseline)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from hatls.importer._build import HA_SYNC_FIELDS, ImportSettings, build_draft
 from hatls.importer._build_csv import build_from_rows
-from hatls.importer._cli import register, summary_lines
+from hatls.importer._cli import import_inventory, summary_lines
 from hatls.importer._csv import CsvRow, parse_csv
 from hatls.importer._draft import (
     Draft,
@@ -62,11 +62,11 @@ __all__ = [
     "SourceFormat",
     "build_draft",
     "build_from_rows",
+    "import_inventory",
     "import_sources",
     "parse_csv",
     "parse_gax",
     "parse_mutagen",
-    "register",
     "render_draft",
     "review_items",
     "summary_lines",

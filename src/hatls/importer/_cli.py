@@ -34,12 +34,15 @@ def import_inventory(
         metavar="SOURCE...", help="GAX JSON files (or a genesys-tools dump folder), a mutagen JSON export, "
                                   "or a CSV file.")],
     out: Annotated[str, typer.Option(
-        "--out", "-o", help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_OUT,
+        "--out", "-o", metavar="PATH",
+        help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_OUT,
     source_format: Annotated[SourceFormat | None, typer.Option(
-        "--format", help="The sources' format; detected when not given.")] = None,
+        "--format", metavar="FORMAT",
+        help="The sources' format: gax-json, mutagen-json or csv; detected when not given.")] = None,
     ha_sync_field: Annotated[str | None, typer.Option(
-        "--ha-sync-field", help="The port field (longfield1..4, charfield1..4) that holds HA sync at "
-                                "your site, once checked; without it ha_sync is a review item.")] = None,
+        "--ha-sync-field", metavar="FIELD",
+        help="The port field (longfield1..4, charfield1..4) that holds HA sync at your site, once "
+             "checked; without it ha_sync is a review item.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a draft inventory from Genesys configuration data: pairs, hosts, ports, TLS options.
@@ -108,8 +111,3 @@ def summary_lines(outcome: Outcome, target: str) -> list[str]:
         lines.append(f"    {item.where}: {item.text}")
     lines.append(f"{len(items)} item(s) to review")
     return lines
-
-
-def register(app: typer.Typer) -> None:
-    """Add `hatls import` to the command line."""
-    app.command(name="import")(import_inventory)

@@ -48,6 +48,28 @@ def or_default(value: T | None, default: T) -> T:
     return default if value is None else value
 
 
+
+# Names a user may reach for that hatls spells otherwise: `[scan] timeout` is the TLS exchange's.
+_SYNONYMS = {"timeout": "handshake_timeout", "tls_timeout": "handshake_timeout",
+             "pairs": "pair", "servers": "pair", "cert": "certificate",
+             "ha": "ha_sync", "hasync": "ha_sync", "listening_mode": "mode", "ciphers": "cipher_list"}
+
+
+def suggest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a typo most likely meant: a known synonym, a near miss, two letters swapped."""
+    options = list(choices)
+    normal = word.strip().lower().replace("-", "_")
+    if _SYNONYMS.get(normal) in options:
+        return _SYNONYMS[normal]
+    by_normal = {option.lower().replace("-", "_"): option for option in options}
+    if normal in by_normal:
+        return by_normal[normal]
+    close = difflib.get_close_matches(normal, list(by_normal), n=1, cutoff=0.8)
+    if close:
+        return by_normal[close[0]]
+    swapped = [o for n, o in by_normal.items() if len(n) == len(normal) and sorted(n) == sorted(normal)]
+    return swapped[0] if len(swapped) == 1 else None
+
 class Checker:
     """Reads values from tables and collects the problems found on the way."""
 
@@ -69,9 +91,9 @@ class Checker:
         for key in table:
             if key in known:
                 continue
-            # Suggest only a near miss ("hasync", "sec-protocol"); otherwise list what fits here.
-            close = difflib.get_close_matches(key.replace("-", "_"), known, n=1, cutoff=0.8)
-            hint = f"did you mean {close[0]!r}?" if close else f"allowed here: {', '.join(known)}"
+            # Suggest only a near miss ("hasync", "mdoe", "sec-protocol"); otherwise list what fits here.
+            close = suggest(key, known)
+            hint = f"did you mean {close!r}?" if close else f"allowed here: {', '.join(known)}"
             self.report(join_key(path, key), f"unknown key {key!r} ({hint})")
 
     def wrong_type(self, key: str, expected: str, value: object) -> None:
@@ -159,10 +181,10 @@ class Checker:
         try:
             return kind(text)
         except ValueError:
-            self.report(
-                join_key(path, key),
-                f"{text!r} is not one of {choices_text(member.value for member in kind)}",
-            )
+            values = [member.value for member in kind]
+            close = suggest(text, values)
+            hint = f": did you mean {close!r}?" if close else ""
+            self.report(join_key(path, key), f"{text!r} is not one of {choices_text(values)}{hint}")
             return None
 
     def array_of_tables(self, table: Table, key: str, path: str) -> list[object] | None:

@@ -1,16 +1,21 @@
-"""The PEM and CRL files an inventory names, read (and checked) at load time.
+"""The certificate, key and CRL files an inventory names, read (and checked) at load time.
 
 They are read now, not at scan time, so a bad path is an inventory error before any connection
 is made (exit status 2), and so a report can carry their text and replay without them. A client
-*key* is only checked to exist and look like PEM: its contents never leave the probe.
+*key* is only checked to exist and look like a key: its contents never leave the probe.
+
+Certificates load as Windows admins export them, too: DER (`.cer`, `.der`) and PKCS#12 (`.pfx`,
+`.p12`, whose password is read from the variable the identity's `key_password_env` names). They
+are kept as PEM text, so a report carries text only.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from hatls.inventory.fields import Checker, Table
 from hatls.inventory.locate import index_key, join_key
@@ -34,16 +39,47 @@ def read_bytes(checker: Checker, base_dir: str, written: str, key: str) -> bytes
     return None
 
 
-def read_certificates(checker: Checker, base_dir: str, written: str, key: str) -> PemFile | None:
+def read_certificates(checker: Checker, base_dir: str, written: str, key: str, *,
+                      identity: bool = False, password_env: str | None = None) -> PemFile | None:
+    """Certificates from a PEM bundle, a DER certificate or a PKCS#12 file, kept as PEM."""
     data = read_bytes(checker, base_dir, written, key)
     if data is None:
         return None
-    try:
-        x509.load_pem_x509_certificates(data)
-    except ValueError:
-        checker.report(key, f"{written!r} holds no readable PEM certificate")
+    if b"-----BEGIN" in data:
+        try:
+            x509.load_pem_x509_certificates(data)
+        except ValueError:
+            checker.report(key, f"{written!r} holds no readable PEM certificate")
+            return None
+        return PemFile(path=written, text=data.decode("utf-8", errors="replace"))
+    certificates = _binary_certificates(data, password_env if identity else None)
+    if not certificates:
+        if not identity:
+            checker.report(key, f"{written!r} holds no readable PEM certificate, nor a DER one")
+        elif password_env is None:
+            checker.report(key, f"{written!r} holds no readable PEM certificate, nor a DER or PKCS#12 "
+                                "one (a password-protected .pfx/.p12 needs key_password_env)")
+        else:
+            checker.report(key, f"{written!r} holds no readable PEM certificate, nor a DER or PKCS#12 "
+                                f"one that the password in ${password_env} opens")
         return None
-    return PemFile(path=written, text=data.decode("utf-8", errors="replace"))
+    text = "".join(c.public_bytes(Encoding.PEM).decode("ascii") for c in certificates)
+    return PemFile(path=written, text=text)
+
+
+def _binary_certificates(data: bytes, password_env: str | None) -> tuple[x509.Certificate, ...]:
+    """A DER certificate, or a PKCS#12 file's certificate and chain (leaf first); () if neither."""
+    try:
+        return (x509.load_der_x509_certificate(data),)
+    except ValueError:
+        pass
+    # The password of a .pfx is the identity's: read from its variable, never from the file.
+    secret = os.environ.get(password_env) if password_env else None
+    try:
+        _, leaf, chain = pkcs12.load_key_and_certificates(data, secret.encode() if secret else None)
+    except (ValueError, TypeError):
+        return ()
+    return tuple(c for c in (leaf, *chain) if c is not None)
 
 
 def read_crl(checker: Checker, base_dir: str, written: str, key: str) -> PemFile | None:
@@ -66,8 +102,12 @@ def check_key_file(checker: Checker, base_dir: str, written: str, key: str) -> b
     data = read_bytes(checker, base_dir, written, key)
     if data is None:
         return False
-    if b"-----BEGIN" not in data or b"PRIVATE KEY-----" not in data:
-        checker.report(key, f"{written!r} does not look like a PEM private key")
+    pem_key = b"-----BEGIN" in data and b"PRIVATE KEY-----" in data
+    # DER (a PKCS#8 key or a PKCS#12 file) starts with an ASN.1 SEQUENCE; identity.py opens it.
+    der = data[:1] == b"\x30"
+    if not (pem_key or der):
+        checker.report(key, f"{written!r} does not look like a PEM private key "
+                            "(nor a DER key or a PKCS#12 file)")
         return False
     return True
 
@@ -119,7 +159,8 @@ def client_identity(
         return None
     if certificate_path is None or key_path is None:
         return None  # a wrong type, already reported
-    certificate = read_certificates(checker, base_dir, certificate_path, join_key(path, certificate_key))
+    certificate = read_certificates(checker, base_dir, certificate_path, join_key(path, certificate_key),
+                                    identity=True, password_env=password_env or None)
     key_ok = check_key_file(checker, base_dir, key_path, join_key(path, key_key))
     if certificate is None or not key_ok:
         return None

@@ -38,6 +38,9 @@ class LineIndex:
 
     def line_of(self, path: str) -> int | None:
         """The line of `path`, else of its nearest enclosing key or table, else None."""
+        # An unknown array of tables (`[[pairs]]`) is recorded by its first element only.
+        if path not in self._lines and f"{path}[1]" in self._lines:
+            return self._lines[f"{path}[1]"]
         while path:
             if path in self._lines:
                 return self._lines[path]

@@ -8,7 +8,7 @@ the run's start), so the demo never expires.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -89,6 +89,33 @@ DEMO_PAIRS: tuple[DemoPair, ...] = (
                           ports=_ports(DemoPort(id="default", mode=ListenMode.AUTO_DETECT))),
     ),
 )
+
+
+# Where 127.0.1.x / 127.0.2.x cannot be bound (macOS configures only 127.0.0.1 on lo0), every
+# server of the lab listens on this one address, each port its own: the inventory gives each
+# server its host name and address, so the findings are the same.
+SINGLE_ADDRESS = "127.0.0.1"
+
+
+def lab_addresses(pairs: Sequence[DemoPair] = DEMO_PAIRS) -> tuple[str, ...]:
+    """Every address the lab's servers listen on, in order, without repeats."""
+    seen = [s.address for p in pairs for s in (p.primary, p.backup)]
+    return tuple(dict.fromkeys(seen))
+
+
+def on_one_address(pairs: Sequence[DemoPair], address: str = SINGLE_ADDRESS) -> tuple[DemoPair, ...]:
+    """The same lab with every server listening on ``address`` (ports still tell them apart)."""
+    return tuple(replace(p, primary=replace(p.primary, address=address),
+                         backup=replace(p.backup, address=address)) for p in pairs)
+
+
+def with_faults_fixed(pairs: Sequence[DemoPair] = DEMO_PAIRS) -> tuple[DemoPair, ...]:
+    """The lab after its planted faults are fixed: each backup serves its own certificate and
+    accepts TLS 1.2 and up only — what ``hatls demo --serve --fixed`` serves, to show a diff."""
+    def fix(server: DemoServer) -> DemoServer:
+        ports = tuple(replace(port, min_version="TLSv1.2") for port in server.ports)
+        return replace(server, cert_host=None, ports=ports)
+    return tuple(replace(p, primary=fix(p.primary), backup=fix(p.backup)) for p in pairs)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

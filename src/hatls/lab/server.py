@@ -113,6 +113,17 @@ def _family(address: str) -> socket.AddressFamily:
     return socket.AF_INET6 if ip.version == 6 else socket.AF_INET
 
 
+def can_listen_on(address: str) -> bool:
+    """Whether this machine lets a server bind ``address`` (a loopback address): Linux answers on
+    all of 127.0.0.0/8, macOS only on the addresses configured on lo0 (by default 127.0.0.1)."""
+    with socket.socket(_family(address), socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((address, 0))
+        except OSError:
+            return False
+    return True
+
+
 async def _listen(config: EndpointConfig) -> trio.socket.SocketType:
     listener = trio.socket.socket(_family(config.address), socket.SOCK_STREAM)
     try:

@@ -6,6 +6,7 @@ Anything not recognised here is ``internal``: a bug in hatls, never blamed on th
 from __future__ import annotations
 
 import errno
+import os
 import socket
 
 import trio
@@ -74,6 +75,14 @@ def classify_ssl_error(exc: SSL.Error) -> tuple[ErrorKind, str]:
     return ErrorKind.PROTOCOL_VIOLATION, reason
 
 
+def _reason(exc: OSError) -> str:
+    """The OS's words for an error: trio's connect errors put a Python repr of the address in
+    strerror ("Error connecting to ('10.0.0.1', 3001): ..."), which the report already names."""
+    if exc.errno:
+        return os.strerror(exc.errno)
+    return exc.strerror or str(exc)
+
+
 def classify(exc: BaseException, *, timeout: float | None = None) -> tuple[ErrorKind, str]:
     """Map an exception raised while probing to (kind, message)."""
     if isinstance(exc, ProbeFailure):
@@ -87,18 +96,18 @@ def classify(exc: BaseException, *, timeout: float | None = None) -> tuple[Error
     if isinstance(exc, trio.BrokenResourceError):
         cause = exc.__cause__
         if isinstance(cause, OSError) and cause.errno in _REFUSED_ERRNOS:
-            return ErrorKind.REFUSED, f"connection refused: {cause.strerror}"
+            return ErrorKind.REFUSED, f"connection refused: {_reason(cause)}"
         return ErrorKind.RESET, "connection reset by peer"
     if isinstance(exc, trio.ClosedResourceError):
         return ErrorKind.CLOSED, "connection closed"
     if isinstance(exc, OSError):
         if exc.errno in _REFUSED_ERRNOS:
-            return ErrorKind.REFUSED, f"connection refused: {exc.strerror}"
+            return ErrorKind.REFUSED, f"connection refused: {_reason(exc)}"
         if exc.errno in _RESET_ERRNOS:
-            return ErrorKind.RESET, f"connection reset: {exc.strerror}"
+            return ErrorKind.RESET, f"connection reset: {_reason(exc)}"
         if exc.errno == errno.ETIMEDOUT:
-            return ErrorKind.TIMEOUT, f"timed out: {exc.strerror}"
-        return ErrorKind.REFUSED, f"network error: {exc.strerror or exc}"
+            return ErrorKind.TIMEOUT, f"timed out: {_reason(exc)}"
+        return ErrorKind.REFUSED, f"network error: {_reason(exc)}"
     return ErrorKind.INTERNAL, f"internal error in hatls: {type(exc).__name__}: {exc}"
 
 

@@ -83,7 +83,9 @@ def http_error_status_line(data: bytes) -> bytes | None:
 
 
 def _snippet(data: bytes, limit: int = 32) -> str:
-    return repr(data[:limit])
+    """The first bytes as a reader can quote them: printable ASCII as is, the rest as \\xNN."""
+    shown = "".join(chr(b) if 32 <= b < 127 and b != 0x22 else f"\\x{b:02x}" for b in data[:limit])
+    return f'"{shown}"' + ("…" if len(data) > limit else "")
 
 
 async def _read_some(receiver: BoundedReceiver, wait: float) -> bytes | None:

@@ -228,7 +228,18 @@ def dumps(report: Report) -> str:
 
 
 def loads(text: str) -> Report:
-    return report_from_json(json.loads(text))
+    """A report from its JSON text; ValueError says in a reader's words what does not fit."""
+    data = json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"the JSON holds {type(data).__name__ if data is not None else 'null'}, "
+                         "not a report object")
+    try:
+        return report_from_json(data)
+    except KeyError as missing:
+        # A bare KeyError prints as "'summary'": say which field is missing instead.
+        raise ValueError(f"the field {missing.args[0]!s} is missing") from None
+    except (AttributeError, TypeError) as wrong:
+        raise ValueError(f"a field has the wrong type: {wrong}"[:300]) from None
 
 
 _escape = json.encoder.encode_basestring  # C-accelerated; the ensure_ascii=False form

@@ -17,7 +17,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from hatls.report.model import Report
@@ -53,7 +53,7 @@ def render_junit(report: Report) -> str:
         "tests": str(len(report.findings) + incomplete),
         "failures": str(_count(report.findings, Status.FAIL)),
         "errors": str(_count(report.findings, Status.ERROR) + incomplete),
-        "time": _seconds(report.scan.started, report.scan.finished),
+        "time": f"{report.scan.seconds:.3f}",
     })
     if incomplete:
         root.append(_scan_suite(report))
@@ -175,10 +175,6 @@ def _title(rule_id: str) -> str:
 
 def _count(findings: Iterable[Finding], status: Status) -> int:
     return sum(1 for f in findings if f.status is status)
-
-
-def _seconds(start: datetime, end: datetime) -> str:
-    return f"{max(0.0, (end - start).total_seconds()):.3f}"
 
 
 def _line(text: str, limit: int) -> str:

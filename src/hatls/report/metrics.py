@@ -56,7 +56,7 @@ def metric_families(report: Report) -> tuple[Family, ...]:
                help="When the scan started (Unix time): the 'now' its rules judged by.",
                samples=(Sample(value=scan.started.timestamp()),)),
         Family(name="hatls_scan_duration_seconds", help="How long the scan took.",
-               samples=(Sample(value=(scan.finished - scan.started).total_seconds()),)),
+               samples=(Sample(value=scan.seconds),)),
         Family(name="hatls_scan_complete",
                help="1 when the scan ran to its end, 0 when it is incomplete (interrupted).",
                samples=(Sample(value=_flag(compliant_of(report) is not None)),)),

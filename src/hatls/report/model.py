@@ -36,6 +36,16 @@ class ScanMeta:
     policy: PolicyRef
     fail_on: Severity
     status: ScanStatus = ScanStatus.COMPLETE
+    # Measured on the scan's monotonic clock: started/finished are whole seconds (RFC 3339 as
+    # REPORT.md shows it), too coarse for a scan that takes 1.3 s. None in reports from before.
+    duration_seconds: float | None = None
+
+    @property
+    def seconds(self) -> float:
+        """How long the scan took: the measured duration, else finished − started."""
+        if self.duration_seconds is not None:
+            return self.duration_seconds
+        return max(0.0, (self.finished - self.started).total_seconds())
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
