@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +33,37 @@ def rfc3339(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+# The one form ``rfc3339`` writes and the shipped schema's ``time`` allows.
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+class DecodeError(ValueError):
+    """A JSON value that does not fit the model, with the JSON path where it went wrong.
+
+    A ValueError, so a union's decoder still tries its next alternative after one."""
+
+    def __init__(self, path: tuple[str | int, ...], problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+    def within(self, step: str | int) -> DecodeError:
+        return DecodeError((step, *self.path), self.problem)
+
+    def where(self, root: str = "$") -> str:
+        return root + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.path)
+
+
+def _at(step: str | int, tp: Any, data: Any) -> Any:
+    """``decode(tp, data)`` one step down the JSON path: a failure names where it happened."""
+    try:
+        return decode(tp, data)
+    except DecodeError as exc:
+        raise exc.within(step) from None
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise DecodeError((step,), str(exc)[:200]) from None
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -89,15 +121,19 @@ def decode(tp: Any, data: Any) -> Any:
     if origin is tuple:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(decode(args[0], v) for v in _as_list(data))
-        return tuple(decode(a, v) for a, v in zip(args, _as_list(data), strict=True))
+            return tuple(_at(i, args[0], v) for i, v in enumerate(_as_list(data)))
+        items = _as_list(data)
+        if len(items) != len(args):
+            raise TypeError(f"expected {len(args)} items, got {len(items)}")
+        return tuple(_at(i, a, v) for i, (a, v) in enumerate(zip(args, items, strict=True)))
     if origin is frozenset:
-        return frozenset(decode(typing.get_args(tp)[0], v) for v in _as_list(data))
+        return frozenset(_at(i, typing.get_args(tp)[0], v) for i, v in enumerate(_as_list(data)))
     if origin in (dict, Mapping, typing.Mapping) or tp is dict:
         if not isinstance(data, dict):
             raise TypeError(f"expected an object, got {type(data).__name__}")
         args = typing.get_args(tp)
-        return {k: decode(args[1], v) if args else v for k, v in data.items()}
+        return {_at(k, args[0], k) if args else k: _at(k, args[1], v) if args else v
+                for k, v in data.items()}
     if tp is Any:
         return data
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
@@ -105,6 +141,8 @@ def decode(tp: Any, data: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(data)
     if tp is datetime:
+        if not isinstance(data, str) or not _TIME.fullmatch(data):
+            raise TypeError(f"expected a time such as 2026-01-31T12:00:00Z, got {data!r}"[:200])
         return parse_time(data)
     if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
@@ -128,9 +166,12 @@ def _typed_fields(cls: type) -> tuple[tuple[str, Any], ...]:
 
 def _decode_dataclass(cls: type, data: Any) -> Any:
     if not isinstance(data, dict):
-        raise TypeError(f"expected an object for {cls.__name__}")
-    kwargs = {name: decode(tp, data[name]) for name, tp in _typed_fields(cls) if name in data}
-    return cls(**kwargs)
+        raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+    kwargs = {name: _at(name, tp, data[name]) for name, tp in _typed_fields(cls) if name in data}
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing, or __post_init__ refused a value
+        raise TypeError(f"{cls.__name__}: {exc}"[:200]) from None
 
 
 def _endpoint_to_json(obs: EndpointObservation) -> dict[str, Any]:
@@ -139,6 +180,16 @@ def _endpoint_to_json(obs: EndpointObservation) -> dict[str, Any]:
         value = getattr(obs, name)
         out[name] = None if value is None else {k: encode(v) for k, v in value}
     return out
+
+
+def summary_renames() -> dict[str, str]:
+    """JSON summary key -> model field name ("pass" -> "passed", ...)."""
+    return {v: k for k, v in _SUMMARY_RENAMES.items()}
+
+
+def endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
+    """One endpoint of a report's ``endpoints`` (protocols and ciphers keyed by version)."""
+    return _endpoint_from_json(data)
 
 
 def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
