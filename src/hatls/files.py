@@ -55,14 +55,16 @@ def read_regular(path: Path | str, *, limit: int, what: str = "file") -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     except OSError as exc:
         raise ReportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ReportFileError(f"{path}: is {kind}; a {what} must be a regular file")
+    if info.st_size > limit:
+        os.close(fd)
+        raise ReportFileError(f"{path}: {info.st_size} bytes, more than the {limit} a {what} "
+                              "may have")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise ReportFileError(f"{path}: is {kind}; a {what} must be a regular file")
-        if info.st_size > limit:
-            raise ReportFileError(f"{path}: {info.st_size} bytes, more than the {limit} a {what} "
-                                  "may have")
         try:
             data = handle.read(limit + 1)
         except OSError as exc:

@@ -110,6 +110,9 @@ def decode(tp: Any, data: Any) -> Any:
         args = typing.get_args(tp)
         if data is None and type(None) in args:
             return None
+        kinds = [arg for arg in args if arg is not type(None)]
+        if len(kinds) == 1:   # ``X | None``: X's own error says where, better than "fits none"
+            return decode(kinds[0], data)
         for arg in args:
             if arg is type(None):
                 continue
