@@ -267,7 +267,8 @@ def test_cli_sign_then_verify(files: Path) -> None:
                          "--cert", str(files / "signer.pem"))
     assert status == 0 and f"SHA-256 {report_sha256(SAMPLE.read_bytes())}" in out
     written = json.loads((files / "report.json.sig").read_text())
-    assert written["algorithm"] == "rsa-pss-sha256" and written["report_sha256"] == report_sha256(SAMPLE.read_bytes())
+    assert written["algorithm"] == "rsa-pss-sha256"
+    assert written["report_sha256"] == report_sha256(SAMPLE.read_bytes())
     assert base64.b64decode(written["signature"])
     status, out, _ = run("verify", report, "--cert", str(files / "signer.pem"))
     # Without --ca the certificate's name is only a claim: intact, but the signer not authenticated.

@@ -118,6 +118,15 @@ def test_scan_refuses_an_output_over_its_baseline_through_another_name(
     assert base.read_bytes() == SAMPLE.read_bytes() and accepted(lab) == connections
 
 
+def test_scan_refuses_to_write_over_a_file_its_inventory_names(lab: tuple[RunningEndpoint, ...],
+                                                              tmp_path: Path) -> None:
+    inv = inventory(tmp_path, lab)
+    trusted = (tmp_path / "ca.pem").read_bytes()
+    result = cli("scan", str(inv), "--metrics", str(tmp_path / "ca.pem"))
+    assert result.exit_code == 2 and "the inventory's ca.pem" in result.stderr, result.stderr
+    assert (tmp_path / "ca.pem").read_bytes() == trusted
+
+
 @pytest.mark.parametrize("command", ["render", "export", "diff", "sign"])
 def test_no_command_replaces_its_own_input(tmp_path: Path, command: str) -> None:
     report = sample(tmp_path)
@@ -204,6 +213,12 @@ def test_a_legal_250_byte_name_can_be_written(tmp_path: Path) -> None:
 
 
 # -- every write failure is one line and exit 3; '-' is standard output -------------------------
+
+
+def test_demo_that_cannot_write_its_folder_is_one_line_and_exit_3(tmp_path: Path) -> None:
+    (tmp_path / "taken").write_text("a file where the demo folder should go\n")
+    result = hatls("demo", "--out", str(tmp_path / "taken"), "--quiet")
+    assert result.returncode == 3 and one_line(result.stderr), result.stderr
 
 
 def test_render_writes_html_to_standard_output(tmp_path: Path) -> None:

@@ -18,7 +18,14 @@ from hatls.cli_diff import register as register_diff
 from hatls.cli_evidence import register as register_evidence
 from hatls.cli_outputs import ExportPaths, check_exports
 from hatls.cli_outputs import register as register_outputs
-from hatls.files import UsagePlanError, check_output, plan_files, read_report, write_output
+from hatls.files import (
+    UsagePlanError,
+    check_output,
+    inventory_inputs,
+    plan_files,
+    read_report,
+    write_output,
+)
 from hatls.identity import load_identities
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
@@ -96,7 +103,8 @@ def scan(
     exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
     policy_file = policy if policy is not None and policy not in BUILTIN_POLICIES else None
     try:
-        plan_files(inputs=(("INVENTORY", inventory), ("--baseline", baseline), ("--policy", policy_file)),
+        plan_files(inputs=(("INVENTORY", inventory), ("--baseline", baseline), ("--policy", policy_file),
+                           *inventory_inputs(inv)),
                    outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
                             ("--sarif", sarif), ("--metrics", metrics)))
         check_templates(template_dir)

@@ -14,6 +14,7 @@ JSON path, exit 2).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import stat
@@ -22,12 +23,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hatls.evidence import EvidenceError, signature_from_text
+from hatls.inventory.model import ClientIdentity, Inventory, PemFile
 from hatls.report.model import Report
 from hatls.report.output import OutputError, check_writable, write_atomic
 from hatls.report.reader import ReportInvalid, report_from_bytes
 
 __all__ = ["MAX_REPORT_BYTES", "STDOUT", "OutputError", "ReportFileError", "UsagePlanError",
-           "check_output", "plan_files", "read_regular", "read_report", "write_output",
+           "check_output", "inventory_inputs", "plan_files", "read_regular", "read_report", "write_output",
            "write_stdout"]
 
 STDOUT = "-"
@@ -112,6 +114,29 @@ def plan_files(*, inputs: Sequence[tuple[str, Path | str | None]],
             if _same_file(path, other_path):
                 raise UsagePlanError(f"{other} and {what} name the same file {path}: "
                                      "one would replace the other; choose two paths")
+
+
+def inventory_inputs(inventory: Inventory) -> tuple[tuple[str, Path], ...]:
+    """Every file the inventory names (CA bundles, CRLs, client certificates and keys), as
+    inputs for ``plan_files``: ``scan --json ca.pem`` must not replace the CA it trusts."""
+    folder = Path(inventory.path).parent
+    named: dict[str, None] = {}
+
+    def visit(value: object) -> None:
+        if isinstance(value, PemFile):
+            named[value.path] = None
+        elif isinstance(value, ClientIdentity):
+            named[value.key_path] = None
+            visit(value.certificate)
+        elif isinstance(value, tuple):
+            for item in value:
+                visit(item)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for spec in dataclasses.fields(value):
+                visit(getattr(value, spec.name))
+
+    visit(inventory)
+    return tuple((f"the inventory's {name}", folder / name) for name in named)
 
 
 def check_output(path: str | None) -> None:
