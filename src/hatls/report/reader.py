@@ -5,8 +5,9 @@ have edited. This module turns the bytes into a `Report` or one `ReportInvalid` 
 path at fault; ``hatls.files`` adds the file rules (a regular file, a size cap) in front of it.
 
 Validation is structural, in the typed loader (``codec.decode``), not by a JSON Schema validator
-at run time: the loader walks every value anyway and now names the path of the first one that does
-not fit, while jsonschema adds about 0.35 s per MB (90 s for a 250 MB report of 10,000 endpoints)
+at run time: the loader checks every value's type anyway, and after a failure looks for the JSON
+path of the value at fault, so a good report loads as fast as before (0.9 s for 17 MB), while
+jsonschema takes 5.5 s for the same 17 MB (about 80 s for a 250 MB report of 10,000 endpoints)
 and would be a new runtime dependency. What the typed loader cannot see (the ``schema`` name, the
 tool name, nesting depth, lone surrogates, NaN) is checked here; tests/test_files.py checks each
 case against the shipped schema too, so the two cannot drift apart unnoticed.
