@@ -74,8 +74,11 @@ def check_templates(template_dir: str | None) -> None:
     env = environment(template_dir)
     if template_dir is None:
         return
-    names = sorted({*builtin_template_names(), *(
-        p.name for p in Path(template_dir).iterdir() if p.name.endswith(".j2") and p.is_file())})
+    try:
+        own = {p.name for p in Path(template_dir).iterdir() if p.name.endswith(".j2") and p.is_file()}
+    except OSError as exc:
+        raise HtmlTemplateError(f"{template_dir}: cannot list: {exc.strerror or exc}") from None
+    names = sorted({*builtin_template_names(), *own})
     for name in names:
         try:
             env.get_template(name)
