@@ -478,11 +478,27 @@ def test_a_broken_template_is_found_before_the_scan(lab: tuple[RunningEndpoint, 
     assert accepted(lab) == connections and not (tmp_path / "j.xml").exists()
 
 
-def test_a_template_failing_only_at_render_time_costs_the_html_alone(
+def test_a_template_naming_what_the_view_lacks_is_found_before_the_scan(
         lab: tuple[RunningEndpoint, ...], tmp_path: Path) -> None:
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "report.html.j2").write_text("{{ view.no_such_thing }}")
+    connections = accepted(lab)
+    result = hatls("scan", str(inventory(tmp_path, lab)), "--template-dir", str(templates),
+                   "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"))
+    assert result.returncode == 2 and one_line(result.stderr), result.stderr
+    assert "no_such_thing" in result.stderr and accepted(lab) == connections
+    assert not (tmp_path / "r.html").exists() and not (tmp_path / "r.json").exists()
+
+
+def test_a_template_failing_only_on_scanned_data_costs_the_html_alone(
+        lab: tuple[RunningEndpoint, ...], tmp_path: Path) -> None:
+    # Fails only once an endpoint answered (the rehearsal before the scan has none that did).
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "report.html.j2").write_text(
+        "{% for line in view.meta if line.label == 'Scope' and ' 0 connections' not in line.value %}"
+        "{{ view.no_such_thing }}{% endfor %}")
     result = hatls("scan", str(inventory(tmp_path, lab)), "--template-dir", str(templates), "--quiet",
                    "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"),
                    "--junit", str(tmp_path / "j.xml"), "--metrics", str(tmp_path / "m.prom"))

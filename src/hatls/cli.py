@@ -34,7 +34,7 @@ from hatls.report.html import HtmlTemplateError, check_templates
 from hatls.report.output import OutputError
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
+from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, rehearse_templates, run_scan
 
 app = typer.Typer(
     name="hatls", no_args_is_help=True, add_completion=True,
@@ -108,6 +108,8 @@ def scan(
                    outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
                             ("--sarif", sarif), ("--metrics", metrics)))
         check_templates(template_dir)
+        if template_dir is not None:
+            rehearse_templates(inv, chosen, fail_on, template_dir)
     except (UsagePlanError, HtmlTemplateError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     try:

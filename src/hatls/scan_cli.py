@@ -6,6 +6,7 @@ module and cli.py are the only ones that read the clock.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -20,6 +21,8 @@ from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
 from hatls.files import write_output
 from hatls.inventory import ClientIdentity, Inventory
+from hatls.merge import merge
+from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
@@ -126,6 +129,22 @@ def write_outputs(report: Report, request: ScanRequest) -> None:
 
         write_output(request.html_path,
                      render_html(report, template_dir=request.template_dir, json_sha256=digest))
+
+
+def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
+                       template_dir: str) -> None:
+    """Render the user's templates once, before the scan, on what the scan of the first pair would
+    report if nothing answered (no connection is made): a template that names something the view
+    does not have fails now (HtmlTemplateError, exit 2), not after a ten-minute scan."""
+    from hatls.report.html import render_html
+
+    first = dataclasses.replace(inventory, pairs=inventory.pairs[:1])
+    unanswered = tuple(merge(endpoint, []) for target in port_targets(first)
+                       for endpoint in endpoints_for(target, (target.connect_host,)))
+    now = utc_now()
+    render_html(build_report(inventory=first, policy=policy, endpoints=unanswered, started=now,
+                             finished=now, fail_on=fail_on, scan_anchors=()),
+                template_dir=template_dir)
 
 
 def exit_status(report: Report) -> int:
