@@ -227,11 +227,14 @@ def test_render_writes_html_to_standard_output(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("command", ["render", "export", "diff"])
+@pytest.mark.parametrize("command", ["render", "export", "diff", "diff-summary", "init"])
 def test_a_full_standard_output_is_one_line_and_exit_3(command: str) -> None:
     args = {"render": ["render", str(SAMPLE), "--html", "-"],
             "export": ["export", str(SAMPLE), "--sarif", "-"],
-            "diff": ["diff", str(SAMPLE), str(SAMPLE), "--json", "-", "--quiet"]}[command]
+            "diff": ["diff", str(SAMPLE), str(SAMPLE), "--json", "-", "--quiet"],
+            # exit 1 would say "something got worse"
+            "diff-summary": ["diff", str(SAMPLE), str(SAMPLE)],
+            "init": ["init", "-"]}[command]
     with open("/dev/full", "w") as full:
         result = subprocess.run([sys.executable, "-m", "hatls", *args], stdout=full,
                                 stderr=subprocess.PIPE, text=True, timeout=120)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -241,6 +242,10 @@ register_diff(app)
 register_evidence(app)
 
 
+# A full disk, a closed pipe or a failing device behind standard output: a write failure.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
 def main() -> None:
     # SIGTERM before the scan's own handler is up (or after) ends like Ctrl-C: exit 4, not 143.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -248,3 +253,10 @@ def main() -> None:
         app()
     except KeyboardInterrupt:
         sys.exit(4)
+    except OSError as exc:
+        # A message line on standard output that could not be written (the outputs themselves
+        # report their own failures): one line and exit 3, like every other write failure.
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        sys.stderr.write(f"hatls: standard output: cannot write: {exc.strerror or exc}\n")
+        sys.exit(EXIT_CANNOT_RUN)

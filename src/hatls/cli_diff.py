@@ -92,8 +92,14 @@ def diff(
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
-        for line in drift_lines(drift):
-            typer.echo(line, err=STDOUT in (json_out, html_out))
+        lines = "".join(f"{line}\n" for line in drift_lines(drift))
+        if STDOUT in (json_out, html_out):
+            typer.echo(lines, err=True, nl=False)
+        else:
+            try:
+                write_output(STDOUT, lines)
+            except OutputError as exc:   # exit 1 would read as "something got worse"
+                raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     raise typer.Exit(EXIT_WORSE if drift.worse else EXIT_NOTHING_WORSE)
 
 
