@@ -549,3 +549,18 @@ def test_writes_stay_atomic_and_leave_no_temp_file(tmp_path: Path) -> None:
     target.chmod(0o600)
     write_atomic(str(target), "new\n")
     assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+def test_links_resolve_as_the_kernel_resolves_them(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("old\n")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "up").symlink_to("..")
+    (tmp_path / "a" / "link").symlink_to("up/real.json")     # a relative link through a link
+    (tmp_path / "a" / "dangling").symlink_to("../new.json")  # names a file still to be made
+    (tmp_path / "loop").symlink_to("loop")
+    write_atomic(str(tmp_path / "a" / "link"), "new\n")
+    write_atomic(str(tmp_path / "a" / "dangling"), "made\n")
+    assert (tmp_path / "real.json").read_text() == "new\n"
+    assert (tmp_path / "new.json").read_text() == "made\n" and (tmp_path / "a" / "dangling").is_symlink()
+    with pytest.raises(OutputError, match="too many levels of symbolic links"):
+        write_atomic(str(tmp_path / "loop"), "x\n")
