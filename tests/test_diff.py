@@ -203,13 +203,18 @@ def test_usage_errors_exit_2(demo: tuple[Path, Path], tmp_path: Path) -> None:
     junk.write_text('{"schema": "nope"}')
     for args in (("diff", str(demo[0]), str(junk)),
                  ("diff", str(demo[0]), str(tmp_path / "missing.json")),
-                 ("diff", str(demo[0]), str(demo[1]), "--html", str(tmp_path / "no" / "x.html")),
                  ("diff", str(demo[0]), str(demo[1]), "--html", str(tmp_path / "x.html"),
                   "--template-dir", str(tmp_path / "absent")),
                  ("diff", str(demo[0]))):
         result = cli(*args)
         assert result.exit_code == 2, (args, result.output)
     assert not (tmp_path / "x.html").exists()
+
+
+def test_an_output_that_cannot_be_written_exits_3_not_1(demo: tuple[Path, Path], tmp_path: Path) -> None:
+    # Exit 1 means "something got worse"; a diff that could not write its output says 3.
+    result = cli("diff", str(demo[0]), str(demo[1]), "--html", str(tmp_path / "no" / "x.html"))
+    assert result.exit_code == 3, result.output
 
 
 # --- the rules of "worse", on the sample report --------------------------------------------------

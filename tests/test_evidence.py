@@ -53,6 +53,18 @@ def signer(key_type: str, who: str = "ops@example.test", ca_name: str = OUR_CA) 
                                     eku=("emailProtection",), extra_password=b"s3cret")
 
 
+# `hatls sign` signs only a valid hatls report, and only with a certificate valid now (wall clock):
+# the command-line tests sign the shipped sample report with a signer good for ten years.
+SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "reports" / "sample-report.json"
+
+
+@cache
+def cli_signer() -> IssuedCert:
+    return authority(OUR_CA).issue(common_name="ops@example.test", now=NOW, days=3650,
+                                   key_type="rsa", eku=("emailProtection",),
+                                   extra_password=b"s3cret")
+
+
 def signed(key_type: str, data: bytes = REPORT) -> DetachedSignature:
     cert = signer(key_type)
     return sign_report(data, load_signing_key(cert.key_pem), certificate=cert.certificate)
@@ -237,8 +249,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
 
 @pytest.fixture
 def files(tmp_path: Path) -> Path:
-    cert = signer("rsa")
-    (tmp_path / "report.json").write_bytes(REPORT)
+    cert = cli_signer()
+    (tmp_path / "report.json").write_bytes(SAMPLE.read_bytes())
     (tmp_path / "signer.pem").write_bytes(cert.cert_pem)
     (tmp_path / "signer.key").write_bytes(cert.key_pem)
     assert cert.encrypted_key_pem is not None
@@ -253,16 +265,20 @@ def test_cli_sign_then_verify(files: Path) -> None:
     report = str(files / "report.json")
     status, out, _ = run("sign", report, "--key", str(files / "signer.key"),
                          "--cert", str(files / "signer.pem"))
-    assert status == 0 and f"SHA-256 {report_sha256(REPORT)}" in out
+    assert status == 0 and f"SHA-256 {report_sha256(SAMPLE.read_bytes())}" in out
     written = json.loads((files / "report.json.sig").read_text())
-    assert written["algorithm"] == "rsa-pss-sha256" and written["report_sha256"] == report_sha256(REPORT)
+    assert written["algorithm"] == "rsa-pss-sha256"
+    assert written["report_sha256"] == report_sha256(SAMPLE.read_bytes())
     assert base64.b64decode(written["signature"])
     status, out, _ = run("verify", report, "--cert", str(files / "signer.pem"))
-    assert status == 0 and "valid signature (rsa-pss-sha256) by CN=ops@example.test" in out
+    # Without --ca the certificate's name is only a claim: intact, but the signer not authenticated.
+    assert status == 0 and "signature intact (rsa-pss-sha256)" in out
+    assert "signer NOT authenticated: CN=ops@example.test" in out and "valid signature" not in out
     at = (NOW + timedelta(days=1)).isoformat().replace("+00:00", "Z")
     status, out, _ = run("verify", report, "--cert", str(files / "signer.pem"),
                          "--ca", str(files / "ca.pem"), "--at", at)
-    assert status == 0 and "chains to" in out
+    assert status == 0 and "valid signature (rsa-pss-sha256) by CN=ops@example.test" in out
+    assert "chains to" in out and "NOT authenticated" not in out
 
 
 def test_cli_verify_says_invalid_with_exit_1(files: Path) -> None:
@@ -273,7 +289,7 @@ def test_cli_verify_says_invalid_with_exit_1(files: Path) -> None:
     status, _, err = run("verify", str(report), "--cert", str(files / "signer.pem"),
                          "--ca", str(files / "other-ca.pem"), "--at", "2026-11-02T00:00:00Z")
     assert status == 1 and "does not chain" in err
-    report.write_bytes(REPORT.replace(b"true", b"True"))
+    report.write_bytes(SAMPLE.read_bytes().replace(b"false", b"False", 1))
     status, _, err = run("verify", str(report), "--cert", str(files / "signer.pem"))
     assert status == 1 and "the report changed after signing" in err
 
@@ -305,7 +321,7 @@ def test_cli_usage_errors_exit_2(files: Path) -> None:
 def test_cli_sign_to_stdout_writes_the_signature_alone(files: Path) -> None:
     status, out, _ = run("sign", str(files / "report.json"), "--key", str(files / "signer.key"),
                          "--out", "-")
-    assert status == 0 and signature_from_text(out).report_sha256 == report_sha256(REPORT)
+    assert status == 0 and signature_from_text(out).report_sha256 == report_sha256(SAMPLE.read_bytes())
     assert not (files / "report.json.sig").exists() and not (files / "-").exists()
 
 

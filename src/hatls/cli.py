@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -16,16 +17,32 @@ import typer
 from hatls._version import __version__
 from hatls.cli_diff import ReportFileError, diff, load_report_file
 from hatls.cli_evidence import init, sign, verify
-from hatls.cli_outputs import ExportPaths, check_exports, export, usage_problem
+from hatls.cli_outputs import ExportPaths, check_exports, export
+from hatls.files import (
+    UsagePlanError,
+    check_output,
+    inventory_inputs,
+    plan_files,
+    read_report,
+    write_output,
+)
 from hatls.identity import load_identities
 from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.output import OutputError, check_writable
+from hatls.report.html import HtmlTemplateError, check_templates
+from hatls.report.output import OutputError
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_USAGE, ScanRequest, run_scan
+from hatls.scan_cli import (
+    EXIT_CANNOT_RUN,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ScanRequest,
+    rehearse_templates,
+    run_scan,
+)
 
 # Typer turns a KeyboardInterrupt during a command into exit 130; hatls's status for it is 4.
 _TYPER_INTERRUPTED = 130
@@ -120,22 +137,23 @@ def scan(
     except PolicyError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
-    if (problem := usage_problem(exports, stdout_taken=json_out == "-")) is not None:
-        raise _fail(problem, EXIT_USAGE)
+    policy_file = policy if policy is not None and policy not in BUILTIN_POLICIES else None
+    try:
+        plan_files(inputs=(("INVENTORY", inventory), ("--baseline", baseline), ("--policy", policy_file),
+                           *inventory_inputs(inv)),
+                   outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
+                            ("--sarif", sarif), ("--metrics", metrics)))
+        check_templates(template_dir)
+        if template_dir is not None:
+            rehearse_templates(inv, chosen, fail_on, template_dir)
+    except (UsagePlanError, HtmlTemplateError) as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     try:
         for path in (json_out, html_out):
-            if path:
-                check_writable(path)
+            check_output(path)
         check_exports(exports)
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
-    if template_dir is not None:
-        from hatls.report.html import HtmlTemplateError, environment
-
-        try:
-            environment(template_dir)
-        except HtmlTemplateError as exc:
-            raise _fail(str(exc), EXIT_USAGE) from None
     base = ScanLimits.from_inventory(inv)
     limits = ScanLimits(
         connect_timeout=connect_timeout or base.connect_timeout,
@@ -149,6 +167,8 @@ def scan(
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
+        raise _fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
         from hatls.report.text import summary_lines
 
@@ -175,7 +195,13 @@ def demo(
 
     if fixed and not serve:
         raise _fail("--fixed goes with --serve", EXIT_USAGE)
-    raise typer.Exit(run_demo(out, quiet=quiet, serve=serve, fixed=fixed))
+    try:
+        status = run_demo(out, quiet=quiet, serve=serve, fixed=fixed)
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    except OSError as exc:  # the folder or the lab inventory could not be written
+        raise _fail(f"{out}: cannot write: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
+    raise typer.Exit(status)
 
 
 def render(
@@ -186,19 +212,18 @@ def render(
 ) -> None:
     """Render a saved JSON report as HTML again: no network, no inventory file needed."""
     from hatls.evidence import report_sha256
-    from hatls.report.codec import loads
-    from hatls.report.html import HtmlTemplateError, render_html
-    from hatls.report.output import write_atomic
+    from hatls.report.html import render_html
 
     try:
-        data = report_path.read_bytes()
-        report = loads(data.decode("utf-8"))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
+        plan_files(inputs=(("REPORT.json", report_path),), outputs=(("--html", html_out),))
+        check_templates(template_dir)
+        report, data = read_report(report_path)
+    except (UsagePlanError, HtmlTemplateError, ReportFileError) as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     try:
-        check_writable(html_out)
+        check_output(html_out)
         html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
-        write_atomic(html_out, html)
+        write_output(html_out, html)
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:
@@ -286,6 +311,10 @@ def _only_interrupts(group: BaseExceptionGroup[BaseException]) -> bool:
     return rest is None
 
 
+# A full disk, a closed pipe or a failing device behind standard output: a write failure.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, errno.EFBIG})
+
+
 def main() -> None:
     # SIGTERM before the scan's own handler is up (or after) ends like Ctrl-C: exit 4, not 143.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
@@ -302,3 +331,10 @@ def main() -> None:
         if _only_interrupts(group):
             _interrupted()
         raise
+    except OSError as exc:
+        # A message line on standard output that could not be written (the outputs themselves
+        # report their own failures): one line and exit 3, like every other write failure.
+        if exc.errno not in _OUTPUT_ERRNOS:
+            raise
+        sys.stderr.write(f"hatls: standard output: cannot write: {exc.strerror or exc}\n")
+        sys.exit(EXIT_CANNOT_RUN)

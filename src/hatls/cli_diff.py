@@ -1,8 +1,9 @@
 """``hatls diff OLD.json NEW.json``, and the pieces ``hatls scan --baseline OLD.json`` needs.
 
 Exit status (REPORT.md): 0 nothing got worse, 1 something got worse, 2 usage error (a report that
-cannot be read, an output that cannot be written, a bad template folder). ``--json -`` writes the
-drift to standard output and nothing else goes there; the summary lines then go to standard error.
+cannot be read, an output that is an input, a bad template folder), 3 an output cannot be written.
+``--json -`` (or ``--html -``) writes to standard output and nothing else goes there; the summary
+lines then go to standard error.
 """
 
 from __future__ import annotations
@@ -13,27 +14,32 @@ from typing import Annotated
 
 import typer
 
-from hatls.report.codec import loads
+from hatls.files import (
+    STDOUT,
+    ReportFileError,
+    UsagePlanError,
+    check_output,
+    plan_files,
+    read_report,
+    write_output,
+)
 from hatls.report.diff import attach_drift, diff_reports, drift_to_json
 from hatls.report.diff_text import drift_lines
 from hatls.report.model import Report
-from hatls.report.output import OutputError, check_writable, write_atomic
+from hatls.report.output import OutputError
 
 EXIT_NOTHING_WORSE = 0
 EXIT_WORSE = 1
 EXIT_USAGE = 2
+EXIT_CANNOT_RUN = 3
 
-
-class ReportFileError(Exception):
-    """A file that is not a readable hatls report: a usage error (exit 2)."""
+__all__ = ["ReportFileError", "diff", "load_report_file", "with_baseline"]
 
 
 def load_report_file(path: Path) -> Report:
-    """A saved JSON report, or ReportFileError saying why not (for ``diff`` and ``--baseline``)."""
-    try:
-        return loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise ReportFileError(f"{path}: not a readable hatls report: {exc}"[:500]) from None
+    """A saved JSON report, validated (``hatls.files.read_report``), or ReportFileError."""
+    report, _ = read_report(path)
+    return report
 
 
 def with_baseline(report: Report, baseline: Report) -> Report:
@@ -41,9 +47,9 @@ def with_baseline(report: Report, baseline: Report) -> Report:
     return attach_drift(report, diff_reports(baseline, report))
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
     typer.echo(f"hatls: {message}", err=True)
-    return typer.Exit(EXIT_USAGE)
+    return typer.Exit(status)
 
 
 def diff(
@@ -59,34 +65,41 @@ def diff(
 ) -> None:
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.
-    Exit: 0 nothing got worse, 1 something got worse, 2 usage error."""
+    Exit: 0 nothing got worse, 1 something got worse, 2 usage error, 3 output not writable."""
     from hatls.report.diff_html import render_diff_html
-    from hatls.report.html import HtmlTemplateError
+    from hatls.report.html import HtmlTemplateError, check_templates
 
     try:
+        plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),
+                   outputs=(("--json", json_out), ("--html", html_out)))
+        check_templates(template_dir)
         old, new = load_report_file(old_path), load_report_file(new_path)
+    except (UsagePlanError, ReportFileError, HtmlTemplateError) as exc:
+        raise _fail(str(exc)) from None
+    try:
         for path in (json_out, html_out):
-            if path:
-                check_writable(path)
+            check_output(path)
         drift = diff_reports(old, new)
         page = render_diff_html(drift, template_dir=template_dir) if html_out else None
-    except (ReportFileError, OutputError, HtmlTemplateError) as exc:
+    except HtmlTemplateError as exc:
         raise _fail(str(exc)) from None
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     text = json.dumps(drift_to_json(drift), indent=2, ensure_ascii=False) + "\n"
     try:
-        if json_out == "-":
-            typer.echo(text, nl=False)
-        elif json_out:
-            write_atomic(json_out, text)
+        if json_out:
+            write_output(json_out, text)
         if html_out and page is not None:
-            write_atomic(html_out, page)
-    except OSError as exc:
-        raise _fail(f"cannot write the drift: {exc}") from None
+            write_output(html_out, page)
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
-        for line in drift_lines(drift):
-            typer.echo(line, err=json_out == "-")
+        lines = "".join(f"{line}\n" for line in drift_lines(drift))
+        if STDOUT in (json_out, html_out):
+            typer.echo(lines, err=True, nl=False)
+        else:
+            try:
+                write_output(STDOUT, lines)
+            except OutputError as exc:   # exit 1 would read as "something got worse"
+                raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     raise typer.Exit(EXIT_WORSE if drift.worse else EXIT_NOTHING_WORSE)
-
-
-def register(app: typer.Typer) -> None:
-    app.command(name="diff")(diff)

@@ -27,8 +27,19 @@ from hatls.evidence import (
     signature_to_text,
     verify_report,
 )
+from hatls.files import (
+    MAX_REPORT_BYTES,
+    STDOUT,
+    ReportFileError,
+    UsagePlanError,
+    check_output,
+    plan_files,
+    read_regular,
+    read_report,
+    write_output,
+)
 from hatls.init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
-from hatls.report.output import OutputError, check_writable, write_atomic
+from hatls.report.output import OutputError
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -43,15 +54,18 @@ def _fail(message: str, status: int) -> typer.Exit:
     return typer.Exit(status)
 
 
-def _read(path: Path, *, limit: int | None = None) -> bytes:
+def _read(path: Path, *, limit: int = _MAX_SMALL_FILE, what: str = "file") -> bytes:
     try:
-        with path.open("rb") as handle:
-            data = handle.read(-1 if limit is None else limit + 1)
-    except OSError as exc:
-        raise _fail(f"{path}: cannot read: {exc.strerror or exc}", EXIT_USAGE) from None
-    if limit is not None and len(data) > limit:
-        raise _fail(f"{path}: larger than {limit} bytes: not the file expected here", EXIT_USAGE)
-    return data
+        return read_regular(path, limit=limit, what=what)
+    except ReportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+
+
+def _plan(*, inputs: tuple[tuple[str, Path | str | None], ...], output: tuple[str, str]) -> None:
+    try:
+        plan_files(inputs=inputs, outputs=(output,))
+    except UsagePlanError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
 
 
 def _password(variable: str | None) -> bytes | None:
@@ -65,19 +79,17 @@ def _password(variable: str | None) -> bytes | None:
 
 def _certificates(path: Path) -> tuple[x509.Certificate, ...]:
     try:
-        return load_certificates(_read(path, limit=_MAX_SMALL_FILE))
+        return load_certificates(_read(path, what="certificate file"))
     except EvidenceError as exc:
         raise _fail(f"{path}: {exc}", EXIT_USAGE) from None
 
 
 def _write(path: str, text: str) -> None:
     try:
-        check_writable(path)
-        write_atomic(path, text)
+        check_output(path)
+        write_output(path, text)
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
-    except OSError as exc:
-        raise _fail(f"{path}: cannot write: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
 
 
 def _create(path: str, text: str) -> None:
@@ -106,26 +118,42 @@ def sign(
         help="The signature file ('-' = standard output). Default: REPORT.json.sig.")] = None,
 ) -> None:
     """Write a detached signature over the exact bytes of REPORT.json."""
-    data = _read(report)
+    target = out or f"{report}.sig"
+    _plan(inputs=(("REPORT.json", report), ("--key", key), ("--cert", cert)), output=("--out", target))
+    try:
+        _, data = read_report(report)   # only a valid hatls report is signed
+    except ReportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     try:
         signing_key = load_signing_key(_read(key), _password(key_password_env))
     except EvidenceError as exc:
         raise _fail(f"{key}: {exc}", EXIT_USAGE) from None
     certificate = None if cert is None else _certificates(cert)[0]
+    if certificate is not None and (problem := _validity_problem(certificate)) is not None:
+        raise _fail(f"{cert}: {problem}; a signature by it would not verify as of its date", EXIT_USAGE)
     try:
         signature = sign_report(data, signing_key, certificate=certificate)
     except EvidenceError as exc:
         raise _fail(f"{cert}: {exc}", EXIT_USAGE) from None
     text = signature_to_text(signature)
-    if out == "-":  # the signature alone on standard output, like `--json -`
-        typer.echo(text, nl=False)
-        return
-    target = out or f"{report}.sig"
     _write(target, text)
+    if target == STDOUT:  # the signature alone on standard output, like `--json -`
+        return
     signer = f" as {signature.signer_subject}" if signature.signer_subject else ""
     typer.echo(f"{report}: signed{signer} ({signature.algorithm.value}), "
                f"SHA-256 {signature.report_sha256}")
     typer.echo(f"signature: {target}")
+
+
+def _validity_problem(certificate: x509.Certificate) -> str | None:
+    """Why the signer's certificate cannot sign now (expired, not yet valid), or None."""
+    now = datetime.now(UTC)
+    if now > certificate.not_valid_after_utc:
+        return f"the signer's certificate expired on {_rfc3339(certificate.not_valid_after_utc)}"
+    if now < certificate.not_valid_before_utc:
+        return (f"the signer's certificate is not yet valid: not before "
+                f"{_rfc3339(certificate.not_valid_before_utc)}")
+    return None
 
 
 def _moment(text: str) -> datetime:
@@ -160,11 +188,13 @@ def verify(
     """Check REPORT.json against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
     if at is not None and ca is None:
         raise _fail("--at only applies with --ca", EXIT_USAGE)
-    data = _read(report)
+    # The bytes are what is verified: a tampered report is an invalid signature (exit 1), so it is
+    # read as a regular file under the size cap but not parsed.
+    data = _read(report, limit=MAX_REPORT_BYTES, what="report")
     sig_path = sig or Path(f"{report}.sig")
     try:
         signature = signature_from_text(
-            _read(sig_path, limit=_MAX_SMALL_FILE).decode("utf-8", errors="replace"))
+            _read(sig_path, what="signature").decode("utf-8", errors="replace"))
     except EvidenceError as exc:
         raise _fail(f"{sig_path}: {exc}", EXIT_USAGE) from None
     chain = _certificates(cert)
@@ -177,8 +207,15 @@ def verify(
         for problem in verdict.problems:
             typer.echo(f"  - {problem}", err=True)
         raise typer.Exit(EXIT_INVALID)
-    chained = "" if trust is None else f", chains to {ca} (checked at {_rfc3339(trust.at)})"
-    typer.echo(f"{report}: valid signature ({signature.algorithm.value}) by {verdict.signer}{chained}")
+    if trust is None:
+        # Anyone can make a certificate with any name: without --ca the name is only a claim.
+        typer.echo(f"{report}: signature intact ({signature.algorithm.value}): the bytes are the "
+                   f"ones signed by the key of {cert}")
+        typer.echo(f"signer NOT authenticated: {verdict.signer} is only the name the certificate "
+                   "claims; add --ca with your signing CA to check who signed")
+    else:
+        typer.echo(f"{report}: valid signature ({signature.algorithm.value}) by {verdict.signer}, "
+                   f"chains to {ca} (checked at {_rfc3339(trust.at)})")
     typer.echo(f"report SHA-256 {verdict.report_sha256}")
 
 
@@ -189,18 +226,11 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented inventory template (one example pair) that `hatls validate` accepts."""
-    if path == "-":
-        typer.echo(INVENTORY_TEMPLATE, nl=False)
+    if path == STDOUT:
+        _write(path, INVENTORY_TEMPLATE)
         return
     if force:
         _write(path, INVENTORY_TEMPLATE)
     else:
         _create(path, INVENTORY_TEMPLATE)
     typer.echo(f"wrote {path}: describe your pairs in it, then run `hatls validate {path}`")
-
-
-def register(app: typer.Typer) -> None:
-    """Add ``sign``, ``verify`` and ``init`` to the hatls command line."""
-    app.command(name="sign")(sign)
-    app.command(name="verify")(verify)
-    app.command(name="init")(init)

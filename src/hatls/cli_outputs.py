@@ -8,7 +8,6 @@ scan wrote then are the same text.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -17,10 +16,18 @@ from typing import Annotated
 
 import typer
 
+from hatls.files import (
+    ReportFileError,
+    UsagePlanError,
+    check_output,
+    plan_files,
+    read_report,
+    write_output,
+)
 from hatls.report.junit import render_junit
 from hatls.report.metrics import render_metrics
 from hatls.report.model import Report
-from hatls.report.output import OutputError, check_writable, write_atomic
+from hatls.report.output import OutputError
 from hatls.report.sarif import render_sarif
 
 EXIT_USAGE = 2          # scan_cli's meanings, repeated so this module needs no trio to import
@@ -68,17 +75,12 @@ def usage_problem(paths: ExportPaths, *, stdout_taken: bool = False) -> str | No
 def check_exports(paths: ExportPaths) -> None:
     """Raise OutputError (exit 3) now for any path that cannot be written."""
     for _, path in paths.targets():
-        check_writable(path)
+        check_output(path)
 
 
 def write_exports(report: Report, paths: ExportPaths) -> None:
     for fmt, path in paths.targets():
-        text = RENDERERS[fmt](report)
-        if path == STDOUT:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-        else:
-            write_atomic(path, text)
+        write_output(path, RENDERERS[fmt](report))
 
 
 def _fail(message: str, status: int) -> typer.Exit:
@@ -98,26 +100,17 @@ def export(
 ) -> None:
     """Write CI and monitoring outputs (JUnit, SARIF, Prometheus metrics) from a saved report:
     no network, no inventory file needed. Exit: 0 written, 2 bad input, 3 output not writable."""
-    from hatls.report.codec import loads
-
     paths = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
     if not paths.targets():
         raise _fail("export needs at least one of --junit, --sarif, --metrics", EXIT_USAGE)
-    problem = usage_problem(paths)
-    if problem is not None:
-        raise _fail(problem, EXIT_USAGE)
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
+        plan_files(inputs=(("REPORT.json", report_path),),
+                   outputs=tuple((f"--{fmt.value}", path) for fmt, path in paths.targets()))
+        report, _ = read_report(report_path)
+    except (UsagePlanError, ReportFileError) as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     try:
         check_exports(paths)
         write_exports(report, paths)
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
-    except OSError as exc:
-        raise _fail(f"cannot write an output: {exc}", EXIT_CANNOT_RUN) from None
-
-
-def register(app: typer.Typer) -> None:
-    app.command(name="export")(export)

@@ -6,7 +6,7 @@ module and cli.py are the only ones that read the clock.
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable, Mapping
@@ -19,13 +19,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
+from hatls.files import write_output
 from hatls.inventory import ClientIdentity, Inventory
+from hatls.merge import merge
+from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.codec import iter_json
 from hatls.report.model import Report, ScanStatus
-from hatls.report.output import write_atomic
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
 
@@ -119,23 +121,31 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
 
 def write_outputs(report: Report, request: ScanRequest) -> None:
     # The JSON is streamed piece by piece (a 10,000-endpoint report is never held as one string);
-    # its SHA-256 is taken on the way, for the HTML to name.
-    digest: str | None = None
-    if request.json_path == "-":
-        hasher = hashlib.sha256()
-        for piece in iter_json(report):
-            sys.stdout.write(piece)
-            hasher.update(piece.encode("utf-8"))
-        sys.stdout.flush()
-        digest = hasher.hexdigest()
-    elif request.json_path:
-        digest = write_atomic(request.json_path, iter_json(report))
+    # its SHA-256 is taken on the way, for the HTML to name. The HTML goes last: a user template
+    # that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics.
+    digest = write_output(request.json_path, iter_json(report)) if request.json_path else None
+    write_exports(report, request.exports)
     if request.html_path:
         from hatls.report.html import render_html
 
-        write_atomic(request.html_path,
+        write_output(request.html_path,
                      render_html(report, template_dir=request.template_dir, json_sha256=digest))
-    write_exports(report, request.exports)
+
+
+def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
+                       template_dir: str) -> None:
+    """Render the user's templates once, before the scan, on what the scan of the first pair would
+    report if nothing answered (no connection is made): a template that names something the view
+    does not have fails now (HtmlTemplateError, exit 2), not after a ten-minute scan."""
+    from hatls.report.html import render_html
+
+    first = dataclasses.replace(inventory, pairs=inventory.pairs[:1])
+    unanswered = tuple(merge(endpoint, []) for target in port_targets(first)
+                       for endpoint in endpoints_for(target, (target.connect_host,)))
+    now = utc_now()
+    render_html(build_report(inventory=first, policy=policy, endpoints=unanswered, started=now,
+                             finished=now, fail_on=fail_on, scan_anchors=()),
+                template_dir=template_dir)
 
 
 def exit_status(report: Report) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +33,72 @@ def rfc3339(moment: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+# The one form ``rfc3339`` writes and the shipped schema's ``time`` allows.
+_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+
+
+class DecodeError(ValueError):
+    """A JSON value that does not fit the model, with the JSON path where it went wrong.
+
+    A ValueError, so a union's decoder still tries its next alternative after one."""
+
+    def __init__(self, path: tuple[str | int, ...], problem: str) -> None:
+        super().__init__(problem)
+        self.path = path
+        self.problem = problem
+
+    def within(self, step: str | int) -> DecodeError:
+        return DecodeError((step, *self.path), self.problem)
+
+    def where(self, root: str = "$") -> str:
+        return root + "".join(f"[{s}]" if isinstance(s, int) else f".{s}" for s in self.path)
+
+
+_DECODE_ERRORS = (TypeError, ValueError, KeyError, AttributeError)
+
+
+def decode_checked(tp: Any, data: Any) -> Any:
+    """``decode``, but a failure is a DecodeError naming the JSON path of the value at fault.
+
+    The path is looked for only after a failure (``locate_error``), so a good report decodes as
+    fast as with ``decode`` itself."""
+    try:
+        return decode(tp, data)
+    except _DECODE_ERRORS:
+        raise locate_error(tp, data) from None
+
+
+def locate_error(tp: Any, data: Any) -> DecodeError:
+    """Where ``decode(tp, data)`` fails: the deepest part that fails on its own, and why."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    children: list[tuple[str | int, Any, Any]] = []
+    if origin in (typing.Union, types.UnionType) and data is not None:
+        kinds = [arg for arg in args if arg is not type(None)]
+        if len(kinds) == 1:
+            return locate_error(kinds[0], data)
+    elif origin in (tuple, frozenset) and isinstance(data, list):
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            children = [(i, a, v) for i, (a, v) in enumerate(zip(args, data, strict=False))]
+        else:
+            children = [(i, args[0], v) for i, v in enumerate(data)]
+    elif origin in (dict, Mapping, typing.Mapping) and isinstance(data, dict) and args:
+        children = [(k, args[1], v) for k, v in data.items()]
+    elif isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(data, dict):
+        children = [(name, field_tp, data[name]) for name, field_tp in _typed_fields(tp)
+                    if name in data]
+    for step, child_tp, child in children:
+        try:
+            decode(child_tp, child)
+        except _DECODE_ERRORS:
+            return locate_error(child_tp, child).within(step)
+    try:
+        decode(tp, data)
+    except _DECODE_ERRORS as exc:
+        return DecodeError((), str(exc)[:200])
+    return DecodeError((), "does not fit the report model")
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
@@ -78,6 +145,9 @@ def decode(tp: Any, data: Any) -> Any:
         args = typing.get_args(tp)
         if data is None and type(None) in args:
             return None
+        kinds = [arg for arg in args if arg is not type(None)]
+        if len(kinds) == 1:   # ``X | None``: X's own error says where, better than "fits none"
+            return decode(kinds[0], data)
         for arg in args:
             if arg is type(None):
                 continue
@@ -90,7 +160,10 @@ def decode(tp: Any, data: Any) -> Any:
         args = typing.get_args(tp)
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(decode(args[0], v) for v in _as_list(data))
-        return tuple(decode(a, v) for a, v in zip(args, _as_list(data), strict=True))
+        items = _as_list(data)
+        if len(items) != len(args):
+            raise TypeError(f"expected {len(args)} items, got {len(items)}")
+        return tuple(decode(a, v) for a, v in zip(args, items, strict=True))
     if origin is frozenset:
         return frozenset(decode(typing.get_args(tp)[0], v) for v in _as_list(data))
     if origin in (dict, Mapping, typing.Mapping) or tp is dict:
@@ -105,6 +178,8 @@ def decode(tp: Any, data: Any) -> Any:
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(data)
     if tp is datetime:
+        if not isinstance(data, str) or not _TIME.fullmatch(data):
+            raise TypeError(f"expected a time such as 2026-01-31T12:00:00Z, got {data!r}"[:200])
         return parse_time(data)
     if tp is float and isinstance(data, int | float) and not isinstance(data, bool):
         return float(data)
@@ -128,9 +203,12 @@ def _typed_fields(cls: type) -> tuple[tuple[str, Any], ...]:
 
 def _decode_dataclass(cls: type, data: Any) -> Any:
     if not isinstance(data, dict):
-        raise TypeError(f"expected an object for {cls.__name__}")
+        raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
     kwargs = {name: decode(tp, data[name]) for name, tp in _typed_fields(cls) if name in data}
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing, or __post_init__ refused a value
+        raise TypeError(f"{cls.__name__}: {exc}"[:200]) from None
 
 
 def _endpoint_to_json(obs: EndpointObservation) -> dict[str, Any]:
@@ -141,12 +219,30 @@ def _endpoint_to_json(obs: EndpointObservation) -> dict[str, Any]:
     return out
 
 
-def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
+def summary_renames() -> dict[str, str]:
+    """JSON summary key -> model field name ("pass" -> "passed", ...)."""
+    return {v: k for k, v in _SUMMARY_RENAMES.items()}
+
+
+def endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
+    """One endpoint of a report's ``endpoints`` (protocols and ciphers keyed by version); a
+    failure is a DecodeError with the path (``protocols[0][1]``: the first version's value)."""
+    try:
+        return _endpoint_from_json(data)
+    except _DECODE_ERRORS:
+        raise locate_error(EndpointObservation, _as_fields(data)) from None
+
+
+def _as_fields(data: dict[str, Any]) -> dict[str, Any]:
     fixed = dict(data)
     for name in _KEYED_BY_VERSION:
         if isinstance(fixed.get(name), dict):
             fixed[name] = [[k, v] for k, v in fixed[name].items()]
-    value: EndpointObservation = decode(EndpointObservation, fixed)
+    return fixed
+
+
+def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
+    value: EndpointObservation = decode(EndpointObservation, _as_fields(data))
     return value
 
 

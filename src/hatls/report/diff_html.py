@@ -25,5 +25,5 @@ def render_diff_html(drift: Drift, *, template_dir: str | None = None) -> str:
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise HtmlTemplateError(f"drift template error ({where}): {exc.message}") from exc
-    except jinja2.TemplateError as exc:
-        raise HtmlTemplateError(f"drift template error: {exc}") from exc
+    except (jinja2.TemplateError, OSError, UnicodeDecodeError) as exc:
+        raise HtmlTemplateError(f"drift template error: {exc}"[:500]) from exc
