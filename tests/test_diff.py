@@ -17,10 +17,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from hatls.cli_diff import load_report_file, register, with_baseline
+from hatls.cli import app as hatls_app
+from hatls.cli_diff import load_report_file, with_baseline
 from hatls.demo_cli import run_demo
 from hatls.observations import EndpointObservation
 from hatls.report.codec import dumps, loads, report_to_json
@@ -156,14 +156,7 @@ def test_a_report_scanned_with_a_baseline_carries_the_drift(demo: tuple[Path, Pa
 # --- the command line ----------------------------------------------------------------------------
 
 def cli(*args: str) -> Any:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """hatls (test harness)"""
-
-    register(app)
-    return CliRunner().invoke(app, list(args))
+    return CliRunner().invoke(hatls_app, list(args))
 
 
 def test_diff_exits_0_when_nothing_got_worse_and_names_the_changes(

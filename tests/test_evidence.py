@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, padding, rsa
 from typer.testing import CliRunner
 
-from hatls.cli_evidence import register
+from hatls.cli import app as hatls_app
 from hatls.evidence import (
     DetachedSignature,
     EvidenceError,
@@ -234,12 +234,10 @@ def test_certificates_load_with_their_intermediates_and_refuse_other_files() -> 
         load_certificates(signer("ec").key_pem)
 
 
-# The command line, in process: a typer app with just these commands, as cli.py will register them.
+# The command line, in process: hatls's own typer app.
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-    return app
+    return hatls_app
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

@@ -6,10 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from hatls.cli_evidence import register
+from hatls.cli import app as hatls_app
 from hatls.init_template import INVENTORY_TEMPLATE
 from hatls.inventory import Inventory, Mode, Redundancy, load_inventory, parse_inventory
 from hatls.inventory.build import CLIENT_KEYS, PAIR_KEYS, PAIR_TABLES, SCAN_KEYS, TOP_KEYS
@@ -88,12 +87,10 @@ def test_every_commented_setting_is_valid_when_enabled(tmp_path: Path) -> None:
     assert confserv.primary.ports[0].mode is Mode.AUTO_DETECT
 
 
-# The command line, in process: a typer app with just these commands, as cli.py will register them.
+# The command line, in process: hatls's own typer app.
 
 def run(*args: str) -> tuple[int, str, str]:
-    app = typer.Typer()
-    register(app)
-    result = CliRunner().invoke(app, list(args))
+    result = CliRunner().invoke(hatls_app, list(args))
     return result.exit_code, result.stdout, result.stderr
 
 

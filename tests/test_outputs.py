@@ -21,7 +21,8 @@ from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from hatls.cli_outputs import ExportPaths, register, usage_problem
+from hatls.cli import app as hatls_app
+from hatls.cli_outputs import ExportPaths, usage_problem
 from hatls.report.codec import loads
 from hatls.report.junit import render_junit
 from hatls.report.metrics import render_metrics
@@ -319,14 +320,7 @@ def test_label_values_are_escaped(saved: Report) -> None:
 
 
 def cli() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """A group, so that `export` stays a subcommand as in hatls."""
-
-    register(app)
-    return app
+    return hatls_app
 
 
 def test_export_writes_every_output_from_a_saved_report(saved: Report, tmp_path: Path) -> None:
