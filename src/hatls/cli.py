@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -19,13 +20,15 @@ from hatls.cli_evidence import register as register_evidence
 from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
 from hatls.cli_outputs import register as register_outputs
 from hatls.identity import load_identities
-from hatls.inventory import InventoryError, load_inventory
+from hatls.inventory import InventoryError, ReportLabels, load_inventory
+from hatls.inventory.build import MAX_LABEL_CHARS
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.output import OutputError, check_writable
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
+from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan, utc_now, write_pdf
+from hatls.waivers import load_waivers
 
 app = typer.Typer(
     name="hatls", no_args_is_help=True, add_completion=True,
@@ -76,15 +79,29 @@ def scan(
     metrics: Annotated[str | None, typer.Option(help="Write Prometheus textfile metrics here.")] = None,
     baseline: Annotated[Path | None, typer.Option(
         help="A saved JSON report; what changed since then goes into the new report.")] = None,
+    pdf_out: Annotated[str | None, typer.Option(
+        "--pdf", help="Write the report as PDF here (needs hatls[pdf]).")] = None,
+    waivers: Annotated[Path | None, typer.Option(
+        help="Accepted risks (TOML): waived findings no longer break compliance.")] = None,
+    title: Annotated[str | None, typer.Option(help="The report's title.")] = None,
+    change: Annotated[str | None, typer.Option(help="The change-request id, e.g. CHG0012345.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(help="Who prepared the report.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
 ) -> None:
     """Scan every pair of INVENTORY and write the reports. Exit: 0 compliant, 1 not, 2 bad input,
     3 could not run, 4 interrupted."""
+    labels = _labels(title, change, prepared_by)
+    if pdf_out is not None:
+        _require_pdf()
     try:
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
         older = load_report_file(baseline) if baseline is not None else None
+        waiver_file = str(waivers) if waivers is not None else inv.scan.waivers
+        # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
+        accepted = () if waiver_file is None else load_waivers(
+            waiver_file, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
     except ReportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except InventoryError as exc:
@@ -95,7 +112,7 @@ def scan(
     if (problem := usage_problem(exports, stdout_taken=json_out == "-")) is not None:
         raise _fail(problem, EXIT_USAGE)
     try:
-        for path in (json_out, html_out):
+        for path in (json_out, html_out, pdf_out):
             if path:
                 check_writable(path)
         check_exports(exports)
@@ -116,7 +133,8 @@ def scan(
         max_connections=base.max_connections, delay=delay, retries=retries, backoff=backoff)
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
-                          quiet=quiet, identities=identities, exports=exports, baseline=older)
+                          quiet=quiet, identities=identities, exports=exports, baseline=older,
+                          pdf_path=pdf_out, waivers=accepted, labels=labels)
     try:
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written
@@ -141,27 +159,62 @@ def demo(
     raise typer.Exit(run_demo(out, quiet=quiet))
 
 
+def _labels(title: str | None, change: str | None, prepared_by: str | None) -> ReportLabels:
+    for option, value in (("--title", title), ("--change", change), ("--prepared-by", prepared_by)):
+        if value is not None and (len(value) > MAX_LABEL_CHARS or not value.isprintable()):
+            raise _fail(f"{option}: must be one line of at most {MAX_LABEL_CHARS} characters",
+                        EXIT_USAGE)
+    return ReportLabels(title=title or None, change=change or None, prepared_by=prepared_by or None)
+
+
+def _require_pdf() -> None:
+    """--pdf needs the optional WeasyPrint: say so before any work, not after the scan."""
+    try:
+        import hatls.report.pdf  # noqa: F401  (the import is the check)
+    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
+        raise _fail(f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
+                    f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500], EXIT_USAGE) from None
+
+
 @app.command()
 def render(
     report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
-    html_out: Annotated[str, typer.Option("--html", help="Write the HTML report here.")],
+    html_out: Annotated[str | None, typer.Option("--html", help="Write the HTML report here.")] = None,
+    pdf_out: Annotated[str | None, typer.Option(
+        "--pdf", help="Write the report as PDF here (needs hatls[pdf]).")] = None,
     template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
+    title: Annotated[str | None, typer.Option(help="The report's title (over the saved one).")] = None,
+    change: Annotated[str | None, typer.Option(help="The change-request id, e.g. CHG0012345.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(help="Who prepared the report.")] = None,
 ) -> None:
-    """Render a saved JSON report as HTML again: no network, no inventory file needed."""
+    """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
     from hatls.evidence import report_sha256
     from hatls.report.codec import loads
     from hatls.report.html import HtmlTemplateError, render_html
     from hatls.report.output import write_atomic
 
+    if html_out is None and pdf_out is None:
+        raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
+    labels = _labels(title, change, prepared_by)
+    if pdf_out is not None:
+        _require_pdf()
     try:
         data = report_path.read_bytes()
         report = loads(data.decode("utf-8"))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
+    if labels != ReportLabels():
+        # Shown on the page only: the JSON (and its SHA-256 the page names) stays as it was.
+        report = replace(report, scan=replace(report.scan, report=labels.over(report.scan.report)))
     try:
-        check_writable(html_out)
+        for path in (html_out, pdf_out):
+            if path:
+                check_writable(path)
         html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
-        write_atomic(html_out, html)
+        if html_out:
+            write_atomic(html_out, html)
+        if pdf_out:
+            write_pdf(pdf_out, html)
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:

@@ -21,6 +21,7 @@ from typing import Any
 from hatls.observations import EndpointObservation
 from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
+from hatls.waivers import WaiverOutcome
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}
 _KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order")
@@ -162,9 +163,13 @@ def _head(report: Report) -> dict[str, Any]:
 
 
 def _tail(report: Report) -> dict[str, Any]:
-    if report.drift is None:   # only with a baseline: reports without one stay as they were
-        return {}
-    return {"drift": encode(report.drift)}
+    # Each only when there is one: reports without a baseline or waivers stay as they were.
+    tail: dict[str, Any] = {}
+    if report.drift is not None:
+        tail["drift"] = encode(report.drift)
+    if report.waivers:
+        tail["waivers"] = encode(report.waivers)
+    return tail
 
 
 def _lists(report: Report) -> dict[str, Iterable[dict[str, Any]]]:
@@ -191,6 +196,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         endpoints=tuple(_endpoint_from_json(e) for e in data["endpoints"]),
         findings=tuple(decode(Finding, f) for f in data["findings"]),
         drift=data.get("drift"),
+        waivers=decode(tuple[WaiverOutcome, ...], data.get("waivers", [])),
     )
 
 

@@ -8,8 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hatls.inventory import ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind
 from hatls.rules.model import Finding, Severity, Status
+from hatls.waivers import WaiverOutcome
 
 SCHEMA_ID = "hatls-report/1"
 
@@ -36,6 +38,8 @@ class ScanMeta:
     policy: PolicyRef
     fail_on: Severity
     status: ScanStatus = ScanStatus.COMPLETE
+    # Title, change-request id and author for the report's heading (``[report]``, ``--title`` …).
+    report: ReportLabels | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,6 +56,7 @@ class Summary:
     connections: int
     compliant: bool
     by_severity: Mapping[str, int] = field(default_factory=dict)   # failing findings per severity
+    waived: int = 0       # findings a live waiver covers (they keep their status, break nothing)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,11 +72,15 @@ class Report:
     # The drift from a baseline report (``hatls scan --baseline``) as drift.schema.json data;
     # kept as data, not the Drift model, so the report model does not depend on the diff.
     drift: Mapping[str, Any] | None = None
+    # Every waiver of ``inputs.waivers`` and what became of it (used, expired, unused).
+    waivers: tuple[WaiverOutcome, ...] = ()
 
 
 def breaks_compliance(finding: Finding, fail_on: Severity) -> bool:
-    """REPORT.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does."""
-    return finding.status in (Status.FAIL, Status.ERROR) and finding.severity.rank >= fail_on.rank
+    """REPORT.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does;
+    nor does a finding a live waiver covers (an accepted risk, shown as such)."""
+    return (finding.status in (Status.FAIL, Status.ERROR) and finding.severity.rank >= fail_on.rank
+            and finding.waiver is None)
 
 
 def summarize(
@@ -102,4 +111,5 @@ def summarize(
         connections=sum(e.connections for e in endpoints),
         compliant=not any(breaks_compliance(f, fail_on) for f in findings),
         by_severity=by_severity,
+        waived=sum(1 for f in findings if f.waiver is not None),
     )
