@@ -93,16 +93,17 @@ def _create(path: str, text: str) -> None:
 
 
 def sign(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
+    report: Annotated[Path, typer.Argument(
+        metavar="FILE", help="Any file: the JSON report, its HTML or its PDF.")],
     key: Annotated[Path, typer.Option(help="PEM private key: Ed25519, RSA (PSS) or EC (ECDSA).")],
     cert: Annotated[Path | None, typer.Option(
         help="The signer's PEM certificate: its fingerprint goes into the signature file.")] = None,
     key_password_env: Annotated[str | None, typer.Option(
         help="Environment variable that holds the key's password.")] = None,
     out: Annotated[str | None, typer.Option(
-        "--out", "-o", help="The signature file ('-' = standard output). Default: REPORT.json.sig.")] = None,
+        "--out", "-o", help="The signature file ('-' = standard output). Default: FILE.sig.")] = None,
 ) -> None:
-    """Write a detached signature over the exact bytes of REPORT.json."""
+    """Write a detached signature over the exact bytes of FILE (the JSON, HTML or PDF report)."""
     data = _read(report)
     try:
         signing_key = load_signing_key(_read(key), _password(key_password_env))
@@ -141,16 +142,17 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def verify(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
+    report: Annotated[Path, typer.Argument(
+        metavar="FILE", help="The signed file: the JSON report, its HTML or its PDF.")],
     cert: Annotated[Path, typer.Option(
         help="The signer's PEM certificate (intermediates may follow it in the file).")],
-    sig: Annotated[Path | None, typer.Option(help="The signature file. Default: REPORT.json.sig.")] = None,
+    sig: Annotated[Path | None, typer.Option(help="The signature file. Default: FILE.sig.")] = None,
     ca: Annotated[Path | None, typer.Option(
         help="Also require the certificate to chain to this CA (PEM bundle) and be valid.")] = None,
     at: Annotated[str | None, typer.Option(
         help="With --ca: check the certificate's validity at this time instead of now.")] = None,
 ) -> None:
-    """Check REPORT.json against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
+    """Check FILE against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
     if at is not None and ca is None:
         raise _fail("--at only applies with --ca", EXIT_USAGE)
     data = _read(report)

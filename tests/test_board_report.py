@@ -1,0 +1,305 @@
+"""Issue 14: a report a change board reads in two minutes — page 1, labels, waivers, the PDF."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from lxml import etree
+from pypdf import PdfReader
+
+from hatls.inventory import InventoryError, ReportLabels, parse_inventory
+from hatls.report.codec import dumps, loads
+from hatls.report.html import render_html
+from hatls.report.junit import render_junit
+from hatls.report.model import Report, summarize
+from hatls.report.sarif import render_sarif
+from hatls.report.schema import report_schema
+from hatls.rules.model import Finding, Severity, Status
+from hatls.waivers import WaiverState, apply_waivers, parse_waivers, waivers_to_data
+from tests.report_fixtures import SAMPLE_PATH
+
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+TODAY = datetime.date(2026, 11, 24)          # the sample report's scan day
+
+WAIVERS = """version = 1
+[[waiver]]
+rule = "GHA-005"
+pair = "tserver-sip-01"
+role = "backup"
+port_id = "secure"
+reason = "backup re-keyed in the January window"
+ticket = "CHG0012345"
+expires = 2027-01-31
+
+[[waiver]]
+rule = "TLS-040"
+pair = "tserver-sip-01"
+reason = "accepted until the CA move"
+ticket = "CHG0000001"
+expires = 2026-11-01
+
+[[waiver]]
+rule = "TLS-010"
+pair = "confserv-01"
+reason = "no such defect"
+ticket = "CHG0000002"
+expires = 2027-01-01
+"""
+
+
+def hatls(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "hatls", *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def finding(rule: str, status: Status, severity: Severity = Severity.CRITICAL, **kw: Any) -> Finding:
+    return Finding(rule=rule, status=status, severity=severity, pair="p", message="seen", **kw)
+
+
+def with_waivers(report: Report, text: str, *, labels: ReportLabels | None = None) -> Report:
+    """The sample report as a scan with these waivers would have written it."""
+    waivers = parse_waivers(text, path="waivers.toml", today=TODAY)
+    findings, outcomes = apply_waivers(report.findings, waivers, today=TODAY)
+    summary = summarize(pairs=report.summary.pairs, endpoints=report.endpoints, findings=findings,
+                        fail_on=report.scan.fail_on, internal_errors=0)
+    return replace(report, findings=findings, summary=summary, waivers=outcomes,
+                   inputs={**report.inputs, "waivers": waivers_to_data(waivers)},
+                   scan=replace(report.scan, report=labels))
+
+
+@pytest.fixture(scope="module")
+def sample() -> Report:
+    return loads(SAMPLE_PATH.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def waived(sample: Report) -> Report:
+    labels = ReportLabels(title="HA pairs, December review", change="CHG0012345",
+                          prepared_by="Platform team")
+    return with_waivers(sample, WAIVERS, labels=labels)
+
+
+# -- waivers: loading ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ('rule = "GHA-999"', "waivers.toml:3: waiver[1].rule: no rule 'GHA-999'"),
+    ('expires = "2027-01-31"', "waivers.toml:3: waiver[1].expires: must be a TOML date"),
+    ("expires = 2028-01-31", "waiver[1].expires: 2028-01-31 is more than a year ahead"),
+    ('role = "standby"', "waiver[1].role: 'standby' is not one of primary, backup"),
+    ('colour = "red"', "waiver[1].colour: unknown key 'colour'"),
+])
+def test_a_bad_waiver_is_named_by_file_line_and_key(body: str, expected: str) -> None:
+    fields = {"rule": '"GHA-005"', "pair": '"p"', "reason": '"r"', "ticket": '"CHG1"',
+              "expires": "2027-01-31"}
+    key = body.split(" = ")[0]
+    fields.pop(key, None)
+    lines = [body, *(f"{k} = {v}" for k, v in fields.items())]
+    text = "version = 1\n[[waiver]]\n" + "\n".join(lines) + "\n"
+    with pytest.raises(InventoryError) as caught:
+        parse_waivers(text, path="waivers.toml", today=TODAY)
+    assert expected in str(caught.value)
+
+
+def test_a_waiver_without_ticket_or_for_an_unknown_pair_is_refused() -> None:
+    text = 'version = 1\n[[waiver]]\nrule = "GHA-005"\npair = "nope"\nreason = "r"\nexpires = 2027-01-01\n'
+    with pytest.raises(InventoryError) as caught:
+        parse_waivers(text, path="w.toml", today=TODAY, pairs=["p"])
+    message = str(caught.value)
+    assert "w.toml:4: waiver[1].pair: no pair 'nope' in the inventory" in message
+    assert "waiver[1].ticket: required key is missing" in message
+
+
+# -- waivers: judgement ----------------------------------------------------------------------
+
+
+def test_a_live_waiver_keeps_the_status_and_stops_breaking_compliance() -> None:
+    waivers = parse_waivers(WAIVERS.replace("tserver-sip-01", "p"), path="w", today=TODAY)
+    findings, outcomes = apply_waivers(
+        [finding("GHA-005", Status.FAIL, role="backup", port_id="secure"),
+         finding("GHA-005", Status.FAIL)],        # the pair finding: no role, no port
+        waivers, today=TODAY)
+    assert [f.status for f in findings] == [Status.FAIL, Status.FAIL]
+    assert all(f.waiver is not None and f.waiver.ticket == "CHG0012345" for f in findings)
+    summary = summarize(pairs=1, endpoints=(), findings=findings, fail_on=Severity.HIGH,
+                        internal_errors=0)
+    assert summary.compliant is True and summary.waived == 2
+    assert [o.state for o in outcomes] == [WaiverState.USED, WaiverState.EXPIRED, WaiverState.UNUSED]
+
+
+def test_a_waiver_never_covers_another_role_an_error_or_an_expired_date() -> None:
+    waivers = parse_waivers(WAIVERS.replace("tserver-sip-01", "p"), path="w", today=TODAY)
+    primary = finding("GHA-005", Status.FAIL, role="primary", port_id="secure")
+    error = finding("GHA-005", Status.ERROR, role="backup", port_id="secure")
+    expired = finding("TLS-040", Status.FAIL, role="backup", port_id="secure")
+    findings, _ = apply_waivers([primary, error, expired], waivers, today=TODAY)
+    assert all(f.waiver is None for f in findings)
+    summary = summarize(pairs=1, endpoints=(), findings=findings, fail_on=Severity.HIGH,
+                        internal_errors=0)
+    assert summary.compliant is False and summary.waived == 0
+    # The day after it expires, the January waiver waives nothing either.
+    later, outcomes = apply_waivers([finding("GHA-005", Status.FAIL)], waivers,
+                                    today=datetime.date(2027, 2, 1))
+    assert later[0].waiver is None and outcomes[0].state is WaiverState.EXPIRED
+
+
+# -- waivers and labels in every output --------------------------------------------------------
+
+
+def test_the_json_carries_waivers_labels_and_counts_and_validates(waived: Report) -> None:
+    data = json.loads(dumps(waived))
+    jsonschema.Draft202012Validator(report_schema()).validate(data)
+    assert data["summary"]["waived"] == 1
+    assert data["scan"]["report"] == {"title": "HA pairs, December review", "change": "CHG0012345",
+                                      "prepared_by": "Platform team"}
+    gha005 = next(f for f in data["findings"] if f["rule"] == "GHA-005")
+    assert gha005["status"] == "fail"
+    assert gha005["waiver"] == {"ticket": "CHG0012345", "reason": "backup re-keyed in the January "
+                                "window", "expires": "2027-01-31"}
+    assert [w["state"] for w in data["waivers"]] == ["used", "expired", "unused"]
+    assert data["inputs"]["waivers"][0]["ticket"] == "CHG0012345"
+    assert loads(dumps(waived)) == waived
+
+
+def test_junit_skips_a_waived_finding_and_names_labels_and_stale_waivers(waived: Report) -> None:
+    xml = etree.fromstring(render_junit(waived).encode())
+    etree.XMLSchema(etree.parse(str(SCHEMAS / "junit-10.xsd"))).assertValid(xml)
+    case = xml.xpath("//testcase[starts-with(@name, 'GHA-005')]")[0]
+    assert case.find("failure") is None
+    assert "CHG0012345" in case.find("skipped").get("message")
+    props = {p.get("name"): p.get("value") for p in xml.find("testsuite").iter("property")}
+    assert props["report.title"] == "HA pairs, December review"
+    assert props["report.change"] == "CHG0012345"
+    assert props["report.prepared_by"] == "Platform team"
+    assert props["waived"] == "1"
+    assert "CHG0000001" in props["waiver.expired"] and "CHG0000002" in props["waiver.unused"]
+
+
+def test_sarif_suppresses_a_waived_result_with_its_ticket(waived: Report) -> None:
+    log = json.loads(render_sarif(waived))
+    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(log)
+    run = log["runs"][0]
+    suppressed = [r for r in run["results"] if "suppressions" in r]
+    assert [r["ruleId"] for r in suppressed] == ["GHA-005"]
+    assert suppressed[0]["suppressions"][0]["status"] == "accepted"
+    assert "CHG0012345" in suppressed[0]["suppressions"][0]["justification"]
+    assert run["properties"]["report"]["change"] == "CHG0012345"
+    assert {w["state"] for w in run["properties"]["waivers"]} == {"used", "expired", "unused"}
+
+
+# -- the HTML's page 1 -----------------------------------------------------------------------
+
+
+def test_page_one_answers_the_board_before_any_port_detail(waived: Report) -> None:
+    html = render_html(waived, json_sha256="ab" * 32)
+    first_port = html.index('class="pair"')
+    board = html[: first_port]
+    assert "<title>HA pairs, December review</title>" in html
+    assert "CHG0012345" in board and "Platform team" in board
+    assert "Not compliant" in board
+    assert "2 pairs, 7 endpoints · policy" in board
+    for rule in ("GHA-007", "TLS-010", "TLS-040", "GHA-002", "TLS-036", "TLS-038"):
+        assert f"<b>{rule}</b>" in board, rule
+    assert board.index("What fails") < board.index('id="findings"')
+    assert "Accepted risks (1 waived)" in board and "backup re-keyed in the January window" in board
+    assert "Waiver expired:" in board and "Waiver unused:" in board
+    assert "Not checked by hatls" in board
+    assert "ab" * 32 in board
+    assert f'@page {{ @bottom-left {{ content: "JSON report SHA-256 {"ab" * 32}"; }} }}' in html
+    assert '<meta name="author" content="Platform team">' in html
+
+
+def test_an_interrupted_scan_reads_incomplete_whatever_waivers_say(waived: Report) -> None:
+    from hatls.report.model import ScanStatus
+
+    partial = replace(waived, scan=replace(waived.scan, status=ScanStatus.INTERRUPTED))
+    html = render_html(partial)
+    assert "verdict--incomplete" in html and ">Incomplete<" in html
+
+
+# -- the PDF and the command line --------------------------------------------------------------
+
+
+def test_render_writes_a_pdf_whose_first_page_names_the_failing_rules(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    result = hatls("render", str(SAMPLE_PATH), "--pdf", str(pdf), "--title", "Quarterly TLS review",
+                   "--change", "CHG0099999", "--prepared-by", "A. Reviewer")
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(str(pdf))
+    assert 1 <= len(reader.pages) <= 10
+    first = reader.pages[0].extract_text()
+    for rule in ("GHA-005", "GHA-007", "TLS-010", "TLS-040", "GHA-002", "TLS-036"):
+        assert rule in first, rule
+    digest = hashlib.sha256(SAMPLE_PATH.read_bytes()).hexdigest()
+    assert digest in first                       # the page footer
+    assert "page 1 of" in first
+    meta = reader.metadata
+    assert meta is not None and meta.title == "Quarterly TLS review"
+    assert meta.author == "A. Reviewer" and "CHG0099999" in (meta.subject or "")
+
+
+def test_sign_and_verify_take_the_html_and_the_pdf_too(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
+    assert hatls("render", str(SAMPLE_PATH), "--html", str(html), "--pdf", str(pdf)).returncode == 0
+    key = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "k.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    cert = _self_signed(key)
+    (tmp_path / "c.pem").write_bytes(cert)
+    for target in (html, pdf):
+        signed = hatls("sign", str(target), "--key", str(tmp_path / "k.pem"),
+                       "--cert", str(tmp_path / "c.pem"))
+        assert signed.returncode == 0, signed.stderr
+        checked = hatls("verify", str(target), "--cert", str(tmp_path / "c.pem"))
+        assert checked.returncode == 0, checked.stderr
+        assert f"SHA-256 {hashlib.sha256(target.read_bytes()).hexdigest()}" in checked.stdout
+    assert "FILE" in hatls("sign", "--help").stdout
+
+
+def _self_signed(key: Any) -> bytes:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.x509.oid import NameOID
+
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "signer")])
+    now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1).not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=3650)).sign(key, None))
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def test_the_inventory_takes_report_labels_and_a_waivers_file(tmp_path: Path) -> None:
+    text = """version = 1
+[scan]
+waivers = "accepted.toml"
+[report]
+title = "Nightly HA scan"
+change = "CHG0012345"
+prepared_by = "Ops"
+[[pair]]
+name = "p"
+[pair.primary]
+host = "a.example.test"
+ports = [ { id = "default", port = 3000, mode = "unsecured" } ]
+"""
+    inventory = parse_inventory(text, path=str(tmp_path / "i.toml"), base_dir=str(tmp_path))
+    assert inventory.report == ReportLabels(title="Nightly HA scan", change="CHG0012345",
+                                            prepared_by="Ops")
+    assert inventory.scan.waivers == str(tmp_path / "accepted.toml")
+    with pytest.raises(InventoryError) as caught:
+        parse_inventory(text.replace("prepared_by", "author"), path="i.toml", base_dir=".")
+    assert "i.toml:7: report.author: unknown key 'author'" in str(caught.value)
