@@ -151,12 +151,24 @@ def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
     return value
 
 
+def _without_null(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Optional parts (a finding's waiver, the scan's labels) only where set: most findings
+    have no waiver, and a report without them reads as it did before they existed."""
+    if data.get(key, 0) is None:
+        del data[key]
+    return data
+
+
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
+    return _without_null(encode(finding), "waiver")
+
+
 def _head(report: Report) -> dict[str, Any]:
     summary = {_SUMMARY_RENAMES.get(k, k): v for k, v in encode(report.summary).items()}
     return {
         "schema": report.schema,
         "tool": {"name": report.tool_name, "version": report.tool_version},
-        "scan": encode(report.scan),
+        "scan": _without_null(encode(report.scan), "report"),
         "inputs": encode(report.inputs),
         "summary": summary,
     }
@@ -175,7 +187,7 @@ def _tail(report: Report) -> dict[str, Any]:
 def _lists(report: Report) -> dict[str, Iterable[dict[str, Any]]]:
     """The two long lists, encoded one item at a time (a 10,000-endpoint report is ~250 MB)."""
     return {"endpoints": (_endpoint_to_json(e) for e in report.endpoints),
-            "findings": (encode(f) for f in report.findings)}
+            "findings": (_finding_to_json(f) for f in report.findings)}
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
