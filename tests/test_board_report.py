@@ -303,3 +303,86 @@ ports = [ { id = "default", port = 3000, mode = "unsecured" } ]
     with pytest.raises(InventoryError) as caught:
         parse_inventory(text.replace("prepared_by", "author"), path="i.toml", base_dir=".")
     assert "i.toml:7: report.author: unknown key 'author'" in str(caught.value)
+
+
+def test_a_scan_with_waivers_labels_and_pdf_end_to_end(tmp_path: Path) -> None:
+    """A backup that presents its primary's certificate (GHA-005, TLS-032), scanned for real:
+    not compliant (exit 1); waived under a ticket, compliant (exit 0) with the waiver in every
+    output; the JSON re-judges to the same verdict; an expired waiver is red again."""
+    from hatls.lab.server import LabThread
+    from hatls.run import rejudge
+    from tests.test_cli import cfg, write_inventory
+
+    with LabThread([cfg("127.0.1.61", "tsrv-a.example.test"),
+                    cfg("127.0.2.61", "tsrv-a.example.test")]) as eps:
+        inventory = write_inventory(tmp_path, eps, ("secured", "secured"))
+        plain = hatls("scan", str(inventory), "--json", str(tmp_path / "plain.json"), "--quiet")
+        assert plain.returncode == 1, plain.stderr
+        failing = {(f["rule"], f["role"]) for f in json.loads(
+            (tmp_path / "plain.json").read_text())["findings"] if f["status"] == "fail"}
+        assert ("GHA-005", None) in failing
+        entries = "".join(
+            f'[[waiver]]\nrule = "{rule}"\npair = "pair-1"\n'
+            + (f'role = "{role}"\n' if role else "")
+            + 'reason = "backup re-keyed in the January window"\nticket = "CHG0012345"\n'
+            'expires = EXPIRES\n' for rule, role in sorted(failing, key=str))
+        waivers = tmp_path / "waivers.toml"
+        waivers.write_text("version = 1\n" + entries.replace("EXPIRES", _in_days(30)))
+        out = {kind: tmp_path / f"r.{kind}" for kind in ("json", "html", "pdf", "xml", "sarif")}
+        waived = hatls("scan", str(inventory), "--waivers", str(waivers), "--json", str(out["json"]),
+                       "--html", str(out["html"]), "--pdf", str(out["pdf"]), "--junit",
+                       str(out["xml"]), "--sarif", str(out["sarif"]), "--title", "Night scan",
+                       "--change", "CHG0012345", "--prepared-by", "Ops")
+        assert waived.returncode == 0, waived.stderr
+        assert "accepted risks: " in waived.stderr
+        expired = tmp_path / "expired.toml"
+        expired.write_text("version = 1\n" + entries.replace("EXPIRES", _in_days(-1)))
+        red = hatls("scan", str(inventory), "--waivers", str(expired), "--json", "-", "--quiet")
+        assert red.returncode == 1
+        assert {w["state"] for w in json.loads(red.stdout)["waivers"]} == {"expired"}
+    data = json.loads(out["json"].read_text())
+    assert data["summary"]["compliant"] is True
+    assert data["summary"]["waived"] == len(failing)
+    assert data["scan"]["report"]["change"] == "CHG0012345"
+    again = rejudge(loads(out["json"].read_text()))
+    assert again.summary == loads(out["json"].read_text()).summary
+    assert "CHG0012345" in out["xml"].read_text() and "Night scan" in out["xml"].read_text()
+    assert "suppressions" in out["sarif"].read_text()
+    reader = PdfReader(str(out["pdf"]))
+    assert reader.metadata is not None and reader.metadata.title == "Night scan"
+    page_one = reader.pages[0].extract_text()
+    assert "Accepted risks" in page_one and "CHG0012345" in page_one
+
+
+def _in_days(days: int) -> str:
+    return (datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=days)).isoformat()
+
+
+def test_a_waivers_file_with_an_error_stops_the_scan_with_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "i.toml").write_text(
+        'version = 1\n[scan]\nwaivers = "w.toml"\n[[pair]]\nname = "p"\n[pair.primary]\n'
+        'host = "a.example.test"\naddress = "127.0.1.62"\n'
+        'ports = [ { id = "default", port = 9, mode = "secured" } ]\n')
+    (tmp_path / "w.toml").write_text(
+        'version = 1\n[[waiver]]\nrule = "GHA-005"\npair = "p"\nreason = "r"\nticket = "T"\n'
+        f"expires = {_in_days(400)}\n")
+    result = hatls("scan", str(tmp_path / "i.toml"), "--quiet")
+    assert result.returncode == 2
+    assert "w.toml:7: waiver[1].expires:" in result.stderr and "more than a year ahead" in result.stderr
+    checked = hatls("validate", str(tmp_path / "i.toml"))
+    assert checked.returncode == 2 and "more than a year ahead" in checked.stderr
+
+
+def test_the_demo_report_prints_to_ten_pages_at_most(tmp_path: Path) -> None:
+    """The demo's report as the issue measured it (23 A4 pages, findings from page 15 on)."""
+    assert hatls("demo", "--out", str(tmp_path), "--quiet").returncode == 1
+    pdf = tmp_path / "report.pdf"
+    result = hatls("render", str(tmp_path / "report.json"), "--pdf", str(pdf))
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(str(pdf))
+    assert len(reader.pages) <= 10
+    report = json.loads((tmp_path / "report.json").read_text())
+    failing = {f["rule"] for f in report["findings"] if f["status"] in ("fail", "error")}
+    assert failing
+    first = reader.pages[0].extract_text()
+    assert all(rule in first for rule in failing), failing

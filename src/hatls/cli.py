@@ -228,6 +228,8 @@ def validate(inventory: Annotated[Path, typer.Argument(help="The inventory file 
         inv = load_inventory(inventory)
         load_policy(inv.scan.policy)
         load_identities(inv, os.environ)
+        if inv.scan.waivers is not None:
+            load_waivers(inv.scan.waivers, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
     except (InventoryError, PolicyError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     ports = sum(len(s.ports) for p in inv.pairs for s in p.servers())
