@@ -386,3 +386,39 @@ def test_the_demo_report_prints_to_ten_pages_at_most(tmp_path: Path) -> None:
     assert failing
     first = reader.pages[0].extract_text()
     assert all(rule in first for rule in failing), failing
+
+
+def _port_views(report: Report, pair: str) -> dict[str, Any]:
+    from hatls.report.html_view import build_view
+
+    view = build_view(report)
+    return {p.port_id: p for pv in view.pairs if pv.name == pair for p in pv.ports}
+
+
+def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
+    from hatls.observations import ErrorKind, ProbeError, Stage
+
+    def down(e: Any) -> Any:
+        return replace(e, reachable=False, certificate=None, chain=(), errors=(
+            ProbeError(stage=Stage.CONNECT, kind=ErrorKind.REFUSED, message="connection refused"),))
+
+    def plain(e: Any) -> Any:
+        return replace(e, configured_mode="unsecured", certificate=None, chain=(),
+                       accepts_plaintext=True)
+
+    endpoints = tuple(down(e) if (e.pair, e.port_id) == ("tserver-sip-01", "default")
+                      else plain(e) if (e.pair, e.port_id) == ("tserver-sip-01", "secure") else e
+                      for e in sample.endpoints)
+    ports = _port_views(replace(sample, endpoints=endpoints), "tserver-sip-01")
+    assert ports["default"].brief.startswith("Unreachable: primary ")
+    assert "connection refused" in ports["default"].brief
+    assert ports["secure"].brief.startswith("Unsecured by configuration")
+    assert "takes plaintext" in ports["secure"].brief
+    html = render_html(replace(sample, endpoints=endpoints))
+    # The unreachable port is one line; the plaintext one here still differs between primary
+    # and backup (versions, suites …), and a difference keeps the table that shows it.
+    assert html.count('class="port__brief"') == 1
+    assert f'<p class="port__brief" id="{ports["default"].anchor}">' in html
+    assert f'<article class="port" id="{ports["secure"].anchor}">' in html
+    # A port that is secured, or answered, keeps its side-by-side table.
+    assert all(not p.brief for p in _port_views(sample, "tserver-sip-01").values())
