@@ -422,3 +422,25 @@ def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
     assert f'<article class="port" id="{ports["secure"].anchor}">' in html
     # A port that is secured, or answered, keeps its side-by-side table.
     assert all(not p.brief for p in _port_views(sample, "tserver-sip-01").values())
+
+
+def test_page_one_says_whether_a_signature_names_this_json(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "k.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    (tmp_path / "c.pem").write_bytes(_self_signed(key))
+    report = tmp_path / "report.json"
+    report.write_bytes(SAMPLE_PATH.read_bytes())
+    html = tmp_path / "r.html"
+    assert hatls("render", str(report), "--html", str(html)).returncode == 0
+    assert "not signed yet" in html.read_text()
+    assert hatls("sign", str(report), "--key", str(tmp_path / "k.pem"),
+                 "--cert", str(tmp_path / "c.pem")).returncode == 0
+    assert hatls("render", str(report), "--html", str(html)).returncode == 0
+    assert "ed25519 signature by CN=signer names this SHA-256" in html.read_text()
+    report.write_bytes(SAMPLE_PATH.read_bytes() + b"\n")          # edited after signing
+    assert hatls("render", str(report), "--html", str(html)).returncode == 0
+    assert "this JSON is not the one signed" in html.read_text()

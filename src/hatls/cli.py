@@ -19,6 +19,7 @@ from hatls.cli_diff import register as register_diff
 from hatls.cli_evidence import register as register_evidence
 from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
 from hatls.cli_outputs import register as register_outputs
+from hatls.evidence import DetachedSignature, EvidenceError, signature_from_text
 from hatls.identity import load_identities
 from hatls.inventory import InventoryError, ReportLabels, load_inventory
 from hatls.inventory.build import MAX_LABEL_CHARS
@@ -176,6 +177,16 @@ def _require_pdf() -> None:
                     f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500], EXIT_USAGE) from None
 
 
+def _signature_beside(report_path: Path) -> DetachedSignature | None:
+    """REPORT.json.sig, when there is a readable one: page 1 names it (unverified, see there)."""
+    sig = Path(f"{report_path}.sig")
+    try:
+        with sig.open("rb") as handle:
+            return signature_from_text(handle.read(1 << 20).decode("utf-8", errors="replace"))
+    except (OSError, EvidenceError):
+        return None
+
+
 @app.command()
 def render(
     report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
@@ -210,7 +221,8 @@ def render(
         for path in (html_out, pdf_out):
             if path:
                 check_writable(path)
-        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
+        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data),
+                           signature=_signature_beside(report_path))
         if html_out:
             write_atomic(html_out, html)
         if pdf_out:

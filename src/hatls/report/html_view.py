@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from hatls.evidence import DetachedSignature
 from hatls.inventory import ReportLabels
 from hatls.report.diff_html_view import DriftView, drift_view_of
 from hatls.report.html_compare import TONE_MEANING, Tone
@@ -204,7 +205,23 @@ def _verdict(report: Report) -> tuple[bool | None, str, str]:
     return compliant, ("Compliant" if compliant else "Not compliant"), ("ok" if compliant else "bad")
 
 
-def build_view(report: Report, *, json_sha256: str | None = None) -> ReportView:
+def _evidence_line(json_sha256: str | None, signature: DetachedSignature | None) -> str:
+    if not json_sha256:
+        return "No JSON report was written with this page: nothing to match or sign."
+    head = f"JSON report SHA-256 {shown(json_sha256, 100)}"
+    if signature is None:
+        return f"{head} — not signed yet: sign it with `hatls sign`, check with `hatls verify`."
+    by = f" by {shown(signature.signer_subject, 200)}" if signature.signer_subject else ""
+    if signature.report_sha256 != json_sha256:
+        return (f"{head} — its signature file was made over another file "
+                f"(SHA-256 {shown(signature.report_sha256, 100)}): this JSON is not the one signed.")
+    # Only the hash is compared here; the signature itself needs the signer's certificate.
+    return (f"{head} — a detached {signature.algorithm.value} signature{by} names this SHA-256; "
+            "check it with `hatls verify`.")
+
+
+def build_view(report: Report, *, json_sha256: str | None = None,
+               signature: DetachedSignature | None = None) -> ReportView:
     findings = finding_views(report)
     breaking = sum(f.breaks_compliance for f in findings)
     s = report.summary
@@ -225,9 +242,7 @@ def build_view(report: Report, *, json_sha256: str | None = None) -> ReportView:
                       if f.status in (Status.FAIL, Status.ERROR) and not f.waiver),
         accepted=tuple(_board_line(f) for f in actionable if f.waiver),
         waiver_problems=_waiver_lines(report),
-        evidence_line=(f"JSON report SHA-256 {shown(json_sha256, 100)} — sign it with "
-                       "`hatls sign`, check a signature with `hatls verify`" if json_sha256 else
-                       "No JSON report was written with this page: nothing to match or sign."),
+        evidence_line=_evidence_line(json_sha256, signature),
         json_sha256=json_sha256 if json_sha256 and _HEX64.fullmatch(json_sha256) else "",
         author=shown(labels.prepared_by, 200) if labels.prepared_by else "",
         keywords=", ".join(t for t in ("hatls", "TLS compliance",
