@@ -33,7 +33,8 @@ def summary_lines(report: Report, *, limit: int = 40) -> list[str]:
             lines.append(f"  WAIVER {w.state.value.upper()}: {w.rule} {_printable(w.pair, 80)} "
                          f"{_printable(w.ticket, 60)} (expires {w.expires})")
     notable = [f for f in report.findings if f.status in _SHOWN]
-    notable.sort(key=lambda f: (_SHOWN.index(f.status), -f.severity.rank))
+    # Accepted risks last: the lines that need action come first.
+    notable.sort(key=lambda f: (f.waiver is not None, _SHOWN.index(f.status), -f.severity.rank))
     for f in notable[:limit]:
         where = f.pair if f.role is None else f"{f.pair}/{f.role}/{f.port_id}"
         waived = "" if f.waiver is None else f" [waived: {_printable(f.waiver.ticket, 60)}]"
