@@ -444,3 +444,21 @@ def test_page_one_says_whether_a_signature_names_this_json(tmp_path: Path) -> No
     report.write_bytes(SAMPLE_PATH.read_bytes() + b"\n")          # edited after signing
     assert hatls("render", str(report), "--html", str(html)).returncode == 0
     assert "this JSON is not the one signed" in html.read_text()
+
+
+def test_the_pdf_fetches_nothing_a_page_names() -> None:
+    """A user's template (or escaped server text) naming a URL must not make the PDF call out."""
+    import socket
+
+    from hatls.report.pdf import render_pdf
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        pdf = render_pdf(f'<p>report</p><img src="http://127.0.0.1:{port}/x.png">'
+                         f'<link rel="stylesheet" href="http://127.0.0.1:{port}/s.css">')
+        assert pdf.startswith(b"%PDF")
+        with pytest.raises(TimeoutError):
+            listener.accept()

@@ -21,16 +21,29 @@ class PdfError(Exception):
     """The PDF could not be made (WeasyPrint failed): the HTML and JSON are still written."""
 
 
-def _refuse(url: str, *_: Any, **__: Any) -> dict[str, Any]:
+def _refuse(url: str, *_: Any, **__: Any) -> Any:
     # The report page is self-contained; anything it tried to load would be a template bug or
-    # server text that escaped, never something to fetch.
-    raise ValueError(f"the PDF report loads nothing (refused {url[:80]!r})")
+    # server text that escaped, never something to fetch. WeasyPrint leaves the resource out.
+    raise _REFUSAL(f"the PDF report loads nothing (refused {url[:80]!r})")
+
+
+# WeasyPrint 68+ takes a URLFetcher object; older releases a function. Both refuse everything.
+_URLS: Any = getattr(weasyprint, "urls", None)
+_REFUSAL: type[Exception] = getattr(_URLS, "URLFetchingError", ValueError)
+if hasattr(_URLS, "URLFetcher"):
+    class _RefuseAll(_URLS.URLFetcher):  # type: ignore[misc]
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return _refuse(url)
+
+    _FETCHER: Any = _RefuseAll()
+else:  # pragma: no cover - the older API
+    _FETCHER = _refuse
 
 
 def render_pdf(html: str) -> bytes:
     """The report page as PDF bytes (A4, as its print CSS lays it out)."""
     try:
-        document = weasyprint.HTML(string=html, url_fetcher=_refuse, media_type="print")
+        document = weasyprint.HTML(string=html, url_fetcher=_FETCHER, media_type="print")
         data: bytes = document.write_pdf()
     except Exception as exc:  # WeasyPrint's failures have no common base class
         raise PdfError(f"the PDF could not be made: {type(exc).__name__}: {exc}"[:500]) from exc
