@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from hatls.cli import app as hatls_app
 from hatls.init_template import INVENTORY_TEMPLATE
 from hatls.inventory import Inventory, Mode, Redundancy, load_inventory, parse_inventory
-from hatls.inventory.build import CLIENT_KEYS, PAIR_KEYS, PAIR_TABLES, SCAN_KEYS, TOP_KEYS
+from hatls.inventory.build import CLIENT_KEYS, PAIR_KEYS, PAIR_TABLES, REPORT_KEYS, SCAN_KEYS, TOP_KEYS
 from hatls.inventory.servers import PORT_KEYS, SERVER_KEYS
 from hatls.inventory.tls import TLS_KEYS
 from hatls.policy import load_policy
@@ -21,7 +21,7 @@ from tests.labkit import NOW, ca, leaf
 _SETTING = re.compile(r"^(\s*)#(?=[a-z\[{])", re.MULTILINE)
 # Where each top-level key is defined (as an active or commented-out setting).
 _TOP_LINES = {"version": r"version = ", "scan": r"\[scan\]", "client": r"#?\[client\]",
-              "tls": r"\[tls\]", "pair": r"\[\[pair\]\]"}
+              "tls": r"\[tls\]", "pair": r"\[\[pair\]\]", "report": r"#?\[report\]"}
 
 
 def enable_every_setting(text: str) -> str:
@@ -52,7 +52,7 @@ def test_every_top_level_key_is_explained_by_a_comment_above_it() -> None:
 
 
 @pytest.mark.parametrize("key", sorted({*TOP_KEYS, *SCAN_KEYS, *CLIENT_KEYS, *TLS_KEYS, *PAIR_KEYS,
-                                        *PAIR_TABLES, *SERVER_KEYS, *PORT_KEYS}))
+                                        *PAIR_TABLES, *SERVER_KEYS, *PORT_KEYS, *REPORT_KEYS}))
 def test_every_inventory_key_appears_as_a_setting(key: str) -> None:
     as_setting = re.search(rf"(^#?|[{{,]\s*){key} = ", INVENTORY_TEMPLATE, re.MULTILINE)
     as_table = re.search(rf"^#?\[+(pair\.)?{key}\]+$", INVENTORY_TEMPLATE, re.MULTILINE)

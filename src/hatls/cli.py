@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from hatls._version import __version__
 from hatls.cli_diff import ReportFileError, diff, load_report_file
 from hatls.cli_evidence import init, sign, verify
 from hatls.cli_outputs import ExportPaths, check_exports, export
+from hatls.evidence import DetachedSignature, EvidenceError, signature_from_text
 from hatls.files import (
     UsagePlanError,
     check_output,
@@ -28,7 +30,8 @@ from hatls.files import (
 )
 from hatls.identity import load_identities
 from hatls.importer import import_inventory
-from hatls.inventory import InventoryError, load_inventory
+from hatls.inventory import InventoryError, ReportLabels, load_inventory
+from hatls.inventory.build import MAX_LABEL_CHARS
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.html import HtmlTemplateError, check_templates
@@ -42,7 +45,10 @@ from hatls.scan_cli import (
     ScanRequest,
     rehearse_templates,
     run_scan,
+    utc_now,
+    write_pdf,
 )
+from hatls.waivers import load_waivers
 
 # Typer turns a KeyboardInterrupt during a command into exit 130; hatls's status for it is 4.
 _TYPER_INTERRUPTED = 130
@@ -118,6 +124,19 @@ def scan(
         metavar="REPORT.json",
         help="An earlier JSON report: what changed since then goes into the new report and "
              "the summary.")] = None,
+    pdf_out: Annotated[str | None, typer.Option(
+        "--pdf", metavar="PATH",
+        help="Also write the report as PDF here (needs WeasyPrint: hatls[pdf]).")] = None,
+    waivers: Annotated[Path | None, typer.Option(
+        metavar="FILE",
+        help="Accepted risks (TOML): findings a live waiver covers no longer break compliance. "
+             "Default: the inventory's [scan] waivers.")] = None,
+    title: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The report's title (else the inventory's [report] title).")] = None,
+    change: Annotated[str | None, typer.Option(
+        metavar="ID", help="The change-request id the report belongs to, e.g. CHG0012345.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Who prepared the report.")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress or summary on standard error.")] = False,
 ) -> None:
@@ -125,11 +144,18 @@ def scan(
 
     Exit status: 0 compliant, 1 not compliant, 2 usage or inventory error (nothing scanned),
     3 the scan could not run (no endpoint reachable, an output not writable), 4 interrupted."""
+    labels = _labels(title, change, prepared_by)
+    if pdf_out is not None:
+        _require_pdf()
     try:
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
         older = load_report_file(baseline) if baseline is not None else None
+        waiver_file = str(waivers) if waivers is not None else inv.scan.waivers
+        # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
+        accepted = () if waiver_file is None else load_waivers(
+            waiver_file, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
     except ReportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except InventoryError as exc:
@@ -140,16 +166,16 @@ def scan(
     policy_file = policy if policy is not None and policy not in BUILTIN_POLICIES else None
     try:
         plan_files(inputs=(("INVENTORY", inventory), ("--baseline", baseline), ("--policy", policy_file),
-                           *inventory_inputs(inv)),
-                   outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
-                            ("--sarif", sarif), ("--metrics", metrics)))
+                           ("--waivers", waiver_file), *inventory_inputs(inv)),
+                   outputs=(("--json", json_out), ("--html", html_out), ("--pdf", pdf_out),
+                            ("--junit", junit), ("--sarif", sarif), ("--metrics", metrics)))
         check_templates(template_dir)
         if template_dir is not None:
             rehearse_templates(inv, chosen, fail_on, template_dir)
     except (UsagePlanError, HtmlTemplateError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     try:
-        for path in (json_out, html_out):
+        for path in (json_out, html_out, pdf_out):
             check_output(path)
         check_exports(exports)
     except OutputError as exc:
@@ -162,7 +188,8 @@ def scan(
         max_connections=base.max_connections, delay=delay, retries=retries, backoff=backoff)
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
-                          quiet=quiet, identities=identities, exports=exports, baseline=older)
+                          quiet=quiet, identities=identities, exports=exports, baseline=older,
+                          pdf_path=pdf_out, waivers=accepted, labels=labels)
     try:
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written
@@ -204,26 +231,76 @@ def demo(
     raise typer.Exit(status)
 
 
+def _labels(title: str | None, change: str | None, prepared_by: str | None) -> ReportLabels:
+    for option, value in (("--title", title), ("--change", change), ("--prepared-by", prepared_by)):
+        if value is not None and (len(value) > MAX_LABEL_CHARS or not value.isprintable()):
+            raise _fail(f"{option}: must be one line of at most {MAX_LABEL_CHARS} characters",
+                        EXIT_USAGE)
+    return ReportLabels(title=title or None, change=change or None, prepared_by=prepared_by or None)
+
+
+def _require_pdf() -> None:
+    """--pdf needs the optional WeasyPrint: say so before any work, not after the scan."""
+    try:
+        import hatls.report.pdf  # noqa: F401  (the import is the check: optional extra)
+    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
+        raise _fail(f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
+                    f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500], EXIT_USAGE) from None
+
+
+def _signature_beside(report_path: Path) -> DetachedSignature | None:
+    """REPORT.json.sig, when there is a readable one: page 1 names it (unverified, see there)."""
+    sig = Path(f"{report_path}.sig")
+    try:
+        with sig.open("rb") as handle:
+            return signature_from_text(handle.read(1 << 20).decode("utf-8", errors="replace"))
+    except (OSError, EvidenceError):
+        return None
+
+
 def render(
     report_path: Annotated[Path, typer.Argument(metavar="REPORT.json", help="A saved JSON report.")],
-    html_out: Annotated[str, typer.Option("--html", metavar="PATH", help="Write the HTML report here.")],
+    html_out: Annotated[str | None, typer.Option(
+        "--html", metavar="PATH", help="Write the HTML report here ('-' = standard output).")] = None,
+    pdf_out: Annotated[str | None, typer.Option(
+        "--pdf", metavar="PATH", help="Write the report as PDF here (needs hatls[pdf]).")] = None,
     template_dir: Annotated[str | None, typer.Option(
         metavar="DIR", help="Folder with your own HTML report templates.")] = None,
+    title: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The report's title (over the saved one).")] = None,
+    change: Annotated[str | None, typer.Option(
+        metavar="ID", help="The change-request id, e.g. CHG0012345.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Who prepared the report.")] = None,
 ) -> None:
-    """Render a saved JSON report as HTML again: no network, no inventory file needed."""
+    """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
     from hatls.evidence import report_sha256
     from hatls.report.html import render_html
 
+    if html_out is None and pdf_out is None:
+        raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
+    labels = _labels(title, change, prepared_by)
+    if pdf_out is not None:
+        _require_pdf()
     try:
-        plan_files(inputs=(("REPORT.json", report_path),), outputs=(("--html", html_out),))
+        plan_files(inputs=(("REPORT.json", report_path),),
+                   outputs=(("--html", html_out), ("--pdf", pdf_out)))
         check_templates(template_dir)
         report, data = read_report(report_path)
     except (UsagePlanError, HtmlTemplateError, ReportFileError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
+    if labels != ReportLabels():
+        # Shown on the page only: the JSON (and its SHA-256 the page names) stays as it was.
+        report = replace(report, scan=replace(report.scan, report=labels.over(report.scan.report)))
     try:
-        check_output(html_out)
-        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
-        write_output(html_out, html)
+        for path in (html_out, pdf_out):
+            check_output(path)
+        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data),
+                           signature=_signature_beside(report_path))
+        if html_out:
+            write_output(html_out, html)
+        if pdf_out:
+            write_pdf(pdf_out, html)
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:
@@ -237,6 +314,8 @@ def validate(inventory: Annotated[Path, typer.Argument(
         inv = load_inventory(inventory)
         load_policy(inv.scan.policy)
         load_identities(inv, os.environ)
+        if inv.scan.waivers is not None:
+            load_waivers(inv.scan.waivers, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
     except (InventoryError, PolicyError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     ports = sum(len(s.ports) for p in inv.pairs for s in p.servers())

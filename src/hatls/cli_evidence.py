@@ -35,7 +35,6 @@ from hatls.files import (
     check_output,
     plan_files,
     read_regular,
-    read_report,
     write_output,
 )
 from hatls.init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
@@ -105,7 +104,8 @@ def _create(path: str, text: str) -> None:
 
 
 def sign(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
+    report: Annotated[Path, typer.Argument(
+        metavar="FILE", help="Any file: the JSON report, its HTML or its PDF.")],
     key: Annotated[Path, typer.Option(
         metavar="KEY", help="PEM private key: Ed25519, RSA (PSS) or EC (ECDSA).")],
     cert: Annotated[Path | None, typer.Option(
@@ -115,15 +115,14 @@ def sign(
         metavar="VAR", help="Environment variable that holds the key's password.")] = None,
     out: Annotated[str | None, typer.Option(
         "--out", "-o", metavar="SIG",
-        help="The signature file ('-' = standard output). Default: REPORT.json.sig.")] = None,
+        help="The signature file ('-' = standard output). Default: FILE.sig.")] = None,
 ) -> None:
-    """Write a detached signature over the exact bytes of REPORT.json."""
+    """Write a detached signature over the exact bytes of FILE (the JSON, HTML or PDF report)."""
     target = out or f"{report}.sig"
-    _plan(inputs=(("REPORT.json", report), ("--key", key), ("--cert", cert)), output=("--out", target))
-    try:
-        _, data = read_report(report)   # only a valid hatls report is signed
-    except ReportFileError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+    _plan(inputs=(("FILE", report), ("--key", key), ("--cert", cert)), output=("--out", target))
+    # Bytes are signed, never parsed: any regular file under the report size cap (a device, a
+    # FIFO or an endless file is refused before it is read).
+    data = _read(report, limit=MAX_REPORT_BYTES, what="file")
     try:
         signing_key = load_signing_key(_read(key), _password(key_password_env))
     except EvidenceError as exc:
@@ -172,11 +171,12 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def verify(
-    report: Annotated[Path, typer.Argument(metavar="REPORT.json", help="The saved JSON report.")],
+    report: Annotated[Path, typer.Argument(
+        metavar="FILE", help="The signed file: the JSON report, its HTML or its PDF.")],
     cert: Annotated[Path, typer.Option(
         metavar="CERT", help="The signer's PEM certificate (intermediates may follow it in the file).")],
     sig: Annotated[Path | None, typer.Option(
-        metavar="SIG", help="The signature file. Default: REPORT.json.sig.")] = None,
+        metavar="SIG", help="The signature file. Default: FILE.sig.")] = None,
     ca: Annotated[Path | None, typer.Option(
         metavar="CA.pem",
         help="Also require the certificate to chain to this CA (PEM bundle) and be valid.")] = None,
@@ -185,12 +185,12 @@ def verify(
         help="With --ca: check the certificate's validity at this time (RFC 3339, e.g. "
              "2026-11-25T14:00:00Z) instead of now.")] = None,
 ) -> None:
-    """Check REPORT.json against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
+    """Check FILE against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
     if at is not None and ca is None:
         raise _fail("--at only applies with --ca", EXIT_USAGE)
     # The bytes are what is verified: a tampered report is an invalid signature (exit 1), so it is
     # read as a regular file under the size cap but not parsed.
-    data = _read(report, limit=MAX_REPORT_BYTES, what="report")
+    data = _read(report, limit=MAX_REPORT_BYTES, what="file")
     sig_path = sig or Path(f"{report}.sig")
     try:
         signature = signature_from_text(

@@ -145,10 +145,15 @@ def check_output(path: str | None) -> None:
         check_writable(path)
 
 
-def write_stdout(text: str | Iterable[str]) -> str:
+def write_stdout(text: str | bytes | Iterable[str]) -> str:
     """Write to standard output; returns the SHA-256 of the bytes. A failure is an OutputError."""
     digest = hashlib.sha256()
     try:
+        if isinstance(text, bytes):   # a PDF goes out as it is, past the text layer
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text)
+            sys.stdout.buffer.flush()
+            return hashlib.sha256(text).hexdigest()
         for piece in (text,) if isinstance(text, str) else text:
             sys.stdout.write(piece)
             digest.update(piece.encode("utf-8"))
@@ -158,7 +163,7 @@ def write_stdout(text: str | Iterable[str]) -> str:
     return digest.hexdigest()
 
 
-def write_output(path: str, text: str | Iterable[str]) -> str:
+def write_output(path: str, text: str | bytes | Iterable[str]) -> str:
     """Write one output (``-`` = standard output) atomically; returns the SHA-256 of its bytes.
 
     A signature beside it (``path.sig``) that signed other bytes is removed: left there it would

@@ -38,6 +38,16 @@ max_connections_per_host = 4
 max_connections = 256
 # CA certificates (PEM) to validate the servers' chains with. Default: the system trust store.
 #trusted_ca = ["pki/corp-root.pem"]
+# Accepted risks (see `hatls scan --help`): a TOML file of [[waiver]] entries, each with rule,
+# pair, reason, ticket and expires; a waived finding is shown but no longer breaks compliance.
+#waivers = "waivers.toml"
+
+# [report]: how the report presents itself to a change board (HTML heading, PDF metadata, JSON,
+# JUnit and SARIF). All optional; --title, --change and --prepared-by override them.
+#[report]
+#title = "TLS review of the HA pairs"
+#change = "CHG0012345"
+#prepared_by = "Platform team"
 
 # [client]: the certificate hatls presents to ports that require one (tls_mutual). Optional.
 # Certificate and key go together. An encrypted key's password is read from the environment

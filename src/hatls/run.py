@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import trio
@@ -11,7 +11,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
-from hatls.inventory import ClientIdentity, Inventory, inventory_from_dict, inventory_to_dict
+from hatls.inventory import (
+    ClientIdentity,
+    Inventory,
+    ReportLabels,
+    inventory_from_dict,
+    inventory_to_dict,
+)
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint
@@ -23,6 +29,7 @@ from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
+from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -47,11 +54,19 @@ def build_report(
     status: ScanStatus = ScanStatus.COMPLETE,
     scan_anchors: tuple[x509.Certificate, ...] | None = None,
     duration_seconds: float | None = None,
+    waivers: tuple[Waiver, ...] = (),
+    labels: ReportLabels | None = None,
 ) -> Report:
+    """Judge ``endpoints`` and build the report. ``waivers`` are judged live or expired as of
+    ``started`` (UTC day); ``labels`` head the report (default: the inventory's ``[report]``)."""
     anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
-    findings = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
+    judged = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
+    findings, outcomes = apply_waivers(judged, waivers, today=started.astimezone(UTC).date())
     inputs: dict[str, Any] = {"inventory": inventory_to_dict(inventory),
                               "policy": policy_to_dict(policy)}
+    if waivers:   # kept, so a re-judgement of this report gives the same verdict
+        inputs["waivers"] = waivers_to_data(waivers)
+    chosen = labels or inventory.report
     if not inventory.scan.trusted_ca:
         # The machine's own CA store judged TLS-031: keep the anchors that built a path, so the
         # report re-judges the same anywhere (REPORT.md: the report is self-sufficient).
@@ -65,6 +80,7 @@ def build_report(
                              sha256=policy.sha256, not_checked=policy.not_checked),
             fail_on=fail_on, status=status,
             duration_seconds=None if duration_seconds is None else round(duration_seconds, 3),
+            report=None if chosen == ReportLabels() else chosen,
         ),
         inputs=inputs,
         summary=summarize(pairs=len(inventory.pairs), endpoints=endpoints, findings=findings,
@@ -72,6 +88,7 @@ def build_report(
                           complete=status is ScanStatus.COMPLETE),
         endpoints=endpoints,
         findings=findings,
+        waivers=outcomes,
     )
 
 
@@ -107,6 +124,8 @@ def rejudge(report: Report) -> Report:
         started=report.scan.started, finished=report.scan.finished,
         fail_on=report.scan.fail_on, status=report.scan.status,
         scan_anchors=_recorded_anchors(report), duration_seconds=report.scan.duration_seconds,
+        waivers=waivers_from_data(report.inputs.get("waivers")),
+        labels=report.scan.report,
     )
 
 
@@ -120,6 +139,7 @@ async def scan(
     state: ScanState | None = None,
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    waivers: tuple[Waiver, ...] = (),
 ) -> Report:
     """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
     chosen = policy or load_policy(inventory.scan.policy)
@@ -127,5 +147,5 @@ async def scan(
     state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
                                  identities=identities)
     return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
-                        started=started, finished=now(), fail_on=fail_on,
+                        started=started, finished=now(), fail_on=fail_on, waivers=waivers,
                         duration_seconds=trio.current_time() - clock)

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
 from hatls.files import write_output
-from hatls.inventory import ClientIdentity, Inventory
+from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
@@ -28,8 +28,10 @@ from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.codec import iter_json
 from hatls.report.model import Report, ScanStatus
+from hatls.report.output import OutputError
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
+from hatls.waivers import Waiver
 
 EXIT_COMPLIANT = 0
 EXIT_NOT_COMPLIANT = 1
@@ -55,6 +57,9 @@ class ScanRequest:
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] = field(default_factory=dict)
     exports: ExportPaths = field(default_factory=ExportPaths)
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
+    pdf_path: str | None = None
+    waivers: tuple[Waiver, ...] = ()   # accepted risks (`--waivers`, `[scan] waivers`)
+    labels: ReportLabels = field(default_factory=ReportLabels)  # `--title` etc. over `[report]`
 
 
 class _ProgressView:
@@ -112,6 +117,7 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
             started=started, finished=utc_now(), fail_on=request.fail_on,
             status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
             duration_seconds=trio.current_time() - clock,
+            waivers=request.waivers, labels=request.labels.over(request.inventory.report),
         )
         if request.baseline is not None:
             report = with_baseline(report, request.baseline)
@@ -125,11 +131,14 @@ def write_outputs(report: Report, request: ScanRequest) -> None:
     # that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics.
     digest = write_output(request.json_path, iter_json(report)) if request.json_path else None
     write_exports(report, request.exports)
-    if request.html_path:
+    if request.html_path or request.pdf_path:
         from hatls.report.html import render_html
 
-        write_output(request.html_path,
-                     render_html(report, template_dir=request.template_dir, json_sha256=digest))
+        html = render_html(report, template_dir=request.template_dir, json_sha256=digest)
+        if request.html_path:
+            write_output(request.html_path, html)
+        if request.pdf_path:
+            write_pdf(request.pdf_path, html)
 
 
 def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
@@ -146,6 +155,18 @@ def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
     render_html(build_report(inventory=first, policy=policy, endpoints=unanswered, started=now,
                              finished=now, fail_on=fail_on, scan_anchors=()),
                 template_dir=template_dir)
+
+
+def write_pdf(path: str, html: str) -> None:
+    """The PDF from the same HTML; a PDF that cannot be made is an output that cannot be
+    written (exit 3), after the JSON and HTML are safe on disk."""
+    from hatls.report.pdf import PdfError, render_pdf
+
+    try:
+        data = render_pdf(html)
+    except PdfError as exc:
+        raise OutputError(f"{path}: {exc}") from None
+    write_output(path, data)
 
 
 def exit_status(report: Report) -> int:

@@ -12,14 +12,25 @@ from pathlib import Path
 from hatls.inventory.fields import Checker, Table, check_unique, or_default
 from hatls.inventory.files import client_identity, read_ca_list
 from hatls.inventory.locate import index_key, join_key
-from hatls.inventory.model import ClientIdentity, Inventory, Pair, Redundancy, Role, ScanSettings
+from hatls.inventory.model import (
+    ClientIdentity,
+    Inventory,
+    Pair,
+    Redundancy,
+    ReportLabels,
+    Role,
+    ScanSettings,
+)
 from hatls.inventory.reading import not_a_regular_file
 from hatls.inventory.servers import build_server
 from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
 from hatls.policy import BUILTIN_POLICIES
 
 SUPPORTED_VERSION = 1
-TOP_KEYS = ("version", "scan", "client", "tls", "pair")
+TOP_KEYS = ("version", "scan", "client", "tls", "pair", "report")
+REPORT_KEYS = ("title", "change", "prepared_by")
+# Printed in every report's heading and the PDF's metadata: short by nature.
+MAX_LABEL_CHARS = 200
 SCAN_KEYS = (
     "policy",
     "connect_timeout",
@@ -27,6 +38,7 @@ SCAN_KEYS = (
     "max_connections_per_host",
     "max_connections",
     "trusted_ca",
+    "waivers",
 )
 CLIENT_KEYS = ("certificate", "key", "key_password_env")
 PAIR_KEYS = ("name", "app_type", "redundancy", "consistent_port_selection")
@@ -42,9 +54,24 @@ def build_inventory(
     client = _client(checker, base_dir, document, "", "client")
     file_tls = _tls_table(checker, base_dir, document, "", "tls")
     pairs = _pairs(checker, base_dir, document, file_tls)
+    labels = report_labels(checker, checker.table(document, "report", "") or {})
     if checker.problems or version is None or scan is None or pairs is None:
         return None
-    return Inventory(version=version, path=path, sha256=sha256, scan=scan, client=client, pairs=pairs)
+    return Inventory(version=version, path=path, sha256=sha256, scan=scan, client=client, pairs=pairs,
+                     report=labels)
+
+
+def report_labels(checker: Checker, table: Table) -> ReportLabels:
+    """`[report]`: title, change (the change-request id) and prepared_by, for the report's head."""
+    checker.known_keys(table, REPORT_KEYS, "report")
+    values: dict[str, str | None] = {}
+    for key in REPORT_KEYS:
+        value = checker.string(table, key, "report")
+        if value is not None and (len(value) > MAX_LABEL_CHARS or not value.isprintable()):
+            checker.report(f"report.{key}", f"must be one line of at most {MAX_LABEL_CHARS} characters")
+            value = None
+        values[key] = value.strip() or None if value is not None else None
+    return ReportLabels(**values)
 
 
 def _version(checker: Checker, document: Table) -> int | None:
@@ -70,6 +97,9 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
     per_host = checker.integer(table, "max_connections_per_host", "scan", minimum=1)
     overall = checker.integer(table, "max_connections", "scan", minimum=1)
     trusted = read_ca_list(checker, base_dir, table.get("trusted_ca", []), "scan.trusted_ca")
+    waivers = checker.string(table, "waivers", "scan")
+    if waivers is not None and not waivers.strip():
+        checker.report("scan.waivers", "must name a waivers file")
     if len(checker.problems) > problems_before:
         return None
     defaults = ScanSettings()
@@ -80,6 +110,8 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
         max_connections_per_host=or_default(per_host, defaults.max_connections_per_host),
         max_connections=or_default(overall, defaults.max_connections),
         trusted_ca=or_default(trusted, defaults.trusted_ca),
+        # Relative to the inventory's folder, as PEM paths and policy files are.
+        waivers=None if waivers is None else str(Path(base_dir, waivers)),
     )
 
 

@@ -20,6 +20,7 @@ from hatls.inventory.model import (
     PemFile,
     PortSpec,
     Redundancy,
+    ReportLabels,
     Role,
     ScanSettings,
     SecProtocol,
@@ -38,6 +39,9 @@ def inventory_to_dict(inventory: Inventory) -> dict[str, Any]:
         "client": _identity_to_dict(inventory.client, files),
         "pairs": [_pair_to_dict(pair, files) for pair in inventory.pairs],
     }
+    if inventory.report != ReportLabels():   # only when set: older reports stay as they were
+        data["report"] = {"title": inventory.report.title, "change": inventory.report.change,
+                          "prepared_by": inventory.report.prepared_by}
     return {**data, "files": dict(sorted(files.items()))}
 
 
@@ -54,6 +58,7 @@ def _scan_to_dict(scan: ScanSettings, files: dict[str, str]) -> dict[str, Any]:
         "max_connections_per_host": scan.max_connections_per_host,
         "max_connections": scan.max_connections,
         "trusted_ca": [_file_ref(pem, files) for pem in scan.trusted_ca],
+        **({"waivers": scan.waivers} if scan.waivers is not None else {}),
     }
 
 
@@ -152,10 +157,19 @@ def inventory_from_dict(data: dict[str, Any]) -> Inventory:
             max_connections_per_host=scan["max_connections_per_host"],
             max_connections=scan["max_connections"],
             trusted_ca=_pems(scan["trusted_ca"], files),
+            waivers=scan.get("waivers"),
         ),
         client=_identity(data["client"], files),
         pairs=tuple(_pair(pair, files) for pair in data["pairs"]),
+        report=_labels(data.get("report")),
     )
+
+
+def _labels(data: dict[str, Any] | None) -> ReportLabels:
+    if not data:
+        return ReportLabels()
+    return ReportLabels(title=data.get("title"), change=data.get("change"),
+                        prepared_by=data.get("prepared_by"))
 
 
 def _pems(paths: list[str], files: dict[str, str]) -> tuple[PemFile, ...]:

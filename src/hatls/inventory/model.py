@@ -163,6 +163,22 @@ class Pair:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportLabels:
+    """How the report presents itself to a change board (``[report]``, or ``--title`` etc.)."""
+
+    title: str | None = None
+    change: str | None = None       # the change-request id, e.g. CHG0012345
+    prepared_by: str | None = None
+
+    def over(self, base: ReportLabels | None) -> ReportLabels:
+        """These labels where set, ``base``'s elsewhere (command line over inventory)."""
+        if base is None:
+            return self
+        return ReportLabels(title=self.title or base.title, change=self.change or base.change,
+                            prepared_by=self.prepared_by or base.prepared_by)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScanSettings:
     policy: str = "genesys-ha"
     connect_timeout: float = 5.0
@@ -170,6 +186,7 @@ class ScanSettings:
     max_connections_per_host: int = 4
     max_connections: int = 256
     trusted_ca: tuple[PemFile, ...] = ()  # () = the system store
+    waivers: str | None = None  # accepted risks file, resolved against the inventory's folder
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -180,6 +197,7 @@ class Inventory:
     scan: ScanSettings
     client: ClientIdentity | None
     pairs: tuple[Pair, ...]
+    report: ReportLabels = ReportLabels()
 
     def client_identity_of(self, pair: Pair, server: Server) -> ClientIdentity | None:
         """The identity ``server`` presents when it connects to its partner after a failover

@@ -22,6 +22,7 @@ from typing import Any
 from hatls.observations import EndpointObservation
 from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
+from hatls.waivers import WaiverOutcome
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}
 _KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order", "groups_by_version")
@@ -246,27 +247,43 @@ def _endpoint_from_json(data: dict[str, Any]) -> EndpointObservation:
     return value
 
 
+def _without_null(data: dict[str, Any], key: str) -> dict[str, Any]:
+    """Optional parts (a finding's waiver, the scan's labels) only where set: most findings
+    have no waiver, and a report without them reads as it did before they existed."""
+    if data.get(key, 0) is None:
+        del data[key]
+    return data
+
+
+def _finding_to_json(finding: Finding) -> dict[str, Any]:
+    return _without_null(encode(finding), "waiver")
+
+
 def _head(report: Report) -> dict[str, Any]:
     summary = {_SUMMARY_RENAMES.get(k, k): v for k, v in encode(report.summary).items()}
     return {
         "schema": report.schema,
         "tool": {"name": report.tool_name, "version": report.tool_version},
-        "scan": encode(report.scan),
+        "scan": _without_null(encode(report.scan), "report"),
         "inputs": encode(report.inputs),
         "summary": summary,
     }
 
 
 def _tail(report: Report) -> dict[str, Any]:
-    if report.drift is None:   # only with a baseline: reports without one stay as they were
-        return {}
-    return {"drift": encode(report.drift)}
+    # Each only when there is one: reports without a baseline or waivers stay as they were.
+    tail: dict[str, Any] = {}
+    if report.drift is not None:
+        tail["drift"] = encode(report.drift)
+    if report.waivers:
+        tail["waivers"] = encode(report.waivers)
+    return tail
 
 
 def _lists(report: Report) -> dict[str, Iterable[dict[str, Any]]]:
     """The two long lists, encoded one item at a time (a 10,000-endpoint report is ~250 MB)."""
     return {"endpoints": (_endpoint_to_json(e) for e in report.endpoints),
-            "findings": (encode(f) for f in report.findings)}
+            "findings": (_finding_to_json(f) for f in report.findings)}
 
 
 def report_to_json(report: Report) -> dict[str, Any]:
@@ -287,6 +304,7 @@ def report_from_json(data: dict[str, Any]) -> Report:
         endpoints=tuple(_endpoint_from_json(e) for e in data["endpoints"]),
         findings=tuple(decode(Finding, f) for f in data["findings"]),
         drift=data.get("drift"),
+        waivers=decode(tuple[WaiverOutcome, ...], data.get("waivers", [])),
     )
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from hatls.evidence import DetachedSignature
 from hatls.report.html_view import build_view
 from hatls.report.model import Report
 
@@ -90,16 +91,20 @@ def check_templates(template_dir: str | None) -> None:
 
 
 def render_html(
-    report: Report, *, template_dir: str | None = None, json_sha256: str | None = None
+    report: Report, *, template_dir: str | None = None, json_sha256: str | None = None,
+    signature: DetachedSignature | None = None,
 ) -> str:
     """The report as one self-contained HTML page (inline CSS, no script, nothing fetched).
 
     ``json_sha256``: the SHA-256 of the JSON report file's bytes, shown so a reader can match the
     two; the page is rendered from the report object, which cannot know how it was serialized.
+    ``signature``: the JSON's detached signature, when one is at hand (``hatls render`` looks
+    for REPORT.json.sig): page 1 says whether it names this JSON's SHA-256.
     """
     env = environment(template_dir)
     try:
-        return env.get_template(MAIN_TEMPLATE).render(view=build_view(report, json_sha256=json_sha256))
+        return env.get_template(MAIN_TEMPLATE).render(
+            view=build_view(report, json_sha256=json_sha256, signature=signature))
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise HtmlTemplateError(f"report template error ({where}): {exc.message}") from exc

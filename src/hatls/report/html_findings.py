@@ -46,6 +46,7 @@ class FindingView:
     reference: str
     reason: str            # why a skipped finding was skipped ("not-probed", "depends on TLS-002")
     breaks_compliance: bool
+    waiver: str = ""       # an accepted risk: "CHG0012345 until 2027-01-31: reason"
 
     @property
     def actionable(self) -> bool:
@@ -114,6 +115,9 @@ def finding_view(index: int, f: Finding, report: Report) -> FindingView:
         remediation=shown(f.remediation, MAX_MESSAGE_CHARS * 2),
         reference=shown(f.reference, MAX_MESSAGE_CHARS),
         reason=_reason(f), breaks_compliance=breaks_compliance(f, report.scan.fail_on),
+        waiver="" if f.waiver is None else
+        f"{shown(f.waiver.ticket, 100)} until {shown(f.waiver.expires, 20)}: "
+        f"{shown(f.waiver.reason, 300)}",
     )
 
 

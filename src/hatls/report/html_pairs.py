@@ -43,6 +43,9 @@ class PortView:
     drift: tuple[str, ...]            # labels of rows that must match and do not
     shared: tuple[str, ...]           # labels of per-host identities found on both hosts
     findings: tuple[FindingView, ...]  # fail / error / warn on this port, either server
+    # One line instead of the side-by-side table: a port that is plaintext by configuration on
+    # both servers, or that neither server answered, has nothing to compare row by row.
+    brief: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,8 +194,34 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
                 shared=tuple(r.label for r in rows if r.tone is Tone.SHARED),
                 findings=tuple(f for f in findings if f.actionable and f.port_id == shown(port_id)
                                and (count == 1 or f.address is None or f.address in here)),
+                brief=_brief([o for o in (_nth(s.observations.get(port_id, ()), index)
+                                          for s in (primary, backup)) if o is not None]),
             ))
     return tuple(views)
+
+
+def _where(obs: EndpointObservation) -> str:
+    return f"{shown(obs.role, 20)} {shown(obs.address, 80)}:{obs.port}"
+
+
+def _plaintext(obs: EndpointObservation) -> str:
+    said = {True: "takes plaintext", False: "refuses plaintext", None: "plaintext not probed"}
+    return said[obs.accepts_plaintext]
+
+
+def _brief(observed: Sequence[EndpointObservation]) -> str:
+    """The one line for a port with nothing to compare, or "" for a full table."""
+    if not observed:
+        return ""
+    if all(o.reachable is False for o in observed):
+        return "Unreachable: " + "; ".join(
+            f"{_where(o)} — " + (", ".join(shown(e.message, 160) for e in o.errors[:1]) or "no answer")
+            for o in observed)
+    if all(o.configured_mode == "unsecured" and o.certificate is None for o in observed):
+        return "Unsecured by configuration (no TLS expected): " + "; ".join(
+            f"{_where(o)} {_plaintext(o)}" if o.reachable else f"{_where(o)} not reached"
+            for o in observed)
+    return ""
 
 
 def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairView, ...]:

@@ -25,6 +25,7 @@ from hatls.report.verdict import Verdict, compliant_of, incomplete_reason, verdi
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Finding, Status
 from hatls.tls.certs import bounded_text
+from hatls.waivers import WaiverState
 
 MAX_MESSAGE_CHARS = 2000
 MAX_LINE_CHARS = 2000
@@ -123,18 +124,41 @@ def _properties(report: Report) -> ET.Element:
     values = (("hatls.version", report.tool_version), ("inventory", scan.inventory),
               ("policy", scan.policy.name), ("fail_on", scan.fail_on.value),
               ("scan.status", scan.status.value),
-              ("compliant", {True: "true", False: "false", None: "null"}[compliant_of(report)]))
+              ("compliant", {True: "true", False: "false", None: "null"}[compliant_of(report)]),
+              *report_properties(report))
     element = ET.Element("properties")
     for name, value in values:
         ET.SubElement(element, "property", {"name": name, "value": _line(value, 1000)})
     return element
 
 
+def report_properties(report: Report) -> tuple[tuple[str, str], ...]:
+    """The report's labels, the waived count and every expired or unused waiver, as properties."""
+    labels = report.scan.report
+    named = () if labels is None else tuple(
+        (f"report.{key}", value) for key, value in
+        (("title", labels.title), ("change", labels.change), ("prepared_by", labels.prepared_by))
+        if value)
+    waivers = tuple(
+        (f"waiver.{w.state.value}", f"{w.rule} {w.pair}{'/' + w.role if w.role else ''}"
+                                    f"{'/' + w.port_id if w.port_id else ''} {w.ticket} "
+                                    f"expires {w.expires}: {w.reason}")
+        for w in report.waivers if w.state is not WaiverState.USED)
+    counted = (("waived", str(report.summary.waived)),) if report.waivers else ()
+    return named + counted + waivers
+
+
 def _case(finding: Finding, name: str) -> ET.Element:
     case = ET.Element("testcase", {"classname": classname(finding), "name": name})
     message = _line(finding.message, MAX_MESSAGE_CHARS)
     tag = _OUTCOME_ELEMENT.get(finding.status)
-    if tag == "skipped":
+    if finding.waiver is not None:
+        # An accepted risk: shown, but not a failure that turns the CI job red.
+        w = finding.waiver
+        ET.SubElement(case, "skipped", {"message": _line(
+            f"waived ({finding.status.value}) under {w.ticket} until {w.expires}: {w.reason} — "
+            f"{finding.message}", MAX_MESSAGE_CHARS)})
+    elif tag == "skipped":
         ET.SubElement(case, tag, {"message": message})
     elif tag is not None:
         outcome = ET.SubElement(case, tag, {"message": message, "type": finding.severity.value})

@@ -8,8 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hatls.inventory import ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind
 from hatls.rules.model import Finding, Severity, Status
+from hatls.waivers import WaiverOutcome
 
 SCHEMA_ID = "hatls-report/1"
 
@@ -46,6 +48,8 @@ class ScanMeta:
         if self.duration_seconds is not None:
             return self.duration_seconds
         return max(0.0, (self.finished - self.started).total_seconds())
+    # Title, change-request id and author for the report's heading (``[report]``, ``--title`` …).
+    report: ReportLabels | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +67,7 @@ class Summary:
     # None: no verdict. Only a complete scan of at least one pair can be compliant (REPORT.md).
     compliant: bool | None
     by_severity: Mapping[str, int] = field(default_factory=dict)   # failing findings per severity
+    waived: int = 0       # findings a live waiver covers (they keep their status, break nothing)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -78,11 +83,15 @@ class Report:
     # The drift from a baseline report (``hatls scan --baseline``) as drift.schema.json data;
     # kept as data, not the Drift model, so the report model does not depend on the diff.
     drift: Mapping[str, Any] | None = None
+    # Every waiver of ``inputs.waivers`` and what became of it (used, expired, unused).
+    waivers: tuple[WaiverOutcome, ...] = ()
 
 
 def breaks_compliance(finding: Finding, fail_on: Severity) -> bool:
-    """REPORT.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does."""
-    return finding.status in (Status.FAIL, Status.ERROR) and finding.severity.rank >= fail_on.rank
+    """REPORT.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does;
+    nor does a finding a live waiver covers (an accepted risk, shown as such)."""
+    return (finding.status in (Status.FAIL, Status.ERROR) and finding.severity.rank >= fail_on.rank
+            and finding.waiver is None)
 
 
 def summarize(
@@ -117,4 +126,5 @@ def summarize(
         compliant=(not any(breaks_compliance(f, fail_on) for f in findings)
                    if complete and pairs else None),
         by_severity=by_severity,
+        waived=sum(1 for f in findings if f.waiver is not None),
     )

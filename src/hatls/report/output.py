@@ -52,9 +52,10 @@ def check_writable(path: str) -> None:
     os.unlink(probe)
 
 
-def write_atomic(path: str, text: str | Iterable[str]) -> str:
+def write_atomic(path: str, text: str | bytes | Iterable[str]) -> str:
     """Readers see the old file or the whole new one, never half a report. Returns the SHA-256 of
-    the bytes written. ``text`` may come in pieces, so a large report is never held whole.
+    the bytes written. ``text`` may come in pieces, so a large report is never held whole; bytes
+    (a PDF) are written as they are, text as UTF-8 exactly (no newline translation).
 
     The text goes to a hidden temp file in the same folder, reaches the disk, and is then renamed
     over ``path`` (one atomic step). Any failure, an interrupt included, removes the temp file and
@@ -69,12 +70,14 @@ def write_atomic(path: str, text: str | Iterable[str]) -> str:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write in {target.parent}: {exc.strerror or exc}") from None
     try:
-        # newline="": the bytes on disk are exactly the text, so its SHA-256 matches everywhere.
+        # Binary: the bytes on disk are exactly the text's UTF-8, so its SHA-256 matches everywhere.
         digest = hashlib.sha256()
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            for piece in (text,) if isinstance(text, str) else text:
-                handle.write(piece)
-                digest.update(piece.encode("utf-8"))
+        with os.fdopen(fd, "wb") as handle:
+            pieces = (text,) if isinstance(text, str | bytes) else text
+            for piece in pieces:
+                data = piece if isinstance(piece, bytes) else piece.encode("utf-8")
+                handle.write(data)
+                digest.update(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)

@@ -116,6 +116,13 @@ def _result(finding: Finding, rule_index: Mapping[str, int], uri: str | None) ->
     }
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
+    if finding.waiver is not None:
+        # An accepted risk (hatls scan --waivers): code-scanning views hide it, the log keeps it.
+        w = finding.waiver
+        result["suppressions"] = [{
+            "kind": "external", "status": "accepted",
+            "justification": _text(f"{w.ticket}: {w.reason} (until {w.expires})"),
+            "properties": {"ticket": _text(w.ticket), "expires": w.expires}}]
     return result
 
 
@@ -170,7 +177,15 @@ def _run_properties(report: Report) -> dict[str, Any]:
         "summary": {"pairs": summary.pairs, "endpoints": summary.endpoints,
                     "pass": summary.passed, "fail": summary.failed, "warn": summary.warned,
                     "error": summary.errored, "skipped": summary.skipped,
-                    "internal_errors": summary.internal_errors},
+                    "internal_errors": summary.internal_errors, "waived": summary.waived},
+        **({"report": _clean({"title": scan.report.title, "change": scan.report.change,
+                              "prepared_by": scan.report.prepared_by})}
+           if scan.report is not None else {}),
+        **({"waivers": [_clean({"rule": w.rule, "pair": w.pair, "role": w.role,
+                                "port_id": w.port_id, "ticket": w.ticket, "expires": w.expires,
+                                "reason": w.reason, "state": w.state.value,
+                                "findings": w.findings}) for w in report.waivers]}
+           if report.waivers else {}),
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import Verdict, incomplete_reason, verdict_of
 from hatls.rules.model import Status
+from hatls.waivers import WaiverState
 
 _SHOWN = (Status.FAIL, Status.ERROR, Status.WARN)
 
@@ -27,12 +28,24 @@ def summary_lines(report: Report, *, limit: int = 40) -> list[str]:
     lines += _cannot_run_lines(report)
     if report.drift is not None:
         lines.append(_drift_line(report.drift))
+    labels = report.scan.report
+    if labels is not None and (labels.title or labels.change):
+        lines.insert(1, "  " + _printable(" · ".join(
+            t for t in (labels.title, labels.change and f"change {labels.change}") if t)))
+    if s.waived:
+        lines.append(f"  accepted risks: {s.waived} finding(s) waived (they break nothing)")
+    for w in report.waivers:
+        if w.state is not WaiverState.USED:
+            lines.append(f"  WAIVER {w.state.value.upper()}: {w.rule} {_printable(w.pair, 80)} "
+                         f"{_printable(w.ticket, 60)} (expires {w.expires})")
     notable = [f for f in report.findings if f.status in _SHOWN]
-    notable.sort(key=lambda f: (_SHOWN.index(f.status), -f.severity.rank))
+    # Accepted risks last: the lines that need action come first.
+    notable.sort(key=lambda f: (f.waiver is not None, _SHOWN.index(f.status), -f.severity.rank))
     for f in notable[:limit]:
         where = f.pair if f.role is None else f"{f.pair}/{f.role}/{f.port_id}"
+        waived = "" if f.waiver is None else f" [waived: {_printable(f.waiver.ticket, 60)}]"
         lines.append(f"  {f.status.value.upper():<5} {f.severity.value:<8} {f.rule}  {where}: "
-                     f"{_printable(f.message)}")
+                     f"{_printable(f.message)}{waived}")
     if len(notable) > limit:
         lines.append(f"  … and {len(notable) - limit} more in the report")
     return lines

@@ -40,6 +40,16 @@ _SEVERITY_ORDER = (Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WaiverRef:
+    """The accepted risk that covers a finding (``hatls scan --waivers``): who accepted it, why,
+    until when. Set after judgement (``hatls.waivers``); a rule never sets it."""
+
+    ticket: str
+    reason: str
+    expires: str  # ISO date (YYYY-MM-DD), the last day the waiver holds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     rule: str
     status: Status
@@ -52,6 +62,7 @@ class Finding:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     remediation: str = ""
     reference: str = ""
+    waiver: WaiverRef | None = None   # a live waiver: the finding keeps its status, breaks nothing
 
     @property
     def not_probed(self) -> bool:
