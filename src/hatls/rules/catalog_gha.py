@@ -74,7 +74,7 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "Inventory: certificate_level of the HA link port (the port's, else the server's). "
             "When unknown, live: the HA link presents a certificate that no other secured port of "
             "the same server presents while those agree among themselves = warning (looks "
-            "port-level)."),
+            "port-level); a link without TLS is an error (its certificate was never seen)."),
         remediation=(
             "Remove the certificate from the HA sync port's transport parameters and configure it "
             "in the [security] section of the Application (or of the Host) object instead; "
@@ -91,7 +91,8 @@ GHA_RULES: tuple[RuleInfo, ...] = (
         check=(
             "Live, on the HA link ports: the same leaf fingerprint on both = fail, unless that "
             "certificate names both hosts = warning (one key on two hosts); different certificates "
-            "= pass (whether the backup's names its host is TLS-032's)."),
+            "= pass (whether the backup's names its host is TLS-032's). A side without TLS on its "
+            "link is an error: whose certificate it has was not seen."),
         remediation=(
             "Open the backup's Application object and set its own certificate (UNIX: certificate, "
             "certificate-key, trusted-ca; Windows: the thumbprint of a certificate installed on "
@@ -111,7 +112,7 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "Live: each HA link chain validated against [tls].trusted_ca (the scan's CA when none "
             "is given: a failure then fails this rule too, naming TLS-031); the EKU of both leaves "
             "(no EKU or anyExtendedKeyUsage allows clientAuth). A link without a TLS handshake "
-            "fails, naming TLS-002."),
+            "fails, naming TLS-002; an address that answered nothing is named in `silent`."),
         remediation=(
             "Issue both servers' certificates from the CA named in trusted-ca on both servers (the "
             "guide recommends one CA for all certificates); with tls-mutual=1, issue them with "
@@ -124,7 +125,11 @@ GHA_RULES: tuple[RuleInfo, ...] = (
         statement=(
             "The TLS settings of both servers are identical on the HA link: protocol versions, "
             "cipher suites, groups, client-certificate requirement."),
-        check="Live: side-by-side comparison per HA link port; the evidence lists each difference.",
+        check=(
+            "Live, per HA link port: every answering primary address compared with every answering "
+            "backup address; suites, and groups where both sides were probed per version, compare "
+            "per version. The evidence lists each difference with the addresses it was seen on. A "
+            "link without a TLS handshake fails, naming TLS-002."),
         remediation=(
             "Give both Application objects the same sec-protocol, cipher-list and tls-mutual "
             "(port, application or host level). On Windows, SChannel (the registry's protocol "
@@ -161,7 +166,10 @@ GHA_RULES: tuple[RuleInfo, ...] = (
             "client_certificate/client_key, else [pair.client], else [client]), a mutually "
             "authenticated handshake to the partner's HA link succeeds, and each side's chain "
             "verifies against the pair's CA."),
-        check="Live, only where a client identity is given; otherwise skipped.",
+        check=(
+            "Live, only where a client identity is given; otherwise skipped. A link without a TLS "
+            "handshake fails, naming TLS-002; a server chain the pair's CA does not validate fails, "
+            "naming GHA-006."),
         remediation=(
             "Make each server's certificate (the one it presents as a client after a failover) "
             "chain to the trusted-ca configured on its partner, with EKU clientAuth, and list the "

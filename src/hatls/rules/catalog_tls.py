@@ -90,8 +90,11 @@ TLS_RULES: tuple[RuleInfo, ...] = (
           "DH groups are at least the policy's dh_min_bits, ECDH at least its ecdh_min_bits, every "
           "accepted named group is in its allow-list (where it has one; a discouraged group is a "
           "warning), and at least one of its required groups is accepted.",
-          "Group enumeration and the server key-exchange sizes; groups compare by their nominal "
-          "size (X25519 = 256, a hybrid as its classical part).",
+          "Group enumeration per version (TLS 1.3, and the newest TLS ≤ 1.2 version with ECDHE or "
+          "DHE suites, RFC 7919 ffdhe groups included), judged on their union; the smallest DH "
+          "prime of any DHE ServerKeyExchange, including one answering a hello with no ffdhe group "
+          "(what a client older than RFC 7919 gets). Groups compare by their nominal size "
+          "(X25519 = 256, a hybrid as its classical part).",
           "Configure the server's groups/curves (OpenSSL Groups or ECDH curves; SChannel ECC curve "
           "order on Windows) and DH parameters of at least 2048 bits (RFC 7919 ffdhe2048).",
           f"RFC 7919; RFC 9325 §4.1; NIST SP 800-52 Rev. 2 §3.4.2.2; {_POLICY}"),
@@ -195,7 +198,9 @@ TLS_RULES: tuple[RuleInfo, ...] = (
           "without the SCSV; only a ServerHello for the downgraded version is a failure. Applies "
           "when it accepts several versions (the policy may narrow this; NIST: only when it "
           "accepts a version below TLS 1.2 and not TLS 1.3). Skipped otherwise.",
-          "Two raw hellos below the highest accepted version, the same but for the SCSV.",
+          "Two raw hellos for the accepted version just below the highest, the same but for the "
+          "SCSV; an answer that decides nothing (the unmarked hello refused too) is an error. The "
+          "evidence (`seen`) says what each got.",
           "Update the Security Pack / OpenSSL (1.0.1j or later), or accept one version only "
           "(`sec-protocol` = TLSv12 or TLSv13).",
           "RFC 7507; NIST SP 800-52 Rev. 2 §3.4"),
