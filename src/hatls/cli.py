@@ -402,6 +402,11 @@ def main() -> None:
     except SystemExit as done:
         if done.code == _TYPER_INTERRUPTED:
             _interrupted()
+        # The command has finished and chosen its status, which is what a scheduler acts on: a
+        # Ctrl-C between here and the process's end (interpreter shutdown) must not replace it
+        # with a death by signal.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise
     except KeyboardInterrupt:
         _interrupted()
