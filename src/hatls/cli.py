@@ -18,6 +18,7 @@ from hatls.cli_diff import register as register_diff
 from hatls.cli_evidence import register as register_evidence
 from hatls.cli_outputs import ExportPaths, check_exports, usage_problem
 from hatls.cli_outputs import register as register_outputs
+from hatls.cli_zones import register as register_zones
 from hatls.identity import load_identities
 from hatls.inventory import InventoryError, load_inventory
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
@@ -26,6 +27,7 @@ from hatls.report.output import OutputError, check_writable
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
 from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
+from hatls.zones import ZoneError, check_zone
 
 app = typer.Typer(
     name="hatls", no_args_is_help=True, add_completion=True,
@@ -77,6 +79,8 @@ def scan(
     baseline: Annotated[Path | None, typer.Option(
         help="A saved JSON report; what changed since then goes into the new report.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    zone: Annotated[str | None, typer.Option(
+        help="Probe only this zone's servers; the report has no verdict until `hatls merge`.")] = None,
 ) -> None:
     """Scan every pair of INVENTORY and write the reports. Exit: 0 compliant, 1 not, 2 bad input,
     3 could not run, 4 interrupted."""
@@ -85,6 +89,10 @@ def scan(
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
         older = load_report_file(baseline) if baseline is not None else None
+        if zone is not None:
+            check_zone(inv, zone)
+    except ZoneError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     except ReportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except InventoryError as exc:
@@ -116,7 +124,8 @@ def scan(
         max_connections=base.max_connections, delay=delay, retries=retries, backoff=backoff)
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
-                          quiet=quiet, identities=identities, exports=exports, baseline=older)
+                          quiet=quiet, identities=identities, exports=exports, baseline=older,
+                          zone=zone)
     try:
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written
@@ -222,6 +231,7 @@ def schema(what: Annotated[str, typer.Argument(help="report | drift | inventory"
 register_outputs(app)
 register_diff(app)
 register_evidence(app)
+register_zones(app)
 
 
 def main() -> None:

@@ -16,11 +16,12 @@ from hatls.observations import EndpointObservation
 from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, summarize
+from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
+from hatls.zones import zone_scan_findings
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -38,9 +39,12 @@ def build_report(
     fail_on: Severity,
     status: ScanStatus = ScanStatus.COMPLETE,
     scan_anchors: tuple[x509.Certificate, ...] | None = None,
+    zones: ZoneCoverage | None = None,
 ) -> Report:
     anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
     findings = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
+    if zones is not None and not zones.sources:
+        findings = zone_scan_findings(findings)   # a zone scan: its pairs wait for the merge
     inputs: dict[str, Any] = {"inventory": inventory_to_dict(inventory),
                               "policy": policy_to_dict(policy)}
     if not inventory.scan.trusted_ca:
@@ -54,11 +58,12 @@ def build_report(
             inventory_sha256=inventory.sha256,
             policy=PolicyRef(name=policy.name, source_version=policy.source_version,
                              sha256=policy.sha256, not_checked=policy.not_checked),
-            fail_on=fail_on, status=status,
+            fail_on=fail_on, status=status, zones=zones,
         ),
         inputs=inputs,
         summary=summarize(pairs=len(inventory.pairs), endpoints=endpoints, findings=findings,
-                          fail_on=fail_on, internal_errors=sum(map(is_internal, findings))),
+                          fail_on=fail_on, internal_errors=sum(map(is_internal, findings)),
+                          complete=status is ScanStatus.COMPLETE),
         endpoints=endpoints,
         findings=findings,
     )
@@ -95,7 +100,7 @@ def rejudge(report: Report) -> Report:
         inventory=inventory, policy=policy, endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished,
         fail_on=report.scan.fail_on, status=report.scan.status,
-        scan_anchors=_recorded_anchors(report),
+        scan_anchors=_recorded_anchors(report), zones=report.scan.zones,
     )
 
 

@@ -24,10 +24,11 @@ from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.codec import iter_json
-from hatls.report.model import Report, ScanStatus
+from hatls.report.model import Report, ScanStatus, breaks_compliance
 from hatls.report.output import write_atomic
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
+from hatls.zones import zone_scan_coverage, zone_selector
 
 EXIT_COMPLIANT = 0
 EXIT_NOT_COMPLIANT = 1
@@ -53,6 +54,7 @@ class ScanRequest:
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] = field(default_factory=dict)
     exports: ExportPaths = field(default_factory=ExportPaths)
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
+    zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
 
 
 class _ProgressView:
@@ -101,14 +103,17 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
 
             nursery.start_soon(watch)
             await scan_inventory(request.inventory, limits=request.limits, state=state,
-                                 on_event=on_event, identities=request.identities)
+                                 on_event=on_event, identities=request.identities,
+                                 select=zone_selector(request.zone) if request.zone else None)
             nursery.cancel_scope.cancel()
         # Still inside the signal receiver: a second Ctrl-C while the report is written is
         # absorbed here instead of abandoning the partial report half way.
         report = build_report(
             inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
             started=started, finished=utc_now(), fail_on=request.fail_on,
-            status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
+            status=(ScanStatus.INTERRUPTED if interrupted else
+                    ScanStatus.PARTIAL if request.zone else ScanStatus.COMPLETE),
+            zones=zone_scan_coverage(request.inventory, request.zone) if request.zone else None,
         )
         if request.baseline is not None:
             report = with_baseline(report, request.baseline)
@@ -144,4 +149,9 @@ def exit_status(report: Report) -> int:
         return EXIT_CANNOT_RUN
     if report.endpoints and not any(e.reachable for e in report.endpoints):
         return EXIT_CANNOT_RUN
+    if report.scan.zones is not None and not report.scan.zones.sources:
+        # A zone scan has no verdict by design (its pairs wait for `hatls merge`): 1 only when
+        # an endpoint finding already breaks compliance, so a scheduler still sees it early.
+        broken = any(breaks_compliance(f, report.scan.fail_on) for f in report.findings)
+        return EXIT_NOT_COMPLIANT if broken else EXIT_COMPLIANT
     return EXIT_COMPLIANT if report.summary.compliant else EXIT_NOT_COMPLIANT

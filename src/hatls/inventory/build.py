@@ -7,6 +7,7 @@ caller then refuses the whole inventory (any problem at all refuses it).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from hatls.inventory.fields import Checker, Table, check_unique, or_default
@@ -14,7 +15,7 @@ from hatls.inventory.files import client_identity, read_ca_list
 from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import ClientIdentity, Inventory, Pair, Redundancy, Role, ScanSettings
 from hatls.inventory.reading import not_a_regular_file
-from hatls.inventory.servers import build_server
+from hatls.inventory.servers import build_server, zone_name
 from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
 from hatls.policy import BUILTIN_POLICIES
 
@@ -27,6 +28,7 @@ SCAN_KEYS = (
     "max_connections_per_host",
     "max_connections",
     "trusted_ca",
+    "zone",
 )
 CLIENT_KEYS = ("certificate", "key", "key_password_env")
 PAIR_KEYS = ("name", "app_type", "redundancy", "consistent_port_selection")
@@ -44,6 +46,8 @@ def build_inventory(
     pairs = _pairs(checker, base_dir, document, file_tls)
     if checker.problems or version is None or scan is None or pairs is None:
         return None
+    if scan.zone is not None:
+        pairs = tuple(_in_default_zone(pair, scan.zone) for pair in pairs)
     return Inventory(version=version, path=path, sha256=sha256, scan=scan, client=client, pairs=pairs)
 
 
@@ -70,6 +74,7 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
     per_host = checker.integer(table, "max_connections_per_host", "scan", minimum=1)
     overall = checker.integer(table, "max_connections", "scan", minimum=1)
     trusted = read_ca_list(checker, base_dir, table.get("trusted_ca", []), "scan.trusted_ca")
+    zone = zone_name(checker, table, "scan")
     if len(checker.problems) > problems_before:
         return None
     defaults = ScanSettings()
@@ -80,7 +85,15 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
         max_connections_per_host=or_default(per_host, defaults.max_connections_per_host),
         max_connections=or_default(overall, defaults.max_connections),
         trusted_ca=or_default(trusted, defaults.trusted_ca),
+        zone=zone,
     )
+
+
+def _in_default_zone(pair: Pair, zone: str) -> Pair:
+    """`[scan] zone` for every server of ``pair`` that names none itself."""
+    primary = pair.primary if pair.primary.zone else replace(pair.primary, zone=zone)
+    backup = pair.backup if pair.backup is None or pair.backup.zone else replace(pair.backup, zone=zone)
+    return replace(pair, primary=primary, backup=backup)
 
 
 def _policy(checker: Checker, base_dir: str, written: str | None) -> str | None:

@@ -164,13 +164,15 @@ async def scan_inventory(
     state: ScanState | None = None,
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    select: Callable[[PortTarget], bool] | None = None,
 ) -> ScanState:
-    """Probe every endpoint of the inventory. Fills ``state`` as endpoints finish, so a caller that
-    cancels the scan still holds everything learned up to then."""
+    """Probe every endpoint of the inventory (``select``: only the ports it accepts, e.g. one
+    zone's). Fills ``state`` as endpoints finish, so a caller that cancels the scan still holds
+    everything learned up to then."""
     state = state if state is not None else ScanState()
     limiter = Limits(limits or ScanLimits.from_inventory(inventory))
     emit = on_event or (lambda _event: None)
-    targets = port_targets(inventory)
+    targets = tuple(t for t in port_targets(inventory) if select is None or select(t))
     resolved = {}
     async with trio.open_nursery() as nursery:
         async def resolve_one(t: PortTarget) -> None:

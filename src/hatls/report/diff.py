@@ -42,6 +42,7 @@ from hatls.report.diff_model import (
     SuiteDrift,
 )
 from hatls.report.model import Report, ScanStatus
+from hatls.report.verdict import compliant_of
 
 __all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
            "drift_to_json"]
@@ -52,7 +53,7 @@ def _side(report: Report) -> ScanSide:
     return ScanSide(
         started=scan.started, finished=scan.finished, inventory=scan.inventory,
         inventory_sha256=scan.inventory_sha256, policy=scan.policy.name,
-        policy_sha256=scan.policy.sha256, status=scan.status, compliant=report.summary.compliant,
+        policy_sha256=scan.policy.sha256, status=scan.status, compliant=compliant_of(report),
         tool_version=report.tool_version)
 
 

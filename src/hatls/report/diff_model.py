@@ -46,7 +46,7 @@ class ScanSide:
     policy: str
     policy_sha256: str
     status: ScanStatus
-    compliant: bool
+    compliant: bool | None      # None: the scan is incomplete, it has no verdict
     tool_version: str
 
 

@@ -23,6 +23,7 @@ from hatls.report.html_findings import (
 from hatls.report.html_pairs import PairView, pair_views
 from hatls.report.html_text import day, duration, moment, plural, shown, shown_list
 from hatls.report.model import Report, ScanStatus
+from hatls.report.verdict import verdict_of
 from hatls.rules.model import Severity
 
 
@@ -123,8 +124,8 @@ def build_view(report: Report, *, json_sha256: str | None = None) -> ReportView:
     return ReportView(
         title=f"TLS compliance report — {shown(report.scan.inventory, 120)} — "
               f"{day(report.scan.started)}",
-        compliant=s.compliant,
-        verdict="Compliant" if s.compliant else "Not compliant",
+        compliant=s.compliant is True,
+        verdict=verdict_of(report).value.capitalize(),
         verdict_detail=_verdict_detail(report, breaking),
         notices=_notices(report),
         severity_counts=tuple(

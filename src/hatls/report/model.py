@@ -17,6 +17,9 @@ SCHEMA_ID = "hatls-report/1"
 class ScanStatus(StrEnum):
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
+    # A zone scan (`hatls scan --zone`), or a merge that lacks a zone or holds a conflict: the
+    # pairs are not (all) judged, so there is no verdict.
+    PARTIAL = "partial"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -28,6 +31,37 @@ class PolicyRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneSource:
+    """One zone report a merge joined."""
+
+    file: str
+    sha256: str            # of the file's bytes
+    zones: tuple[str, ...]
+    status: ScanStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneConflict:
+    """An endpoint two zone reports both observed: neither observation is kept."""
+
+    pair: str
+    role: str
+    port_id: str
+    address: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneCoverage:
+    """Which network zones a zone scan or a merge covers (``scan.zones``)."""
+
+    covered: tuple[str, ...]
+    missing: tuple[str, ...]          # zones of the inventory this report holds nothing of
+    sources: tuple[ZoneSource, ...] = ()
+    conflicts: tuple[ZoneConflict, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScanMeta:
     started: datetime
     finished: datetime
@@ -36,6 +70,7 @@ class ScanMeta:
     policy: PolicyRef
     fail_on: Severity
     status: ScanStatus = ScanStatus.COMPLETE
+    zones: ZoneCoverage | None = None   # None: a scan of the whole inventory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +85,8 @@ class Summary:
     not_checked: int
     internal_errors: int
     connections: int
-    compliant: bool
+    # None: no verdict. Only a complete scan of at least one pair can be compliant (REPORT.md).
+    compliant: bool | None
     by_severity: Mapping[str, int] = field(default_factory=dict)   # failing findings per severity
 
 
@@ -81,7 +117,10 @@ def summarize(
     findings: Sequence[Finding],
     fail_on: Severity,
     internal_errors: int,
+    complete: bool = True,
 ) -> Summary:
+    """``complete``: the scan ran to its end. A partial scan gets no verdict (``compliant`` None),
+    whatever it found so far, and neither does a scan of no pair: nothing is compliant by omission."""
     def count(status: Status) -> int:
         return sum(1 for f in findings if f.status is status)
 
@@ -100,6 +139,7 @@ def summarize(
         not_checked=sum(1 for f in findings if f.not_probed),
         internal_errors=internal,
         connections=sum(e.connections for e in endpoints),
-        compliant=not any(breaks_compliance(f, fail_on) for f in findings),
+        compliant=(not any(breaks_compliance(f, fail_on) for f in findings)
+                   if complete and pairs else None),
         by_severity=by_severity,
     )

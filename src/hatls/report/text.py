@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hatls.report.model import Report
+from hatls.report.verdict import Verdict, incomplete_reason, verdict_of
 from hatls.rules.model import Status
 
 _SHOWN = (Status.FAIL, Status.ERROR, Status.WARN)
@@ -10,11 +11,12 @@ _SHOWN = (Status.FAIL, Status.ERROR, Status.WARN)
 
 def summary_lines(report: Report, *, limit: int = 40) -> list[str]:
     s = report.summary
-    verdict = "COMPLIANT" if s.compliant else "NOT COMPLIANT"
+    verdict = verdict_of(report)
     seconds = (report.scan.finished - report.scan.started).total_seconds()
     lines = [
-        f"hatls {report.tool_version}: {verdict} (policy {report.scan.policy.name}, "
+        f"hatls {report.tool_version}: {verdict.value.upper()} (policy {report.scan.policy.name}, "
         f"fail-on {report.scan.fail_on.value}, scan {report.scan.status.value})",
+        *([f"  {incomplete_reason(report)}"] if verdict is Verdict.INCOMPLETE else []),
         f"  {s.pairs} pair(s), {s.endpoints} endpoint(s), {s.connections} connection(s) "
         f"in {seconds:.0f} s",
         f"  findings: {s.passed} pass, {s.failed} fail, {s.warned} warn, {s.errored} error, "
