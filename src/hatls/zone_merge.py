@@ -118,8 +118,10 @@ def merge_zone_reports(parts: Sequence[ZoneReport]) -> Report:
     covered = tuple(sorted({z for p in parts if p.report.scan.zones
                             for z in p.report.scan.zones.covered}))
     missing = tuple(z for z in inventory.zones() if z not in covered)
+    # A zone scan that ran to its end is "partial" by design (it judges no pair); one that was
+    # interrupted did not see all of its zone.
     complete = (not missing and not conflicts
-                and all(p.report.scan.status is ScanStatus.COMPLETE for p in parts))
+                and all(p.report.scan.status is ScanStatus.PARTIAL for p in parts))
     zones = ZoneCoverage(
         covered=covered, missing=missing, conflicts=conflicts,
         sources=tuple(ZoneSource(file=p.file, sha256=p.sha256, status=p.report.scan.status,
@@ -143,5 +145,5 @@ def merge_problems(report: Report) -> tuple[str, ...]:
     lines += [f"conflict: {c.pair} {c.role} {c.port_id} at {c.address} is in "
               f"{' and '.join(c.files)}; neither observation is used" for c in zones.conflicts]
     lines += [f"{s.file}: the zone scan was {s.status.value}" for s in zones.sources
-              if s.status is not ScanStatus.COMPLETE]
+              if s.status is not ScanStatus.PARTIAL]
     return tuple(lines)
