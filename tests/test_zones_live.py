@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -111,11 +110,11 @@ def _identity(tmp: Path, host: str) -> tuple[Path, Path]:
 
 def _wait(namespace: str, addresses: list[str], process: subprocess.Popen[bytes]) -> None:
     """Until every address answers on PORT, tried from inside the namespace."""
-    probe = ("import socket,sys,time\nend=time.monotonic()+20\nfor a in sys.argv[1:]:\n"
-             " while True:\n  try:\n   socket.create_connection((a,%d),1).close(); break\n"
-             "  except OSError:\n   assert time.monotonic()<end, a\n   time.sleep(0.05)\n" % PORT)
+    probe = ("import socket,sys,time\nend=time.monotonic()+20\nfor a in sys.argv[2:]:\n"
+             " while True:\n  try:\n   socket.create_connection((a,int(sys.argv[1])),1).close()\n"
+             "   break\n  except OSError:\n   assert time.monotonic()<end, a\n   time.sleep(0.05)\n")
     result = subprocess.run(["ip", "netns", "exec", namespace, sys.executable, "-c", probe,
-                             *addresses], capture_output=True, text=True, timeout=60)
+                             str(PORT), *addresses], capture_output=True, text=True, timeout=60)
     assert process.poll() is None, f"nginx in {namespace} exited with {process.returncode}"
     assert result.returncode == 0, result.stderr
 
