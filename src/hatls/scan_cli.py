@@ -28,6 +28,7 @@ from hatls.report.model import Report, ScanStatus, breaks_compliance
 from hatls.report.output import write_atomic
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
+from hatls.workers import scan_in_workers
 from hatls.zones import zone_scan_coverage, zone_selector
 
 EXIT_COMPLIANT = 0
@@ -55,6 +56,7 @@ class ScanRequest:
     exports: ExportPaths = field(default_factory=ExportPaths)
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
     zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
+    workers: int = 1                   # `--workers`: probing processes (workers.py)
 
 
 class _ProgressView:
@@ -102,9 +104,15 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
                     return
 
             nursery.start_soon(watch)
-            await scan_inventory(request.inventory, limits=request.limits, state=state,
-                                 on_event=on_event, identities=request.identities,
-                                 select=zone_selector(request.zone) if request.zone else None)
+            select = zone_selector(request.zone) if request.zone else None
+            if request.workers > 1:
+                await scan_in_workers(request.inventory, workers=request.workers,
+                                      limits=request.limits, state=state, on_event=on_event,
+                                      select=select)
+            else:
+                await scan_inventory(request.inventory, limits=request.limits, state=state,
+                                     on_event=on_event, identities=request.identities,
+                                     select=select)
             nursery.cancel_scope.cancel()
         # Still inside the signal receiver: a second Ctrl-C while the report is written is
         # absorbed here instead of abandoning the partial report half way.
