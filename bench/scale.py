@@ -2,6 +2,7 @@
 
     python bench/scale.py --n 20 200 2000            # hatls and sslyze on the same endpoints
     python bench/scale.py --n 10000 --closed 0.9 --no-sslyze   # memory at 10,000 endpoints
+    python bench/scale.py --n 2000 --no-sslyze --workers 1 2   # hatls --workers: the core curve
 
 One nginx process (stream module, ``return`` after the TLS handshake) listens on every live
 endpoint, so the server side costs little and is the same for both tools. Each tool runs as its own
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,10 +216,12 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 """
 
 
-def hatls_command(profile: Path | None, *, api_stream: bool = False) -> list[str]:
+def hatls_command(profile: Path | None, *, api_stream: bool = False,
+                  workers: int | None = None) -> list[str]:
     if api_stream:
         return [sys.executable, "-c", API_STREAM, "inventory.toml", "report.json"]
-    scan = ["scan", "inventory.toml", "--json", "report.json", "--quiet"]
+    scan = ["scan", "inventory.toml", "--json", "report.json", "--quiet",
+            *(["--workers", str(workers)] if workers else [])]
     if profile is None:
         return [sys.executable, "-m", "hatls", *scan]
     return [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
@@ -225,7 +229,8 @@ def hatls_command(profile: Path | None, *, api_stream: bool = False) -> list[str
 
 
 def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
-              profile: Path | None, api_stream: bool = False) -> list[Row]:
+              profile: Path | None, api_stream: bool = False,
+              workers: Sequence[int | None] = (None,)) -> list[Row]:
     folder = work / f"n{n}"
     folder.mkdir(parents=True, exist_ok=True)
     targets = layout(n, closed)
@@ -238,12 +243,14 @@ def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
     try:
         log = folder / "access.log"
         _, offset = sessions_since(log, 0)  # past the start-up check's own connection
-        load = os.getloadavg()[0]
-        command = hatls_command(profile, api_stream=api_stream)
-        measure = run_measured(command, cwd=folder, log=folder / "hatls.log")
-        sessions, offset = sessions_since(log, offset)
-        tool = "hatls (API, streamed JSON)" if api_stream else "hatls"
-        rows.append(row(n, tool, targets, measure, sessions, load))
+        for count in workers:
+            load = os.getloadavg()[0]
+            command = hatls_command(profile, api_stream=api_stream, workers=count)
+            measure = run_measured(command, cwd=folder, log=folder / "hatls.log")
+            sessions, offset = sessions_since(log, offset)
+            tool = "hatls (API, streamed JSON)" if api_stream else "hatls"
+            tool += f" --workers {count}" if count else ""
+            rows.append(row(n, tool, targets, measure, sessions, load))
         if with_sslyze:
             cmd = [SSLYZE, "-m", "sslyze", "--targets_in", "targets.txt", *SSLYZE_COMMANDS,
                    "--json_out", "sslyze.json", "--quiet"]
@@ -274,6 +281,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="run hatls under pyinstrument")
     parser.add_argument("--api-stream", action="store_true",
                         help="run hatls through the public API, streaming the JSON to its file")
+    parser.add_argument("--workers", type=int, nargs="+", default=[None],
+                        help="run hatls once per count with --workers COUNT (default: its own)")
     parser.add_argument("--work", type=Path, default=None, help="keep files here (default: temp)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="hatls-bench-"))
@@ -281,8 +290,8 @@ def main() -> None:
     for n in args.n:
         profile = work / f"profile-n{n}.txt" if args.profile else None
         rows += bench_one(n, closed=args.closed, with_sslyze=args.sslyze, work=work,
-                          profile=profile, api_stream=args.api_stream)
-        print(table(rows[-2 if args.sslyze else -1:]), flush=True)
+                          profile=profile, api_stream=args.api_stream, workers=args.workers)
+        print(table(rows[-(len(args.workers) + args.sslyze):]), flush=True)
     (work / "results.json").write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(f"\n{table(rows)}\n\nfiles in {work}")
 
