@@ -156,6 +156,9 @@ def test_an_endpoint_in_two_reports_is_a_conflict_never_chosen(scanned: dict[str
     assert conflict["address"] == "127.0.1.61" and len(conflict["files"]) == 2
     primary = next(e for e in report["endpoints"] if e["role"] == "primary")
     assert primary["reachable"] is None      # neither observation was used
+    hatls_cli("render", str(tmp / "conflict.json"), "--html", str(tmp / "conflict.html"))
+    page = (tmp / "conflict.html").read_text()
+    assert "conflict: split primary secure at 127.0.1.61" in page and "Incomplete" in page
 
 
 def test_reports_of_another_inventory_or_policy_do_not_merge(scanned: dict[str, Any]) -> None:

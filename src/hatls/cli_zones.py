@@ -21,7 +21,8 @@ from hatls.report.model import Report
 from hatls.report.output import OutputError, check_writable, write_atomic
 from hatls.report.text import summary_lines
 from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, exit_status
-from hatls.zone_merge import MergeError, ZoneReport, merge_problems, merge_zone_reports
+from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
+from hatls.zones import zone_notes
 
 
 def _fail(message: str, status: int) -> typer.Exit:
@@ -70,7 +71,7 @@ def merge_command(
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
-        for line in (*summary_lines(merged), *merge_problems(merged)):
+        for line in (*summary_lines(merged), *zone_notes(merged)):
             typer.echo(line, err=True)
     raise typer.Exit(exit_status(merged))
 

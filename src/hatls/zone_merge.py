@@ -134,16 +134,3 @@ def merge_zone_reports(parts: Sequence[ZoneReport]) -> Report:
         fail_on=first.scan.fail_on,
         status=ScanStatus.COMPLETE if complete else ScanStatus.PARTIAL,
         scan_anchors=_anchors(parts), zones=zones)
-
-
-def merge_problems(report: Report) -> tuple[str, ...]:
-    """Why a merged report has no verdict, one line each, for the terminal."""
-    zones = report.scan.zones
-    if zones is None:
-        return ()
-    lines = [f"zone {z}: no report covers it; its endpoints are not probed" for z in zones.missing]
-    lines += [f"conflict: {c.pair} {c.role} {c.port_id} at {c.address} is in "
-              f"{' and '.join(c.files)}; neither observation is used" for c in zones.conflicts]
-    lines += [f"{s.file}: the zone scan was {s.status.value}" for s in zones.sources
-              if s.status is not ScanStatus.PARTIAL]
-    return tuple(lines)

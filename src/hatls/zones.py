@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from hatls.inventory import Inventory
 from hatls.plan import PortTarget
-from hatls.report.model import ZoneCoverage
+from hatls.report.model import Report, ScanStatus, ZoneCoverage
 from hatls.rules.catalog import RULES, Scope
 from hatls.rules.model import Finding
 
@@ -47,3 +47,19 @@ def zone_scan_coverage(inventory: Inventory, zone: str) -> ZoneCoverage:
 def zone_scan_findings(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     """What a zone scan reports: endpoint rules only. Its pairs are judged after the merge."""
     return tuple(f for f in findings if RULES[f.rule].scope is Scope.ENDPOINT)
+
+
+def zone_notes(report: Report) -> tuple[str, ...]:
+    """What a zone report or a merge lacks, one sentence each (terminal and HTML notices)."""
+    zones = report.scan.zones
+    if zones is None:
+        return ()
+    if not zones.sources:
+        return (f"A zone report of {', '.join(zones.covered)}: endpoint rules only; the pairs are "
+                "judged when the zone reports are merged (hatls merge).",)
+    notes = [f"zone {z}: no report covers it; its endpoints are not probed" for z in zones.missing]
+    notes += [f"conflict: {c.pair} {c.role} {c.port_id} at {c.address} is in "
+              f"{' and '.join(c.files)}; neither observation is used" for c in zones.conflicts]
+    notes += [f"{s.file}: the zone scan was {s.status.value}" for s in zones.sources
+              if s.status is not ScanStatus.PARTIAL]
+    return tuple(notes)
