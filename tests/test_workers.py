@@ -7,22 +7,27 @@ equal a single process's, and a worker that dies is reported as a fault of hatls
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import trio
 
 from hatls.lab.endpoint import Fault
-from hatls.lab.server import serve_endpoints
+from hatls.lab.server import LabThread, serve_endpoints
 from hatls.observations import EndpointObservation, ErrorKind
 from hatls.plan import Endpoint, port_targets
 from hatls.probe.scanner import ScanLimits, ScanState, scan_inventory
 from hatls.run import observations_of
 from hatls.workers import default_workers, partition, scan_in_workers
+from tests.test_interrupt import endpoint, inventory_for, wait_until_probed
 from tests.test_politeness import Proxy, Tally, _bind, inventory, lab
 from tests.test_scanner import MODERN, config
 
@@ -133,3 +138,28 @@ async def test_a_worker_that_dies_leaves_internal_errors_not_findings() -> None:
     lost = by_address["127.0.8.31"]
     assert [e.kind for e in lost.errors] == [ErrorKind.INTERNAL], lost.errors
     assert "ended without a result" in lost.errors[0].message
+
+
+def test_a_stopped_scan_with_workers_still_writes_what_the_workers_saw(tmp_path: Path) -> None:
+    """SIGTERM to the parent alone (as systemd or a container runtime sends it): the parent stops
+    its workers, takes their partial observations, and writes the partial report (exit 4)."""
+    configs = [endpoint("127.0.1.26", "tsrv-a.example.test", fault=Fault.TARPIT),
+               endpoint("127.0.2.26", "tsrv-b.example.test")]
+    with LabThread(configs) as (primary, backup):
+        inv = inventory_for(tmp_path, primary, backup)
+        proc = subprocess.Popen([sys.executable, "-m", "hatls", "scan", str(inv), "--quiet",
+                                 "--workers", "2", "--json", str(tmp_path / "report.json")],
+                                stderr=subprocess.PIPE, text=True)
+        wait_until_probed(backup)
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(timeout=90)
+        assert proc.stderr is not None
+        stderr = proc.stderr.read()
+    assert status == 4, stderr
+    assert "Traceback" not in stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["scan"]["status"] == "interrupted"
+    roles = {e["role"]: e for e in report["endpoints"]}
+    assert roles["backup"]["reachable"] is True and roles["backup"]["certificate"] is not None
+    assert roles["primary"]["reachable"] is None            # stopped before it answered
+    assert report["summary"]["internal_errors"] == 0        # the stopped worker still answered

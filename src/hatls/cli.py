@@ -27,7 +27,6 @@ from hatls.report.output import OutputError, check_writable
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
 from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, ScanRequest, run_scan
-from hatls.workers import default_workers
 from hatls.zones import ZoneError, check_zone
 
 app = typer.Typer(
@@ -83,7 +82,8 @@ def scan(
     zone: Annotated[str | None, typer.Option(
         help="Probe only this zone's servers; the report has no verdict until `hatls merge`.")] = None,
     workers: Annotated[int | None, typer.Option(
-        min=1, max=64, help="Probing processes (default: the cores, at most 8).")] = None,
+        min=1, max=64, help="Probing processes (default: the cores, at most 8, one per 64 "
+                            "endpoints).")] = None,
 ) -> None:
     """Scan every pair of INVENTORY and write the reports. Exit: 0 compliant, 1 not, 2 bad input,
     3 could not run, 4 interrupted."""
@@ -128,7 +128,7 @@ def scan(
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
                           quiet=quiet, identities=identities, exports=exports, baseline=older,
-                          zone=zone, workers=workers or default_workers())
+                          zone=zone, workers=workers)
     try:
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written

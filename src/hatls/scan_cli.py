@@ -28,7 +28,7 @@ from hatls.report.model import Report, ScanStatus, breaks_compliance
 from hatls.report.output import write_atomic
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
-from hatls.workers import scan_in_workers
+from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
 from hatls.zones import zone_scan_coverage, zone_selector
 
 EXIT_COMPLIANT = 0
@@ -56,7 +56,7 @@ class ScanRequest:
     exports: ExportPaths = field(default_factory=ExportPaths)
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
     zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
-    workers: int = 1                   # `--workers`: probing processes (workers.py)
+    workers: int | None = None         # `--workers`; None: the cores, for large plans (workers.py)
 
 
 class _ProgressView:
@@ -105,10 +105,12 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
 
             nursery.start_soon(watch)
             select = zone_selector(request.zone) if request.zone else None
-            if request.workers > 1:
-                await scan_in_workers(request.inventory, workers=request.workers,
-                                      limits=request.limits, state=state, on_event=on_event,
-                                      select=select)
+            if request.workers is None or request.workers > 1:
+                await scan_in_workers(
+                    request.inventory, workers=request.workers or default_workers(),
+                    limits=request.limits, state=state, on_event=on_event, select=select,
+                    identities=request.identities,
+                    min_share=1 if request.workers else DEFAULT_MIN_SHARE)
             else:
                 await scan_inventory(request.inventory, limits=request.limits, state=state,
                                      on_event=on_event, identities=request.identities,

@@ -19,7 +19,7 @@ import ipaddress
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -27,14 +27,18 @@ from multiprocessing.process import BaseProcess
 import trio
 
 from hatls.identity import load_identities
-from hatls.inventory import Inventory
+from hatls.inventory import ClientIdentity, Inventory
 from hatls.merge import unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.plan import Endpoint, PortTarget
+from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.politeness import Limits, ScanLimits
 from hatls.probe.scanner import ScanEvent, ScanState, probe_plan, resolve_plan
 
 MAX_DEFAULT_WORKERS = 8
+# Without --workers: a worker only for every 64 endpoints, so a small scan starts no process
+# (a spawned interpreter costs about half a second before it probes anything).
+DEFAULT_MIN_SHARE = 64
 _POLL_SECONDS = 0.05
 _STOP_GRACE_SECONDS = 60.0   # a stopped worker finishes its open exchanges (each has a timeout)
 
@@ -136,15 +140,20 @@ async def scan_in_workers(
     state: ScanState,
     on_event: Callable[[ScanEvent], None] | None = None,
     select: Callable[[PortTarget], bool] | None = None,
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    min_share: int = 1,
 ) -> ScanState:
-    """``scan_inventory`` over ``workers`` processes; fills ``state`` the same way. Each worker
-    loads the client identities itself (from the environment it inherits), so no key crosses a
-    pipe."""
+    """``scan_inventory`` over at most ``workers`` processes, each with at least ``min_share``
+    endpoints (a small plan is not worth a process start); fills ``state`` the same way. With one
+    share the probing stays in this process (with ``identities``); workers load the client
+    identities themselves (from the environment they inherit), so no key crosses a pipe."""
     emit = on_event or (lambda _event: None)
     await resolve_plan(inventory, state, Limits(limits), select=select)
     emit(ScanEvent(kind="planned", total=len(state.endpoints)))
-    shares = partition([e for e in state.endpoints if e.key not in state.observations], workers)
-    if not shares:
+    todo = [e for e in state.endpoints if e.key not in state.observations]
+    shares = partition(todo, min(workers, max(1, len(todo) // max(1, min_share))))
+    if len(shares) <= 1:
+        await probe_plan(inventory, state, Limits(limits), on_event=emit, identities=identities)
         return state
     share_limits = replace(limits, max_connections=max(1, limits.max_connections // len(shares)))
     # spawn: a fresh interpreter per worker; forking a process that runs trio (and its threads)
