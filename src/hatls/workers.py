@@ -83,7 +83,11 @@ class WorkerResult:
 def _worker_main(conn: Connection, job: WorkerJob) -> None:
     """The worker process: probe its share, send back what it observed (also when stopped)."""
     try:
-        conn.send(trio.run(_worker_scan, job))
+        try:
+            result = trio.run(_worker_scan, job)
+        except KeyboardInterrupt:   # Ctrl-C before the scan's own signal receiver was up
+            result = WorkerResult(observations=(), interrupted=True)
+        conn.send(result)
     finally:
         conn.close()
 
@@ -160,15 +164,16 @@ async def scan_in_workers(
     # is not safe.
     context = multiprocessing.get_context("spawn")
     pending: dict[int, Running] = {}
+    stopping = False
 
     async def collect(index: int) -> None:
         process, conn, share = pending[index]
         result = await _receive(conn)
-        if result is None:
+        if result is None and not stopping:
             await trio.to_thread.run_sync(process.join, _STOP_GRACE_SECONDS)
             for endpoint in share:
                 state.observations[endpoint.key] = _lost(endpoint, process.exitcode)
-        else:
+        elif result is not None:
             for obs in result.observations:
                 state.observations[(obs.pair, obs.role, obs.port_id, obs.address)] = obs
         del pending[index]
@@ -192,6 +197,9 @@ async def scan_in_workers(
         # they observed; a worker that does not answer in time is killed, its endpoints stay
         # not probed.
         with trio.CancelScope(shield=True):
+            # A worker stopped here that ends without a result (stopped before it could answer)
+            # leaves its endpoints not probed: the stop was ours, not a fault.
+            stopping = True
             if pending:
                 for alive, _, _ in pending.values():
                     if alive.is_alive():
