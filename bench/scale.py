@@ -2,6 +2,7 @@
 
     python bench/scale.py --n 20 200 2000            # hatls and sslyze on the same endpoints
     python bench/scale.py --n 10000 --closed 0.9 --no-sslyze   # memory at 10,000 endpoints
+    python bench/scale.py --n 2000 --no-sslyze --workers 1 2   # hatls --workers: the core curve
 
 One nginx process (stream module, ``return`` after the TLS handshake) listens on every live
 endpoint, so the server side costs little and is the same for both tools. Each tool runs as its own
@@ -17,6 +18,7 @@ listens (refused at once), which is how the 10,000-endpoint memory run stays aff
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -25,8 +27,10 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +47,7 @@ SSLYZE_COMMANDS = ("--sslv2", "--sslv3", "--tlsv1", "--tlsv1_1", "--tlsv1_2", "-
 MODERN_CIPHERS = ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
                   "ECDHE-ECDSA-CHACHA20-POLY1305")
 MODERN_GROUPS = "X25519:prime256v1:secp384r1"
+NGINX_WORKERS = int(os.environ.get("HATLS_BENCH_NGINX_WORKERS", "1"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +69,9 @@ class Measure:
     cpu_s: float
     peak_rss_mb: float
     exit_status: int
+    # Time the tool's processes were runnable but waited for a CPU (the kernel's schedstat,
+    # sampled every 0.2 s): what other work on the machine took from it. Summed over processes.
+    runq_wait_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,6 +83,7 @@ class Row:
     connections_per_live_endpoint: float
     max_connections_per_endpoint: int
     load_before: float   # the machine's 1-minute load average as the tool started (noise gauge)
+    server_cpu_s: float = 0.0   # CPU nginx (master and workers) spent during the tool's run
 
 
 def layout(n: int, closed_share: float) -> tuple[Target, ...]:
@@ -103,7 +112,7 @@ def nginx_conf(folder: Path, targets: tuple[Target, ...]) -> str:
     return f"""load_module {STREAM_MODULE};
 daemon off;
 master_process on;
-worker_processes 1;
+worker_processes {NGINX_WORKERS};
 worker_rlimit_nofile 40000;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log error;
@@ -172,14 +181,33 @@ def inventory_toml(targets: tuple[Target, ...]) -> str:
 def run_measured(cmd: list[str], *, cwd: Path, log: Path) -> Measure:
     """Wall, CPU and peak RSS of one child process (and its children), from wait4's rusage."""
     started = time.perf_counter()
+    waited: dict[int, float] = {}
+    done = threading.Event()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+        sampler = threading.Thread(target=_sample_runq, args=(proc.pid, waited, done), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     return Measure(wall_s=round(time.perf_counter() - started, 2),
                    cpu_s=round(usage.ru_utime + usage.ru_stime, 2),
                    peak_rss_mb=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
-                   exit_status=proc.returncode)
+                   exit_status=proc.returncode, runq_wait_s=round(sum(waited.values()), 1))
+
+
+def _sample_runq(root: int, waited: dict[int, float], done: threading.Event) -> None:
+    """The run-queue wait of ``root`` and its children, last value seen per process."""
+    while not done.wait(0.2):
+        children = Path(f"/proc/{root}/task/{root}/children")
+        try:
+            pids = [root, *(int(p) for p in children.read_text().split())]
+        except OSError:
+            continue
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                waited[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[1]) / 1e9
 
 
 def sessions_since(log: Path, offset: int) -> tuple[Counter[str], int]:
@@ -191,13 +219,31 @@ def sessions_since(log: Path, offset: int) -> tuple[Counter[str], int]:
     return Counter(line.decode() for line in data.splitlines() if line), offset + len(data)
 
 
+def server_cpu(proc: subprocess.Popen[bytes]) -> float:
+    """CPU seconds of nginx's master and its worker processes so far (from /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    pids = [proc.pid]
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    if children.exists():
+        pids += [int(p) for p in children.read_text().split()]
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])   # utime, stime
+    return total / ticks
+
+
 def row(n: int, tool: str, targets: tuple[Target, ...], measure: Measure,
-        sessions: Counter[str], load: float) -> Row:
+        sessions: Counter[str], load: float, server_s: float = 0.0) -> Row:
     live = [f"{t.address}:{t.port}" for t in targets if t.live]
     counts = [sessions.get(key, 0) for key in live]
     return Row(n=len(targets), live=len(live), tool=tool, measure=measure,
                connections_per_live_endpoint=round(sum(counts) / max(1, len(live)), 1),
-               max_connections_per_endpoint=max(counts, default=0), load_before=load)
+               max_connections_per_endpoint=max(counts, default=0), load_before=load,
+               server_cpu_s=round(server_s, 2))
 
 
 # The public API with the report streamed to its file (codec.write_json): what `hatls scan --json`
@@ -214,10 +260,12 @@ with open(sys.argv[2], "w", encoding="utf-8") as out:
 """
 
 
-def hatls_command(profile: Path | None, *, api_stream: bool = False) -> list[str]:
+def hatls_command(profile: Path | None, *, api_stream: bool = False,
+                  workers: int | None = None) -> list[str]:
     if api_stream:
         return [sys.executable, "-c", API_STREAM, "inventory.toml", "report.json"]
-    scan = ["scan", "inventory.toml", "--json", "report.json", "--quiet"]
+    scan = ["scan", "inventory.toml", "--json", "report.json", "--quiet",
+            *(["--workers", str(workers)] if workers else [])]
     if profile is None:
         return [sys.executable, "-m", "hatls", *scan]
     return [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
@@ -225,7 +273,8 @@ def hatls_command(profile: Path | None, *, api_stream: bool = False) -> list[str
 
 
 def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
-              profile: Path | None, api_stream: bool = False) -> list[Row]:
+              profile: Path | None, api_stream: bool = False,
+              workers: Sequence[int | None] = (None,)) -> list[Row]:
     folder = work / f"n{n}"
     folder.mkdir(parents=True, exist_ok=True)
     targets = layout(n, closed)
@@ -238,12 +287,16 @@ def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
     try:
         log = folder / "access.log"
         _, offset = sessions_since(log, 0)  # past the start-up check's own connection
-        load = os.getloadavg()[0]
-        command = hatls_command(profile, api_stream=api_stream)
-        measure = run_measured(command, cwd=folder, log=folder / "hatls.log")
-        sessions, offset = sessions_since(log, offset)
-        tool = "hatls (API, streamed JSON)" if api_stream else "hatls"
-        rows.append(row(n, tool, targets, measure, sessions, load))
+        for count in workers:
+            load = os.getloadavg()[0]
+            command = hatls_command(profile, api_stream=api_stream, workers=count)
+            server_before = server_cpu(nginx)
+            measure = run_measured(command, cwd=folder, log=folder / "hatls.log")
+            server_s = server_cpu(nginx) - server_before
+            sessions, offset = sessions_since(log, offset)
+            tool = "hatls (API, streamed JSON)" if api_stream else "hatls"
+            tool += f" --workers {count}" if count else ""
+            rows.append(row(n, tool, targets, measure, sessions, load, server_s))
         if with_sslyze:
             cmd = [SSLYZE, "-m", "sslyze", "--targets_in", "targets.txt", *SSLYZE_COMMANDS,
                    "--json_out", "sslyze.json", "--quiet"]
@@ -258,10 +311,13 @@ def bench_one(n: int, *, closed: float, with_sslyze: bool, work: Path,
 
 def table(rows: list[Row]) -> str:
     head = ("| endpoints | live | tool | wall s | CPU s | peak RSS MB | conns/endpoint | max conns "
-            "| load |\n|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+            "| load | nginx CPU s | run-queue wait s |\n"
+            "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     body = [f"| {r.n} | {r.live} | {r.tool} | {r.measure.wall_s} | {r.measure.cpu_s} | "
             f"{r.measure.peak_rss_mb} | {r.connections_per_live_endpoint} | "
-            f"{r.max_connections_per_endpoint} | {r.load_before:.1f} |" for r in rows]
+            f"{r.max_connections_per_endpoint} | {r.load_before:.1f} | {r.server_cpu_s} | "
+            f"{r.measure.runq_wait_s} |"
+            for r in rows]
     return "\n".join([head, *body])
 
 
@@ -274,6 +330,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="run hatls under pyinstrument")
     parser.add_argument("--api-stream", action="store_true",
                         help="run hatls through the public API, streaming the JSON to its file")
+    parser.add_argument("--workers", type=int, nargs="+", default=[None],
+                        help="run hatls once per count with --workers COUNT (default: its own)")
     parser.add_argument("--work", type=Path, default=None, help="keep files here (default: temp)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="hatls-bench-"))
@@ -281,8 +339,8 @@ def main() -> None:
     for n in args.n:
         profile = work / f"profile-n{n}.txt" if args.profile else None
         rows += bench_one(n, closed=args.closed, with_sslyze=args.sslyze, work=work,
-                          profile=profile, api_stream=args.api_stream)
-        print(table(rows[-2 if args.sslyze else -1:]), flush=True)
+                          profile=profile, api_stream=args.api_stream, workers=args.workers)
+        print(table(rows[-(len(args.workers) + args.sslyze):]), flush=True)
     (work / "results.json").write_text(json.dumps([asdict(r) for r in rows], indent=2))
     print(f"\n{table(rows)}\n\nfiles in {work}")
 

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-ORDER = ("init", "import", "validate", "scan", "render", "diff", "export", "sign", "verify", "demo",
+ORDER = ("init", "import", "validate", "scan", "merge", "render", "diff", "export", "sign", "verify", "demo",
          "rules", "policies", "schema")
 
 

@@ -19,6 +19,7 @@ from hatls._version import __version__
 from hatls.cli_diff import ReportFileError, diff, load_report_file
 from hatls.cli_evidence import init, sign, verify
 from hatls.cli_outputs import ExportPaths, check_exports, export
+from hatls.cli_zones import merge_command
 from hatls.evidence import DetachedSignature, EvidenceError, signature_from_text
 from hatls.files import (
     UsagePlanError,
@@ -49,6 +50,7 @@ from hatls.scan_cli import (
     write_pdf,
 )
 from hatls.waivers import load_waivers
+from hatls.zones import ZoneError, check_zone
 
 # Typer turns a KeyboardInterrupt during a command into exit 130; hatls's status for it is 4.
 _TYPER_INTERRUPTED = 130
@@ -137,6 +139,12 @@ def scan(
         metavar="ID", help="The change-request id the report belongs to, e.g. CHG0012345.")] = None,
     prepared_by: Annotated[str | None, typer.Option(
         metavar="NAME", help="Who prepared the report.")] = None,
+    zone: Annotated[str | None, typer.Option(
+        metavar="ZONE",
+        help="Probe only this zone's servers; the report has no verdict until `hatls merge`.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, metavar="N",
+        help="Probing processes (default: the cores, at most 8, one per 64 endpoints).")] = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress or summary on standard error.")] = False,
 ) -> None:
@@ -156,6 +164,10 @@ def scan(
         # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
         accepted = () if waiver_file is None else load_waivers(
             waiver_file, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
+        if zone is not None:
+            check_zone(inv, zone)
+    except ZoneError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
     except ReportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except InventoryError as exc:
@@ -189,7 +201,8 @@ def scan(
     request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits,
                           json_path=json_out, html_path=html_out, template_dir=template_dir,
                           quiet=quiet, identities=identities, exports=exports, baseline=older,
-                          pdf_path=pdf_out, waivers=accepted, labels=labels)
+                          pdf_path=pdf_out, waivers=accepted, labels=labels,
+                          zone=zone, workers=workers)
     try:
         report, status = trio.run(run_scan, request)
     except OutputError as exc:  # e.g. the disk filled up while the report was written
@@ -366,6 +379,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None], str], ...] = (
     ("import", import_inventory, "Draft an inventory from Genesys configuration data."),
     ("validate", validate, "Check an inventory; connects to nothing."),
     ("scan", scan, "Probe every pair of an inventory and write the reports."),
+    ("merge", merge_command, "Join the zone reports of one inventory and judge every pair once."),
     ("render", render, "Render a saved JSON report as HTML again, without the network."),
     ("diff", diff, "Compare two saved reports: what got better or worse."),
     ("export", export, "Write JUnit, SARIF or Prometheus metrics from a saved report."),

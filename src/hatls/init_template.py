@@ -38,6 +38,9 @@ max_connections_per_host = 4
 max_connections = 256
 # CA certificates (PEM) to validate the servers' chains with. Default: the system trust store.
 #trusted_ca = ["pki/corp-root.pem"]
+# The network zone of every server that names none: `hatls scan --zone Z` probes one zone's
+# servers only, `hatls merge` judges the zone reports together (docs/zones.md).
+#zone = "dc-east"
 # Accepted risks (see `hatls scan --help`): a TOML file of [[waiver]] entries, each with rule,
 # pair, reason, ticket and expires; a waived finding is shown but no longer breaks compliance.
 #waivers = "waivers.toml"
@@ -100,6 +103,8 @@ redundancy = "hot-standby"
 host = "tsrv-a.example.com"
 # Connect to this address instead of resolving host.
 #address = "192.0.2.10"
+# The network zone it is reachable from, if not [scan] zone's.
+#zone = "dc-east"
 # Where the certificate is configured in Genesys: "host", "application" or "port".
 # Left out: unknown, and the certificate-placement check (GHA-004) judges what it sees.
 certificate_level = "application"

@@ -24,12 +24,13 @@ from hatls.plan import Endpoint
 from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, summarize
+from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data
+from hatls.zones import zone_scan_findings
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -56,11 +57,14 @@ def build_report(
     duration_seconds: float | None = None,
     waivers: tuple[Waiver, ...] = (),
     labels: ReportLabels | None = None,
+    zones: ZoneCoverage | None = None,
 ) -> Report:
     """Judge ``endpoints`` and build the report. ``waivers`` are judged live or expired as of
     ``started`` (UTC day); ``labels`` head the report (default: the inventory's ``[report]``)."""
     anchors = scan_trust(inventory, system_trust_store) if scan_anchors is None else scan_anchors
     judged = judge(inventory, endpoints, policy, now=started, scan_anchors=anchors)
+    if zones is not None and not zones.sources:
+        judged = zone_scan_findings(judged)   # a zone scan: its pairs wait for the merge
     findings, outcomes = apply_waivers(judged, waivers, today=started.astimezone(UTC).date())
     inputs: dict[str, Any] = {"inventory": inventory_to_dict(inventory),
                               "policy": policy_to_dict(policy)}
@@ -78,7 +82,7 @@ def build_report(
             inventory_sha256=inventory.sha256,
             policy=PolicyRef(name=policy.name, source_version=policy.source_version,
                              sha256=policy.sha256, not_checked=policy.not_checked),
-            fail_on=fail_on, status=status,
+            fail_on=fail_on, status=status, zones=zones,
             duration_seconds=None if duration_seconds is None else round(duration_seconds, 3),
             report=None if chosen == ReportLabels() else chosen,
         ),
@@ -125,7 +129,7 @@ def rejudge(report: Report) -> Report:
         fail_on=report.scan.fail_on, status=report.scan.status,
         scan_anchors=_recorded_anchors(report), duration_seconds=report.scan.duration_seconds,
         waivers=waivers_from_data(report.inputs.get("waivers")),
-        labels=report.scan.report,
+        labels=report.scan.report, zones=report.scan.zones,
     )
 
 

@@ -27,11 +27,13 @@ from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.codec import iter_json
-from hatls.report.model import Report, ScanStatus
+from hatls.report.model import Report, ScanStatus, breaks_compliance
 from hatls.report.output import OutputError
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
 from hatls.waivers import Waiver
+from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
+from hatls.zones import zone_scan_coverage, zone_selector
 
 EXIT_COMPLIANT = 0
 EXIT_NOT_COMPLIANT = 1
@@ -60,6 +62,8 @@ class ScanRequest:
     pdf_path: str | None = None
     waivers: tuple[Waiver, ...] = ()   # accepted risks (`--waivers`, `[scan] waivers`)
     labels: ReportLabels = field(default_factory=ReportLabels)  # `--title` etc. over `[report]`
+    zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
+    workers: int | None = None         # `--workers`; None: the cores, for large plans (workers.py)
 
 
 class _ProgressView:
@@ -107,15 +111,26 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
                     return
 
             nursery.start_soon(watch)
-            await scan_inventory(request.inventory, limits=request.limits, state=state,
-                                 on_event=on_event, identities=request.identities)
+            select = zone_selector(request.zone) if request.zone else None
+            if request.workers is None or request.workers > 1:
+                await scan_in_workers(
+                    request.inventory, workers=request.workers or default_workers(),
+                    limits=request.limits, state=state, on_event=on_event, select=select,
+                    identities=request.identities,
+                    min_share=1 if request.workers else DEFAULT_MIN_SHARE)
+            else:
+                await scan_inventory(request.inventory, limits=request.limits, state=state,
+                                     on_event=on_event, identities=request.identities,
+                                     select=select)
             nursery.cancel_scope.cancel()
         # Still inside the signal receiver: a second Ctrl-C while the report is written is
         # absorbed here instead of abandoning the partial report half way.
         report = build_report(
             inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
             started=started, finished=utc_now(), fail_on=request.fail_on,
-            status=ScanStatus.INTERRUPTED if interrupted else ScanStatus.COMPLETE,
+            status=(ScanStatus.INTERRUPTED if interrupted else
+                    ScanStatus.PARTIAL if request.zone else ScanStatus.COMPLETE),
+            zones=zone_scan_coverage(request.inventory, request.zone) if request.zone else None,
             duration_seconds=trio.current_time() - clock,
             waivers=request.waivers, labels=request.labels.over(request.inventory.report),
         )
@@ -176,4 +191,9 @@ def exit_status(report: Report) -> int:
         return EXIT_CANNOT_RUN
     if report.endpoints and not any(e.reachable for e in report.endpoints):
         return EXIT_CANNOT_RUN
+    if report.scan.zones is not None and not report.scan.zones.sources:
+        # A zone scan has no verdict by design (its pairs wait for `hatls merge`): 1 only when
+        # an endpoint finding already breaks compliance, so a scheduler still sees it early.
+        broken = any(breaks_compliance(f, report.scan.fail_on) for f in report.findings)
+        return EXIT_NOT_COMPLIANT if broken else EXIT_COMPLIANT
     return EXIT_COMPLIANT if report.summary.compliant else EXIT_NOT_COMPLIANT

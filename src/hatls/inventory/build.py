@@ -7,6 +7,7 @@ caller then refuses the whole inventory (any problem at all refuses it).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from hatls.inventory.fields import Checker, Table, check_unique, or_default
@@ -22,7 +23,7 @@ from hatls.inventory.model import (
     ScanSettings,
 )
 from hatls.inventory.reading import not_a_regular_file
-from hatls.inventory.servers import build_server
+from hatls.inventory.servers import build_server, zone_name
 from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
 from hatls.policy import BUILTIN_POLICIES
 
@@ -39,6 +40,7 @@ SCAN_KEYS = (
     "max_connections",
     "trusted_ca",
     "waivers",
+    "zone",
 )
 CLIENT_KEYS = ("certificate", "key", "key_password_env")
 PAIR_KEYS = ("name", "app_type", "redundancy", "consistent_port_selection")
@@ -57,6 +59,8 @@ def build_inventory(
     labels = report_labels(checker, checker.table(document, "report", "") or {})
     if checker.problems or version is None or scan is None or pairs is None:
         return None
+    if scan.zone is not None:
+        pairs = tuple(_in_default_zone(pair, scan.zone) for pair in pairs)
     return Inventory(version=version, path=path, sha256=sha256, scan=scan, client=client, pairs=pairs,
                      report=labels)
 
@@ -100,6 +104,7 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
     waivers = checker.string(table, "waivers", "scan")
     if waivers is not None and not waivers.strip():
         checker.report("scan.waivers", "must name a waivers file")
+    zone = zone_name(checker, table, "scan")
     if len(checker.problems) > problems_before:
         return None
     defaults = ScanSettings()
@@ -112,7 +117,15 @@ def _scan_settings(checker: Checker, base_dir: str, table: Table) -> ScanSetting
         trusted_ca=or_default(trusted, defaults.trusted_ca),
         # Relative to the inventory's folder, as PEM paths and policy files are.
         waivers=None if waivers is None else str(Path(base_dir, waivers)),
+        zone=zone,
     )
+
+
+def _in_default_zone(pair: Pair, zone: str) -> Pair:
+    """`[scan] zone` for every server of ``pair`` that names none itself."""
+    primary = pair.primary if pair.primary.zone else replace(pair.primary, zone=zone)
+    backup = pair.backup if pair.backup is None or pair.backup.zone else replace(pair.backup, zone=zone)
+    return replace(pair, primary=primary, backup=backup)
 
 
 def _policy(checker: Checker, base_dir: str, written: str | None) -> str | None:

@@ -59,6 +59,7 @@ def _scan_to_dict(scan: ScanSettings, files: dict[str, str]) -> dict[str, Any]:
         "max_connections": scan.max_connections,
         "trusted_ca": [_file_ref(pem, files) for pem in scan.trusted_ca],
         **({"waivers": scan.waivers} if scan.waivers is not None else {}),
+        **({"zone": scan.zone} if scan.zone is not None else {}),
     }
 
 
@@ -93,6 +94,8 @@ def _server_to_dict(server: Server, files: dict[str, str]) -> dict[str, Any]:
         "thumbprint": server.thumbprint,
         "ports": [_port_to_dict(port, files) for port in server.ports],
         "client_identity": _identity_to_dict(server.client_identity, files),
+        # Only where set, so reports of inventories without zones keep their shape.
+        **({"zone": server.zone} if server.zone is not None else {}),
     }
 
 
@@ -158,6 +161,7 @@ def inventory_from_dict(data: dict[str, Any]) -> Inventory:
             max_connections=scan["max_connections"],
             trusted_ca=_pems(scan["trusted_ca"], files),
             waivers=scan.get("waivers"),
+            zone=scan.get("zone"),  # absent from reports before zones
         ),
         client=_identity(data["client"], files),
         pairs=tuple(_pair(pair, files) for pair in data["pairs"]),
@@ -208,6 +212,7 @@ def _server(data: dict[str, Any], files: dict[str, str]) -> Server:
         thumbprint=data["thumbprint"],
         ports=tuple(_port(port, files) for port in data["ports"]),
         client_identity=_identity(data["client_identity"], files),
+        zone=data.get("zone"),  # absent from reports before zones
     )
 
 

@@ -126,6 +126,9 @@ class Server:
     thumbprint: str | None = None  # lowercase hex, no separators; 40 (SHA-1) or 64 (SHA-256)
     ports: tuple[PortSpec, ...]
     client_identity: ClientIdentity | None = None
+    # The network zone the server is reachable from (its own `zone`, else `[scan] zone`);
+    # None: no zone, reachable from wherever a zone-less scan runs.
+    zone: str | None = None
 
     def port(self, port_id: str) -> PortSpec | None:
         return next((spec for spec in self.ports if spec.id == port_id), None)
@@ -187,6 +190,7 @@ class ScanSettings:
     max_connections: int = 256
     trusted_ca: tuple[PemFile, ...] = ()  # () = the system store
     waivers: str | None = None  # accepted risks file, resolved against the inventory's folder
+    zone: str | None = None  # the zone of every server without its own `zone`
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -203,6 +207,10 @@ class Inventory:
         """The identity ``server`` presents when it connects to its partner after a failover
         (RULES.md GHA-009): its own client_certificate/client_key, else [pair.client], else [client]."""
         return server.client_identity or pair.client or self.client
+
+    def zones(self) -> tuple[str, ...]:
+        """Every zone a server of the inventory is in, sorted; () for an inventory without zones."""
+        return tuple(sorted({s.zone for p in self.pairs for s in p.servers() if s.zone is not None}))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

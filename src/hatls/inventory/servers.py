@@ -19,7 +19,8 @@ from hatls.tls.host_name import a_label_host
 # A server's own client identity (GHA-009); the password variable is an addition to INVENTORY.md
 # so that an encrypted server key can be used too.
 SERVER_CLIENT_KEYS = ("client_certificate", "client_key", "client_key_password_env")
-SERVER_KEYS = ("host", "address", "certificate_level", "thumbprint", "ports", *SERVER_CLIENT_KEYS)
+SERVER_KEYS = ("host", "address", "certificate_level", "thumbprint", "ports", "zone",
+               *SERVER_CLIENT_KEYS)
 PORT_KEYS = ("id", "port", "mode", "ha_sync", "certificate_level", *PORT_TLS_KEYS)
 
 # Copying a thumbprint from the Windows certificate dialog brings invisible marks along.
@@ -28,6 +29,8 @@ _SEPARATORS = re.compile(r"[\s:]+")
 _HEX = re.compile(r"[0-9a-f]*")
 # What a host name may hold once IDNA-encoded; "_" because Windows host names carry it.
 _HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# A zone names a file and a Kubernetes object in deploy/: a short plain token.
+_ZONE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 
 
 def normalize_thumbprint(text: str) -> str:
@@ -51,6 +54,7 @@ def build_server(
     thumbprint = _thumbprint(checker, table, path)
     ports = _ports(checker, base_dir, table, path, inherited)
     identity = client_identity(checker, base_dir, table, path, names=SERVER_CLIENT_KEYS)
+    zone = zone_name(checker, table, path)
     if host is None or ports is None:
         return None
     return Server(
@@ -61,7 +65,20 @@ def build_server(
         thumbprint=thumbprint,
         ports=ports,
         client_identity=identity,
+        zone=zone,
     )
+
+
+def zone_name(checker: Checker, table: Table, path: str) -> str | None:
+    written = checker.string(table, "zone", path)
+    if written is None:
+        return None
+    if not _ZONE.fullmatch(written):
+        checker.report(join_key(path, "zone"),
+                       f"{written[:80]!r} is not a zone name: letters, digits, '.', '_', '-', "
+                       "at most 63, starting with a letter or digit")
+        return None
+    return written
 
 
 def _host(checker: Checker, table: Table, key: str, path: str, *, required: bool = False) -> str | None:

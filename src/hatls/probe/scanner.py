@@ -24,7 +24,8 @@ from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_hands
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
 
-__all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "scan_inventory"]
+__all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
+           "resolve_plan", "scan_inventory"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -186,13 +187,27 @@ async def scan_inventory(
     state: ScanState | None = None,
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    select: Callable[[PortTarget], bool] | None = None,
 ) -> ScanState:
-    """Probe every endpoint of the inventory. Fills ``state`` as endpoints finish, so a caller that
-    cancels the scan still holds everything learned up to then."""
+    """Probe every endpoint of the inventory (``select``: only the ports it accepts, e.g. one
+    zone's). Fills ``state`` as endpoints finish, so a caller that cancels the scan still holds
+    everything learned up to then."""
     state = state if state is not None else ScanState()
     limiter = Limits(limits or ScanLimits.from_inventory(inventory))
     emit = on_event or (lambda _event: None)
-    targets = port_targets(inventory)
+    await resolve_plan(inventory, state, limiter, select=select)
+    emit(ScanEvent(kind="planned", total=len(state.endpoints)))
+    await probe_plan(inventory, state, limiter, on_event=emit, identities=identities)
+    return state
+
+
+async def resolve_plan(inventory: Inventory, state: ScanState, limiter: Limits, *,
+                       select: Callable[[PortTarget], bool] | None = None) -> None:
+    """Resolve every selected port into ``state.endpoints``; a name that does not resolve is
+    observed at once (dns). Split from the probing so worker processes (workers.py) probe
+    endpoints the parent resolved, each address in exactly one worker."""
+    targets = tuple(t for t in port_targets(inventory) if select is None or select(t))
+    # Kept so a scan stopped while resolving still lists every selected port (not probed).
     state.targets[:] = targets
     resolved = {}
     async with trio.open_nursery() as nursery:
@@ -207,8 +222,18 @@ async def scan_inventory(
             state.endpoints.append(endpoint)
             state.observations[endpoint.key] = unreached(endpoint, error)
         state.endpoints += [Endpoint(target=target, address=a) for a in addresses]
-    emit(ScanEvent(kind="planned", total=len(state.endpoints)))
 
+
+async def probe_plan(
+    inventory: Inventory,
+    state: ScanState,
+    limiter: Limits,
+    *,
+    on_event: Callable[[ScanEvent], None] | None = None,
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+) -> None:
+    """Probe every endpoint of ``state.endpoints`` not yet observed."""
+    emit = on_event or (lambda _event: None)
     # Endpoints in progress at once: enough to fill every global slot, few enough that memory
     # follows the window, not the inventory (10,000 endpoints started together each held their
     # partial results until the last first handshake was done).
@@ -232,4 +257,3 @@ async def scan_inventory(
             if endpoint.key not in state.observations:
                 await window.acquire()
                 nursery.start_soon(probe_one, endpoint)
-    return state

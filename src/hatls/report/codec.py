@@ -264,10 +264,17 @@ def _head(report: Report) -> dict[str, Any]:
     return {
         "schema": report.schema,
         "tool": {"name": report.tool_name, "version": report.tool_version},
-        "scan": _without_null(encode(report.scan), "report"),
+        "scan": _without_null(_scan_to_json(report), "report"),
         "inputs": encode(report.inputs),
         "summary": summary,
     }
+
+
+def _scan_to_json(report: Report) -> dict[str, Any]:
+    scan: dict[str, Any] = encode(report.scan)
+    if scan["zones"] is None:   # only zone scans and merges: other reports stay as they were
+        del scan["zones"]
+    return scan
 
 
 def _tail(report: Report) -> dict[str, Any]:

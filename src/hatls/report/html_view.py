@@ -30,6 +30,7 @@ from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import Verdict, compliant_of, coverage, verdict_of
 from hatls.rules.model import Severity, Status
 from hatls.waivers import WaiverState
+from hatls.zones import zone_notes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -112,6 +113,7 @@ def _notices(report: Report) -> tuple[str, ...]:
     if report.scan.status is ScanStatus.INTERRUPTED:
         notes.append("The scan was interrupted: this report is partial. Ports it did not reach "
                      "show as not probed, and their checks as skipped.")
+    notes += zone_notes(report)
     if s.internal_errors:
         notes.append(f"hatls hit {plural(s.internal_errors, 'internal error')}: a fault in hatls "
                      "itself, not in the servers. Results may be incomplete; please report it.")

@@ -19,6 +19,9 @@ SCHEMA_ID = "hatls-report/1"
 class ScanStatus(StrEnum):
     COMPLETE = "complete"
     INTERRUPTED = "interrupted"
+    # A zone scan (`hatls scan --zone`), or a merge that lacks a zone or holds a conflict: the
+    # pairs are not (all) judged, so there is no verdict.
+    PARTIAL = "partial"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +30,37 @@ class PolicyRef:
     source_version: str
     sha256: str
     not_checked: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneSource:
+    """One zone report a merge joined."""
+
+    file: str
+    sha256: str            # of the file's bytes
+    zones: tuple[str, ...]
+    status: ScanStatus
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneConflict:
+    """An endpoint two zone reports both observed: neither observation is kept."""
+
+    pair: str
+    role: str
+    port_id: str
+    address: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ZoneCoverage:
+    """Which network zones a zone scan or a merge covers (``scan.zones``)."""
+
+    covered: tuple[str, ...]
+    missing: tuple[str, ...]          # zones of the inventory this report holds nothing of
+    sources: tuple[ZoneSource, ...] = ()
+    conflicts: tuple[ZoneConflict, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +84,7 @@ class ScanMeta:
         return max(0.0, (self.finished - self.started).total_seconds())
     # Title, change-request id and author for the report's heading (``[report]``, ``--title`` …).
     report: ReportLabels | None = None
+    zones: ZoneCoverage | None = None   # None: a scan of the whole inventory
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

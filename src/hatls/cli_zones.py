@@ -1,0 +1,96 @@
+"""``hatls merge ZONE.json …``: join zone reports into one judged report (zone_merge.py).
+
+Exit status as ``scan``: 0 compliant, 1 not compliant or no verdict (a zone missing, a conflict),
+2 usage (unreadable report, reports of different inventories or policies), 3 could not run
+(outputs not writable, an internal error, no endpoint reachable in any zone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hatls.cli_diff import ReportFileError
+from hatls.cli_outputs import ExportPaths, check_exports, write_exports
+from hatls.files import UsagePlanError, check_output, plan_files, read_report, write_output
+from hatls.report.codec import iter_json
+from hatls.report.html import render_html
+from hatls.report.model import Report
+from hatls.report.output import OutputError
+from hatls.report.text import summary_lines
+from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, exit_status
+from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
+from hatls.zones import zone_notes
+
+
+def _fail(message: str, status: int) -> typer.Exit:
+    typer.echo(f"hatls: {message}", err=True)
+    return typer.Exit(status)
+
+
+def _read(path: Path) -> ZoneReport:
+    """A zone report is untrusted input like any saved report: read and validated by files.py."""
+    try:
+        report, data = read_report(path)
+    except ReportFileError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    return ZoneReport(file=str(path), sha256=hashlib.sha256(data).hexdigest(), report=report)
+
+
+def merge_command(
+    reports: Annotated[list[Path], typer.Argument(
+        metavar="ZONE.json...", help="Zone reports of one inventory (hatls scan --zone).")],
+    json_out: Annotated[str | None, typer.Option(
+        "--json", metavar="PATH",
+        help="Write the merged JSON report here ('-' = standard output).")] = None,
+    html_out: Annotated[str | None, typer.Option(
+        "--html", metavar="PATH", help="Write the HTML report here.")] = None,
+    junit: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write a JUnit XML report here (one test per finding).")] = None,
+    sarif: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write a SARIF 2.1.0 log here (code-scanning tools).")] = None,
+    metrics: Annotated[str | None, typer.Option(
+        metavar="PATH", help="Also write Prometheus textfile metrics here.")] = None,
+    template_dir: Annotated[str | None, typer.Option(
+        metavar="DIR", help="Folder with your own HTML report templates.")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No summary on standard error.")] = False,
+) -> None:
+    """Merge the zone reports of one inventory and policy and judge every pair once. Exit: 0
+    compliant, 1 not compliant or incomplete (a zone missing, a conflict), 2 bad input, 3 could
+    not run."""
+    exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
+    try:
+        plan_files(inputs=tuple(("ZONE.json", path) for path in reports),
+                   outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
+                            ("--sarif", sarif), ("--metrics", metrics)))
+    except UsagePlanError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    parts = [_read(path) for path in reports]
+    try:
+        merged = merge_zone_reports(parts)
+    except MergeError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from None
+    try:
+        for path in (json_out, html_out):
+            check_output(path)
+        check_exports(exports)
+        _write(merged, json_out, html_out, template_dir, exports)
+    except OutputError as exc:
+        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    if not quiet:
+        for line in (*summary_lines(merged), *zone_notes(merged)):
+            typer.echo(line, err=True)
+    raise typer.Exit(exit_status(merged))
+
+
+def _write(report: Report, json_out: str | None, html_out: str | None, template_dir: str | None,
+           exports: ExportPaths) -> None:
+    """The same files ``scan`` writes, from the merged report (scan_cli.write_outputs' order)."""
+    digest = write_output(json_out, iter_json(report)) if json_out else None
+    write_exports(report, exports)
+    if html_out:
+        write_output(html_out, render_html(report, template_dir=template_dir, json_sha256=digest))
