@@ -150,18 +150,20 @@ def render(
     """Render a saved JSON report as HTML again: no network, no inventory file needed."""
     from hatls.evidence import report_sha256
     from hatls.report.codec import loads
-    from hatls.report.html import HtmlTemplateError, render_html
+    from hatls.report.html import HtmlTemplateError, iter_html
     from hatls.report.output import write_atomic
 
     try:
         data = report_path.read_bytes()
-        report = loads(data.decode("utf-8"))
+        digest = report_sha256(data)
+        report = loads(data)
+        del data   # the file's bytes are not needed beside the model while the page is written
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
     try:
         check_writable(html_out)
-        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data))
-        write_atomic(html_out, html)
+        # Streamed: the page goes to its file piece by piece, never held whole.
+        write_atomic(html_out, iter_html(report, template_dir=template_dir, json_sha256=digest))
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:

@@ -130,10 +130,10 @@ def write_outputs(report: Report, request: ScanRequest) -> None:
     elif request.json_path:
         digest = write_atomic(request.json_path, iter_json(report))
     if request.html_path:
-        from hatls.report.html import render_html
+        from hatls.report.html import iter_html
 
         write_atomic(request.html_path,
-                     render_html(report, template_dir=request.template_dir, json_sha256=digest))
+                     iter_html(report, template_dir=request.template_dir, json_sha256=digest))
     write_exports(report, request.exports)
 
 

@@ -178,9 +178,12 @@ def report_to_json(report: Report) -> dict[str, Any]:
     return {**_head(report), **lists, **_tail(report)}
 
 
-def report_from_json(data: dict[str, Any]) -> Report:
+def report_from_json(data: dict[str, Any], *, consume: bool = False) -> Report:
+    """``consume``: empty ``data``'s two long lists as their items are decoded, so the parsed
+    JSON and the typed model are not both held whole (``loads`` owns its parse and does so)."""
     summary = {({v: k for k, v in _SUMMARY_RENAMES.items()}).get(k, k): v
                for k, v in data["summary"].items()}
+    items = _drained if consume else iter
     return Report(
         schema=data["schema"],
         tool_name=data["tool"]["name"],
@@ -188,10 +191,17 @@ def report_from_json(data: dict[str, Any]) -> Report:
         scan=decode(ScanMeta, data["scan"]),
         inputs=data["inputs"],
         summary=decode(Summary, summary),
-        endpoints=tuple(_endpoint_from_json(e) for e in data["endpoints"]),
-        findings=tuple(decode(Finding, f) for f in data["findings"]),
+        endpoints=tuple(_endpoint_from_json(e) for e in items(_as_list(data["endpoints"]))),
+        findings=tuple(decode(Finding, f) for f in items(_as_list(data["findings"]))),
         drift=data.get("drift"),
     )
+
+
+def _drained(items: list[Any]) -> Iterator[Any]:
+    """The list's items in order, each dropped from the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def iter_json(report: Report) -> Iterator[str]:
@@ -227,8 +237,15 @@ def dumps(report: Report) -> str:
     return "".join(iter_json(report))
 
 
-def loads(text: str) -> Report:
-    return report_from_json(json.loads(text))
+def loads(text: str | bytes) -> Report:
+    """A report from its JSON text (or the file's UTF-8 bytes, so a caller need not hold a decoded
+    copy beside them)."""
+    # Decoded here, strictly as UTF-8 (json.loads would guess UTF-16/32 from bytes), and only for
+    # the parse: the text is dropped before the model is built.
+    data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    if not isinstance(data, dict):
+        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+    return report_from_json(data, consume=True)
 
 
 _escape = json.encoder.encode_basestring  # C-accelerated; the ensure_ascii=False form

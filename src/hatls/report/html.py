@@ -13,7 +13,8 @@ forbids every fetch, so even a template mistake cannot make it call out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -70,9 +71,37 @@ def render_html(
     ``json_sha256``: the SHA-256 of the JSON report file's bytes, shown so a reader can match the
     two; the page is rendered from the report object, which cannot know how it was serialized.
     """
+    return "".join(iter_html(report, template_dir=template_dir, json_sha256=json_sha256))
+
+
+# Template output pieces joined per chunk handed to the writer: a few KB, not one call per token.
+_CHUNK_ITEMS = 512
+
+
+def iter_html(
+    report: Report, *, template_dir: str | None = None, json_sha256: str | None = None
+) -> Iterator[str]:
+    """``render_html`` in pieces, for a writer that takes them as they come (output.write_atomic):
+    the page is never held whole. The template is loaded (and a syntax error raised) at the call,
+    before the first piece; an error while rendering is raised as HtmlTemplateError by the
+    iterator, and write_atomic then leaves no file behind."""
     env = environment(template_dir)
+    with _template_errors():
+        template = env.get_template(MAIN_TEMPLATE)
+    return _pieces(template, build_view(report, json_sha256=json_sha256))
+
+
+def _pieces(template: jinja2.Template, view: object) -> Iterator[str]:
+    with _template_errors():
+        stream = template.stream(view=view)
+        stream.enable_buffering(_CHUNK_ITEMS)
+        yield from stream
+
+
+@contextlib.contextmanager
+def _template_errors() -> Iterator[None]:
     try:
-        return env.get_template(MAIN_TEMPLATE).render(view=build_view(report, json_sha256=json_sha256))
+        yield
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise HtmlTemplateError(f"report template error ({where}): {exc.message}") from exc

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from hatls.observations import EndpointObservation, ErrorKind
+from hatls.rules.fold import folded_count
 from hatls.rules.model import Finding, Severity, Status
 
 SCHEMA_ID = "hatls-report/1"
@@ -96,7 +97,8 @@ def summarize(
         failed=count(Status.FAIL),
         warned=count(Status.WARN),
         errored=count(Status.ERROR),
-        skipped=count(Status.SKIPPED),
+        # Skips folded into their port's TLS-001 finding count as the skips they are.
+        skipped=count(Status.SKIPPED) + folded_count(findings),
         not_checked=sum(1 for f in findings if f.not_probed),
         internal_errors=internal,
         connections=sum(e.connections for e in endpoints),
