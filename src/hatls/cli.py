@@ -156,8 +156,8 @@ def render(
     try:
         data = report_path.read_bytes()
         digest = report_sha256(data)
-        report = loads(data)
-        del data   # the file's bytes are not needed beside the model while the page is written
+        report = loads(data)   # parsed from the bytes piece by piece (report/json_stream.py)
+        del data
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
     try:

@@ -31,7 +31,7 @@ class ReportFileError(Exception):
 def load_report_file(path: Path) -> Report:
     """A saved JSON report, or ReportFileError saying why not (for ``diff`` and ``--baseline``)."""
     try:
-        return loads(path.read_text(encoding="utf-8"))
+        return loads(path.read_bytes())
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
         raise ReportFileError(f"{path}: not a readable hatls report: {exc}"[:500]) from None
 

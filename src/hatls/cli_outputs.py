@@ -106,7 +106,7 @@ def export(
     if problem is not None:
         raise _fail(problem, EXIT_USAGE)
     try:
-        report = loads(report_path.read_text(encoding="utf-8"))
+        report = loads(report_path.read_bytes())
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
     try:

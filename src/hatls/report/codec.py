@@ -19,6 +19,7 @@ from enum import Enum
 from typing import Any
 
 from hatls.observations import EndpointObservation
+from hatls.report.json_stream import parse_object
 from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
 
@@ -178,12 +179,20 @@ def report_to_json(report: Report) -> dict[str, Any]:
     return {**_head(report), **lists, **_tail(report)}
 
 
-def report_from_json(data: dict[str, Any], *, consume: bool = False) -> Report:
-    """``consume``: empty ``data``'s two long lists as their items are decoded, so the parsed
-    JSON and the typed model are not both held whole (``loads`` owns its parse and does so)."""
+def report_from_json(data: dict[str, Any]) -> Report:
+    return _report(data, tuple(_endpoint_from_json(e) for e in _as_list(data["endpoints"])),
+                   tuple(_finding_from_json(f) for f in _as_list(data["findings"])))
+
+
+def _finding_from_json(data: Any) -> Finding:
+    value: Finding = decode(Finding, data)
+    return value
+
+
+def _report(data: Mapping[str, Any], endpoints: tuple[EndpointObservation, ...],
+            findings: tuple[Finding, ...]) -> Report:
     summary = {({v: k for k, v in _SUMMARY_RENAMES.items()}).get(k, k): v
                for k, v in data["summary"].items()}
-    items = _drained if consume else iter
     return Report(
         schema=data["schema"],
         tool_name=data["tool"]["name"],
@@ -191,17 +200,10 @@ def report_from_json(data: dict[str, Any], *, consume: bool = False) -> Report:
         scan=decode(ScanMeta, data["scan"]),
         inputs=data["inputs"],
         summary=decode(Summary, summary),
-        endpoints=tuple(_endpoint_from_json(e) for e in items(_as_list(data["endpoints"]))),
-        findings=tuple(decode(Finding, f) for f in items(_as_list(data["findings"]))),
+        endpoints=endpoints,
+        findings=findings,
         drift=data.get("drift"),
     )
-
-
-def _drained(items: list[Any]) -> Iterator[Any]:
-    """The list's items in order, each dropped from the list as it is handed out."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 def iter_json(report: Report) -> Iterator[str]:
@@ -238,14 +240,16 @@ def dumps(report: Report) -> str:
 
 
 def loads(text: str | bytes) -> Report:
-    """A report from its JSON text (or the file's UTF-8 bytes, so a caller need not hold a decoded
-    copy beside them)."""
-    # Decoded here, strictly as UTF-8 (json.loads would guess UTF-16/32 from bytes), and only for
-    # the parse: the text is dropped before the model is built.
-    data = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
-    if not isinstance(data, dict):
-        raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-    return report_from_json(data, consume=True)
+    """``report_from_json(json.loads(text))``, but each endpoint and finding becomes its typed
+    object as soon as it is parsed, and from bytes (a file's, UTF-8) no text copy of the whole is
+    made: a large report's parse is never held whole beside the model (json_stream). A validator
+    can check the head and each item on the way."""
+    data = parse_object(text.encode("utf-8") if isinstance(text, str) else text,
+                        {"endpoints": _endpoint_from_json, "findings": _finding_from_json})
+    for name in ("endpoints", "findings"):
+        if not isinstance(data.get(name), tuple):   # absent, or not an array
+            raise TypeError(f"expected a list of {name}, got {type(data.get(name)).__name__}")
+    return _report(data, data["endpoints"], data["findings"])
 
 
 _escape = json.encoder.encode_basestring  # C-accelerated; the ensure_ascii=False form

@@ -140,8 +140,9 @@ def finding_view(index: int, f: Finding, report: Report) -> FindingView:
         address=None if f.address is None else shown(f.address), where=_where(f),
         spot=_spot(f),
         message=shown(f.message, MAX_MESSAGE_CHARS),
+        # Only cards show evidence: a pass or skip is a line of the per-rule table.
         evidence=tuple(EvidenceLine(key=shown(k, 80), values=evidence_text(v))
-                       for k, v in f.evidence.items()),
+                       for k, v in f.evidence.items()) if f.status in ACTIONABLE else (),
         remediation=shown(f.remediation, MAX_MESSAGE_CHARS * 2),
         reference=shown(f.reference, MAX_MESSAGE_CHARS),
         reason=_reason(f), breaks_compliance=breaks_compliance(f, report.scan.fail_on),
