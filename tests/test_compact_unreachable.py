@@ -149,6 +149,15 @@ def test_the_compact_json_is_schema_valid_reads_back_and_rejudges_the_same(
         closed_report: Report) -> None:
     text = dumps(closed_report)
     jsonschema.validate(json.loads(text), report_schema())
+    broken = json.loads(text)
+    root = next(f for f in broken["findings"] if f["rule"] == "TLS-001")
+    root["evidence"]["skipped_rules"].append("<script>")
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, report_schema())
+    del root["evidence"]["skipped_reason"]
+    root["evidence"]["skipped_rules"].pop()
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, report_schema())
     assert loads(text) == closed_report
     assert rejudge(loads(text)).findings == closed_report.findings
     assert rejudge(loads(text)).summary == closed_report.summary
