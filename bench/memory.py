@@ -10,7 +10,9 @@ runs as its own process under ``os.wait4``, which gives wall time, CPU time and 
 1. ``hatls scan inventory.toml --json report.json --html report.html --quiet``
 2. ``hatls render report.json --html rendered.html``
 
-and the sizes of what they wrote. Only loopback addresses (127.0.0.0/8) are used; no server runs.
+and the sizes of what they wrote, plus the floor every run pays before reading a byte: the peak
+RSS of a Python that only imports what ``render`` imports. Only loopback addresses (127.0.0.0/8)
+are used; no server runs.
 """
 
 from __future__ import annotations
@@ -86,12 +88,17 @@ def bench(n: int, work: Path) -> dict[str, object]:
                                  "--html", "report.html", "--quiet"], cwd=work)
     render = run_measured("render", [*hatls, "render", "report.json", "--html", "rendered.html"],
                           cwd=work)
+    floor = run_measured("imports", [sys.executable, "-c", "import hatls.cli, hatls.report.codec, "
+                                     "hatls.report.html, hatls.report.html_view"], cwd=work)
     sizes = {name: (work / name).stat().st_size for name in
              ("report.json", "report.html", "rendered.html") if (work / name).exists()}
     report = json.loads((work / "report.json").read_text(encoding="utf-8"))
     return {"n": n, "endpoints": len(report["endpoints"]), "findings": len(report["findings"]),
-            "scan": asdict(scan), "render": asdict(render), "bytes": sizes,
-            "render_rss_over_json": round(render.peak_rss_mb * 2**20 / sizes["report.json"], 2)}
+            "scan": asdict(scan), "render": asdict(render), "imports": asdict(floor),
+            "bytes": sizes,
+            "render_rss_over_json": round(render.peak_rss_mb * 2**20 / sizes["report.json"], 2),
+            "render_growth_over_json": round((render.peak_rss_mb - floor.peak_rss_mb) * 2**20
+                                             / sizes["report.json"], 2)}
 
 
 def main() -> None:
@@ -102,13 +109,15 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="hatls-memory-"))
     rows = [bench(n, work / f"n{n}") for n in args.n]
     for row in rows:
-        scan, render, size = row["scan"], row["render"], row["bytes"]
+        scan, render, size, floor = row["scan"], row["render"], row["bytes"], row["imports"]
         assert isinstance(scan, dict) and isinstance(render, dict) and isinstance(size, dict)
+        assert isinstance(floor, dict)
         print(f"n={row['n']} endpoints={row['endpoints']} findings={row['findings']}\n"
               f"  scan   : {scan['peak_rss_mb']} MB peak RSS, {scan['wall_s']} s wall, "
               f"{scan['cpu_s']} s CPU, exit {scan['exit_status']}\n"
               f"  render : {render['peak_rss_mb']} MB peak RSS, {render['wall_s']} s wall, "
-              f"exit {render['exit_status']}  ({row['render_rss_over_json']}x the JSON)\n"
+              f"exit {render['exit_status']}  ({row['render_rss_over_json']}x the JSON; "
+              f"{row['render_growth_over_json']}x above the {floor['peak_rss_mb']} MB of imports)\n"
               f"  files  : JSON {size.get('report.json', 0) / 2**20:.1f} MB, "
               f"HTML {size.get('report.html', 0) / 2**20:.1f} MB, "
               f"re-rendered HTML {size.get('rendered.html', 0) / 2**20:.1f} MB")
