@@ -31,7 +31,7 @@ from hatls.report.codec import dumps, loads
 from hatls.report.diff import diff_reports
 from hatls.report.diff_findings import findings_drift
 from hatls.report.diff_model import FindingChange
-from hatls.report.html import render_html
+from hatls.report.html import iter_html, render_html
 from hatls.report.junit import render_junit
 from hatls.report.metrics import render_metrics
 from hatls.report.model import Report
@@ -235,3 +235,21 @@ def test_a_port_that_closed_diffs_as_it_did_before_folding() -> None:
                if rule != "TLS-001")
     assert drift.worse
     assert not diff_reports(new, loads(dumps(new))).worse
+
+
+def test_the_page_is_streamed_and_a_template_failing_half_way_leaves_the_old_file(
+        closed_report: Report, tmp_path: Path) -> None:
+    pieces = list(iter_html(closed_report))
+    assert len(pieces) > 1 and "".join(pieces) == render_html(closed_report)
+    saved, out = tmp_path / "report.json", tmp_path / "page.html"
+    saved.write_text(dumps(closed_report), encoding="utf-8")
+    out.write_text("the old page", encoding="utf-8")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # The footer part fails only after the pairs were written out.
+    (templates / "_findings.j2").write_text("{{ view.no_such_field }}", encoding="utf-8")
+    result = CliRunner().invoke(app, ["render", str(saved), "--html", str(out),
+                                      "--template-dir", str(templates)])
+    assert result.exit_code == 2 and "no_such_field" in result.output
+    assert out.read_text(encoding="utf-8") == "the old page"
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temp file left
