@@ -3,9 +3,11 @@
     python bench/memory.py --n 5000                 # the issue-11 target: scan + render
     python bench/memory.py --n 5000 --work /tmp/m   # keep the inventory, reports and logs
 
-N ports where nothing listens (refused at once): N/4 pairs, primary on 127.1.x.y, backup on
-127.2.x.y, two secured ports each (the layout of bench/scale.py with every pair closed). hatls
-runs as its own process under ``os.wait4``, which gives wall time, CPU time and peak RSS:
+N ports where nothing listens (refused at once): N/4 pairs, primary on 127.0.1.x, backup on
+127.0.2.x, two secured ports each; pairs 1-250 use ports 47000/47001, the next 250 47002/47003,
+and so on (bench/scale.py's nginx may be serving 127.1.x.y/127.2.x.y:4433 meanwhile). Every
+port is checked to refuse before the run. hatls runs as its own process under ``os.wait4``,
+which gives wall time, CPU time and peak RSS:
 
 1. ``hatls scan inventory.toml --json report.json --html report.html --quiet``
 2. ``hatls render report.json --html rendered.html``
@@ -28,7 +30,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-PORTS = (4433, 4434)
+BASE_PORT = 47000
+PER_ADDRESS = 250     # pairs before the addresses repeat with the next two ports
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,31 +43,37 @@ class Measure:
     exit_status: int
 
 
+def layout(n: int) -> list[tuple[int, str, str, tuple[int, int]]]:
+    """(pair, role, address, ports) for N ports: N/4 pairs of two servers with two ports."""
+    out = []
+    for i in range(max(1, n // 4)):
+        first = BASE_PORT + 2 * (i // PER_ADDRESS)
+        for role, net in (("primary", 1), ("backup", 2)):
+            out.append((i, role, f"127.0.{net}.{i % PER_ADDRESS + 1}", (first, first + 1)))
+    return out
+
+
 def inventory_toml(n: int) -> str:
     lines = ["version = 1", ""]
-    for i in range(max(1, n // 4)):
-        lines += ["[[pair]]", f'name = "pair-{i}"', 'app_type = "T-Server"']
-        for section, net in (("primary", 1), ("backup", 2)):
-            ports = ", ".join(f'{{ id = "tls{k}", port = {p}, mode = "secured"'
-                              f'{", ha_sync = true" if k == 0 else ""} }}'
-                              for k, p in enumerate(PORTS))
-            lines += [f"[pair.{section}]", f'host = "p{i}-{section}.bench.test"',
-                      f'address = "127.{net}.{i // 250}.{i % 250 + 1}"', f"ports = [ {ports} ]"]
-        lines.append("")
-    return "\n".join(lines)
+    for pair, role, address, ports in layout(n):
+        if role == "primary":
+            lines += ["", "[[pair]]", f'name = "pair-{pair}"', 'app_type = "T-Server"']
+        listed = ", ".join(f'{{ id = "tls{k}", port = {p}, mode = "secured"'
+                           f'{", ha_sync = true" if k == 0 else ""} }}' for k, p in enumerate(ports))
+        lines += [f"[pair.{role}]", f'host = "p{pair}-{role}.bench.test"',
+                  f'address = "{address}"', f"ports = [ {listed} ]"]
+    return "\n".join(lines) + "\n"
 
 
 def assert_closed(n: int) -> None:
-    """The bench is about refused ports: check a few really refuse (nothing else listens there)."""
-    for i in (0, max(1, n // 4) - 1):
-        for net in (1, 2):
-            for port in PORTS:
-                address = f"127.{net}.{i // 250}.{i % 250 + 1}"
-                try:
-                    socket.create_connection((address, port), timeout=1).close()
-                except ConnectionRefusedError:
-                    continue
-                raise SystemExit(f"{address}:{port} accepts connections; pick other ports")
+    """The bench is about refused ports: every one must refuse (nothing else listens there)."""
+    for _, _, address, ports in layout(n):
+        for port in ports:
+            try:
+                socket.create_connection((address, port), timeout=1).close()
+            except ConnectionRefusedError:
+                continue
+            raise SystemExit(f"{address}:{port} accepts connections; pick another BASE_PORT")
 
 
 def run_measured(step: str, cmd: list[str], *, cwd: Path) -> Measure:
@@ -94,6 +103,7 @@ def bench(n: int, work: Path) -> dict[str, object]:
              ("report.json", "report.html", "rendered.html") if (work / name).exists()}
     report = json.loads((work / "report.json").read_text(encoding="utf-8"))
     return {"n": n, "endpoints": len(report["endpoints"]), "findings": len(report["findings"]),
+            "unreachable": sum(e["reachable"] is False for e in report["endpoints"]),
             "scan": asdict(scan), "render": asdict(render), "imports": asdict(floor),
             "bytes": sizes,
             "render_rss_over_json": round(render.peak_rss_mb * 2**20 / sizes["report.json"], 2),
@@ -112,7 +122,8 @@ def main() -> None:
         scan, render, size, floor = row["scan"], row["render"], row["bytes"], row["imports"]
         assert isinstance(scan, dict) and isinstance(render, dict) and isinstance(size, dict)
         assert isinstance(floor, dict)
-        print(f"n={row['n']} endpoints={row['endpoints']} findings={row['findings']}\n"
+        print(f"n={row['n']} endpoints={row['endpoints']} (unreachable {row['unreachable']}) "
+              f"findings={row['findings']}\n"
               f"  scan   : {scan['peak_rss_mb']} MB peak RSS, {scan['wall_s']} s wall, "
               f"{scan['cpu_s']} s CPU, exit {scan['exit_status']}\n"
               f"  render : {render['peak_rss_mb']} MB peak RSS, {render['wall_s']} s wall, "
