@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
+import mmap
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hatls.report import json_stream
-from hatls.report.codec import dumps, loads
+from hatls.report import codec, json_stream
+from hatls.report.codec import dumps, loads, read_report
 from hatls.report.json_stream import parse_object
 from tests.report_fixtures import sample_report
 
@@ -80,3 +83,20 @@ def test_a_report_reads_back_from_text_and_bytes() -> None:
         for wrong in ({}, None, "x"):
             with pytest.raises(TypeError):
                 loads(json.dumps({**data, name: wrong}))
+
+
+def test_a_report_file_reads_through_its_memory_map_with_its_hash(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    report = sample_report()
+    path = tmp_path / "report.json"
+    path.write_text(dumps(report), encoding="utf-8")
+    # Pages are let go every few bytes here, so the parse reads back pages already dropped.
+    monkeypatch.setattr(codec, "_HASH_CHUNK", mmap.PAGESIZE)
+    with path.open("rb") as handle:
+        again, digest = read_report(handle)
+    assert again == report
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    for broken in (b"", b"{", b'{"schema": "x"}', "{\"a\": \"\xff\"}".encode("latin-1")):
+        path.write_bytes(broken)
+        with path.open("rb") as handle, pytest.raises((ValueError, KeyError, TypeError)):
+            read_report(handle)

@@ -148,16 +148,14 @@ def render(
     template_dir: Annotated[str | None, typer.Option(help="Folder with your own report templates.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML again: no network, no inventory file needed."""
-    from hatls.evidence import report_sha256
-    from hatls.report.codec import loads
+    from hatls.report.codec import read_report
     from hatls.report.html import HtmlTemplateError, iter_html
     from hatls.report.output import write_atomic
 
     try:
-        data = report_path.read_bytes()
-        digest = report_sha256(data)
-        report = loads(data)   # parsed from the bytes piece by piece (report/json_stream.py)
-        del data
+        # Parsed piece by piece through a memory map, never held whole (report/json_stream.py).
+        with report_path.open("rb") as handle:
+            report, digest = read_report(handle)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise _fail(f"{report_path}: not a readable hatls report: {exc}"[:500], EXIT_USAGE) from None
     try:

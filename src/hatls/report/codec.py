@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
+import mmap
+import os
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from hatls.observations import EndpointObservation
-from hatls.report.json_stream import parse_object
+from hatls.report.json_stream import Buffer, parse_object
 from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
 
@@ -244,12 +247,53 @@ def loads(text: str | bytes) -> Report:
     object as soon as it is parsed, and from bytes (a file's, UTF-8) no text copy of the whole is
     made: a large report's parse is never held whole beside the model (json_stream). A validator
     can check the head and each item on the way."""
-    data = parse_object(text.encode("utf-8") if isinstance(text, str) else text,
-                        {"endpoints": _endpoint_from_json, "findings": _finding_from_json})
+    return _from_buffer(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def _from_buffer(buffer: Buffer, done: Callable[[int], None] | None = None) -> Report:
+    data = parse_object(buffer, {"endpoints": _endpoint_from_json,
+                                 "findings": _finding_from_json}, done=done)
     for name in ("endpoints", "findings"):
         if not isinstance(data.get(name), tuple):   # absent, or not an array
             raise TypeError(f"expected a list of {name}, got {type(data.get(name)).__name__}")
     return _report(data, data["endpoints"], data["findings"])
+
+
+def read_report(handle: typing.BinaryIO) -> tuple[Report, str]:
+    """The report in an open file, and the SHA-256 of the file's bytes.
+
+    Read through a read-only memory map, and the pages already hashed or parsed are let go as it
+    goes: a 30 MB report is never held in memory as bytes beside its model. Hash and model come
+    from the same open file, so they describe the same bytes even if the path is replaced."""
+    if os.fstat(handle.fileno()).st_size == 0:
+        return loads(b""), hashlib.sha256(b"").hexdigest()   # loads says why it is no report
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        let_go = _let_go(view)
+        digest = hashlib.sha256()
+        for start in range(0, len(view), _HASH_CHUNK):
+            digest.update(view[start:start + _HASH_CHUNK])
+            let_go(start + _HASH_CHUNK)
+        let_go(len(view))
+        report = _from_buffer(view, done=_let_go(view))
+    return report, digest.hexdigest()
+
+
+_HASH_CHUNK = 1 << 20
+
+
+def _let_go(view: mmap.mmap) -> Callable[[int], None]:
+    """``done(offset)``: the mapped pages wholly before ``offset`` leave this process's memory
+    (they stay in the page cache; read again, they come back)."""
+    released = 0
+
+    def done(offset: int) -> None:
+        nonlocal released
+        upto = min(offset, len(view)) // mmap.PAGESIZE * mmap.PAGESIZE
+        if upto - released >= _HASH_CHUNK and hasattr(view, "madvise"):
+            view.madvise(mmap.MADV_DONTNEED, released, upto - released)
+            released = upto
+
+    return done
 
 
 _escape = json.encoder.encode_basestring  # C-accelerated; the ensure_ascii=False form

@@ -18,8 +18,12 @@ modes and keys tens of thousands of times, and json makes a new string for each.
 from __future__ import annotations
 
 import json
+import mmap
 from collections.abc import Callable, Mapping
 from typing import Any
+
+# What the parse reads: the bytes, or a read-only memory map of the file (codec.load_file).
+Buffer = bytes | mmap.mmap
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = frozenset(b" \t\n\r")   # RFC 8259's four
@@ -29,10 +33,12 @@ _MIN_WINDOW = 1 << 13                 # bytes decoded for one value at first; gr
 class _Doc:
     """The bytes and a cursor; one value at a time is decoded to text and parsed."""
 
-    def __init__(self, data: bytes, memo: dict[str, str]) -> None:
+    def __init__(self, data: Buffer, memo: dict[str, str],
+                 done: Callable[[int], None] | None) -> None:
         self.data = data
         self.at = 0
         self.memo = memo
+        self.done = done
         self.window = _MIN_WINDOW   # twice the last value's size: items of a list are alike
 
     def skip(self) -> None:
@@ -81,12 +87,14 @@ class _Doc:
             return _shared(value, self.memo)
 
 
-def parse_object(data: bytes, converters: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+def parse_object(data: Buffer, converters: Mapping[str, Callable[[Any], Any]], *,
+                 done: Callable[[int], None] | None = None) -> dict[str, Any]:
     """The JSON object in ``data``; a member named in ``converters`` whose value is an array
     becomes the tuple of ``converter(item)``. Raises ``json.JSONDecodeError`` (a ValueError) on
     text ``json.loads`` would refuse, UnicodeDecodeError on bytes that are not UTF-8, and
-    whatever a converter raises."""
-    doc = _Doc(data, {})
+    whatever a converter raises. ``done(offset)`` is told, after each member and array item,
+    that the bytes before ``offset`` will not be read again (a memory map can let them go)."""
+    doc = _Doc(data, {}, done)
     out: dict[str, Any] = {}
     doc.expect(b"{")
     if doc.peek() == b"}":
@@ -100,6 +108,8 @@ def parse_object(data: bytes, converters: Mapping[str, Callable[[Any], Any]]) ->
         convert = converters.get(key)
         out[key] = _array(doc, convert) if convert is not None and doc.peek() == b"[" \
             else doc.value()
+        if doc.done is not None:
+            doc.done(doc.at)
         if doc.peek() == b"}":
             doc.at += 1
             return _end(doc, out)
@@ -114,6 +124,8 @@ def _array(doc: _Doc, convert: Callable[[Any], Any]) -> tuple[Any, ...]:
         return ()
     while True:
         items.append(convert(doc.value()))
+        if doc.done is not None:
+            doc.done(doc.at)
         if doc.peek() == b"]":
             doc.at += 1
             return tuple(items)
