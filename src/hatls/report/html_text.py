@@ -33,9 +33,11 @@ def shown(value: object, limit: int = MAX_VALUE_CHARS) -> str:
 
 
 # A report repeats the same texts thousands of times (remediations, references, pair names,
-# reasons): remembered, each is one string in the view model rather than one per finding.
-_CACHED_CHARS = 2000
-_bounded = functools.lru_cache(maxsize=8192)(bounded_text)
+# reasons): remembered, each is one string in the view model rather than one per finding. Short
+# texts only (remediations run to ~370 characters), so the cache stays within a few MB even when
+# every entry is a hostile server's text.
+_CACHED_CHARS = 600
+_bounded = functools.lru_cache(maxsize=4096)(bounded_text)
 
 
 def shown_list(values: Iterable[object], limit: int = MAX_LIST_ITEMS) -> tuple[str, ...]:
