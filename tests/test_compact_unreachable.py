@@ -8,14 +8,16 @@ judge that does not fold.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -24,6 +26,7 @@ from typer.testing import CliRunner
 
 import hatls
 from hatls.cli import app
+from hatls.files import read_report
 from hatls.inventory import inventory_from_dict
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import policy_from_dict
@@ -32,14 +35,16 @@ from hatls.report.diff import diff_reports
 from hatls.report.diff_findings import findings_drift
 from hatls.report.diff_model import FindingChange
 from hatls.report.html import iter_html, render_html
+from hatls.report.html_view import build_view
 from hatls.report.junit import render_junit
 from hatls.report.metrics import render_metrics
 from hatls.report.model import Report
+from hatls.report.reader import ReportInvalid, report_from_bytes
 from hatls.report.schema import report_schema
 from hatls.rules import engine
 from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.fold import fold_endpoint, folded_count, folded_rules, unfold
-from hatls.rules.model import Severity, Status
+from hatls.rules.model import Severity, Status, WaiverRef
 from hatls.run import rejudge
 from tests.labkit import ca
 from tests.report_fixtures import sample_report
@@ -253,3 +258,99 @@ def test_the_page_is_streamed_and_a_template_failing_half_way_leaves_the_old_fil
     assert result.exit_code == 2 and "no_such_field" in result.output
     assert out.read_text(encoding="utf-8") == "the old page"
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]   # no temp file left
+
+
+def test_the_validating_reader_counts_the_folded_skips_itself(
+        closed_report: Report, tmp_path: Path) -> None:
+    doc = json.loads(dumps(closed_report))
+    doc["summary"].update(skipped=0, compliant=True, error=0)   # edited: never believed
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    report, digest = read_report(path)
+    assert report.findings == closed_report.findings
+    assert report.summary == closed_report.summary
+    assert report.summary.skipped == folded_count(report.findings) + sum(
+        f.status is Status.SKIPPED for f in report.findings)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _set_status_pass(f: dict[str, Any]) -> None:
+    f["status"] = "pass"
+
+
+def _add_bogus_rule(f: dict[str, Any]) -> None:
+    f["evidence"]["skipped_rules"].append("<script>")
+
+
+def _drop_reason(f: dict[str, Any]) -> None:
+    del f["evidence"]["skipped_reason"]
+
+
+def _rules_as_text(f: dict[str, Any]) -> None:
+    f["evidence"]["skipped_rules"] = "TLS-010"
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (_set_status_pass, "skipped_rules: only a TLS-001 error or warn"),
+    (_add_bogus_rule, f"skipped_rules[{len(ENDPOINT_RULE_IDS) - 1}]: expected a rule ID"),
+    (_drop_reason, "skipped_reason: expected a string"),
+    (_rules_as_text, "skipped_rules: expected an array"),
+])
+def test_the_reader_refuses_folded_skips_where_the_engine_never_puts_them(
+        closed_report: Report, edit: Callable[[dict[str, Any]], None], where: str) -> None:
+    doc = json.loads(dumps(closed_report))
+    index = next(i for i, f in enumerate(doc["findings"]) if f["rule"] == "TLS-001")
+    edit(doc["findings"][index])
+    with pytest.raises(ReportInvalid) as caught:
+        report_from_bytes(json.dumps(doc).encode())
+    assert f"$.findings[{index}].evidence.{where}" in str(caught.value)
+
+
+def test_folding_keeps_a_waiver_and_never_takes_a_fail(closed_report: Report) -> None:
+    ref = WaiverRef(ticket="CHG0012345", reason="idle standby", expires="2027-01-31")
+    place = [f for f in unfolded_judge(closed_report) if f.role == "primary" and
+             f.port_id == "tls0"]
+    waived = [replace(f, status=Status.WARN, waiver=ref) if f.rule == "TLS-001" else f
+              for f in place]
+    folded = fold_endpoint(waived)
+    assert [f.rule for f in folded] == ["TLS-001"] and folded[0].waiver == ref
+    assert len(folded_rules(folded[0])) == len(ENDPOINT_RULE_IDS) - 1
+    assert list(unfold(folded)) == waived
+    failing = [replace(f, status=Status.FAIL) if f.rule == "TLS-010" else f for f in place]
+    kept = fold_endpoint(failing)
+    assert [(f.rule, f.status) for f in kept] == [("TLS-001", Status.ERROR),
+                                                   ("TLS-010", Status.FAIL)]
+    assert list(unfold(kept)) == failing
+
+
+def test_a_waived_unreachable_finding_keeps_its_own_card_and_every_line_its_chips(
+        closed_report: Report) -> None:
+    ref = WaiverRef(ticket="CHG0012345", reason="idle standby", expires="2027-01-31")
+    index, waived = next((i, f) for i, f in enumerate(closed_report.findings)
+                         if f.rule == "TLS-001")
+    findings = list(closed_report.findings)
+    findings[index] = replace(waived, status=Status.WARN, waiver=ref)
+    page = render_html(replace(closed_report, findings=tuple(findings)))
+    # The three alike share a card; the waived one is its own card, said to be an accepted risk.
+    assert "3 endpoints could not be connected to (refused)" in page
+    card = page[page.index(f'<article class="finding status--warn" id="finding-{index + 1}">'):]
+    card = card[:card.index("</article>")]
+    assert "accepted risk" in card and "CHG0012345 until 2027-01-31: idle standby" in card
+    # Each endpoint line of the pair's unreachable group links to its own finding.
+    group = page[page.index('class="unreachable"'):]
+    group = group[:group.index("</ul>")]
+    for at, f in enumerate(findings):
+        if f.rule == "TLS-001":
+            assert group.count(f'href="#finding-{at + 1}"') == 1
+
+
+def test_page_one_gives_alike_unreachable_endpoints_one_line(closed_report: Report) -> None:
+    view = build_view(closed_report)
+    tls001 = [line for line in view.failing if line.rule == "TLS-001"]
+    (bundle,) = [b for g in view.groups for b in g.bundles]
+    assert [(line.anchor, line.side, line.pair) for line in tls001] == [
+        (bundle.anchor, "4 endpoints", "closed")]
+    assert tls001[0].seen == "4 endpoints could not be connected to (refused)"
+    assert tls001[0].breaks and tls001[0].status == "error"
+    page = render_html(closed_report)
+    assert page.count(f'<a href="#{bundle.anchor}" class="nowrap"><b>TLS-001</b></a>') == 1

@@ -37,7 +37,8 @@ from hatls.report.diff_model import Drift
 from hatls.report.json_stream import Buffer, parse_object, parse_value, starts_object
 from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
 from hatls.rules.engine import is_internal
-from hatls.rules.model import Finding
+from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
+from hatls.rules.model import Finding, Status
 from hatls.waivers import WaiverOutcome
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
@@ -226,7 +227,25 @@ def _converted(top: dict[str, Any], name: str) -> Any:
 
 def _finding(value: Any, path: str) -> Finding:
     finding: Finding = _typed(Finding, value, path)
+    if RULES_KEY in finding.evidence or REASON_KEY in finding.evidence:
+        _check_folded(finding, f"{path}.evidence")
     return finding
+
+
+_RULE_ID = re.compile(r"(GHA|TLS)-\d{3}")
+
+
+def _check_folded(finding: Finding, path: str) -> None:
+    """Skips folded into a TLS-001 finding (rules/fold.py) are counted in the summary and listed
+    again by diff and metrics: only where the engine puts them, and only rule IDs."""
+    if finding.rule != ROOT_RULE or finding.status not in (Status.ERROR, Status.WARN):
+        _invalid(f"{path}.{RULES_KEY}", "only a TLS-001 error or warn holds folded skips")
+    rules = _list(finding.evidence.get(RULES_KEY), f"{path}.{RULES_KEY}")
+    for index, rule in enumerate(rules):
+        if type(rule) is not str or not _RULE_ID.fullmatch(rule):
+            _invalid(f"{path}.{RULES_KEY}[{index}]", "expected a rule ID such as TLS-010")
+    if type(finding.evidence.get(REASON_KEY)) is not str:
+        _invalid(f"{path}.{REASON_KEY}", "expected a string (why the folded checks were skipped)")
 
 
 def _endpoint(value: Any, path: str) -> EndpointObservation:
