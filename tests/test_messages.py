@@ -116,5 +116,7 @@ def test_a_report_missing_a_field_is_named_not_a_bare_key_error(tmp_path: Path) 
     listed = hatls("render", "list.json", "--html", "list.html", cwd=tmp_path)
 
     assert missing.returncode == listed.returncode == 2
-    assert "not a readable hatls report: the field summary is missing" in missing.stderr
-    assert "not a report object" in listed.stderr and "Traceback" not in listed.stderr
+    # The validating reader (hatls.files.read_report) names the JSON path at fault.
+    assert "not a readable hatls report: $: required field 'tool' is missing" in missing.stderr
+    assert "not a readable hatls report: $: expected an object, got an array" in listed.stderr
+    assert "Traceback" not in listed.stderr
