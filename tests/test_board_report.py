@@ -19,6 +19,7 @@ from pypdf import PdfReader
 from hatls.inventory import InventoryError, ReportLabels, parse_inventory
 from hatls.report.codec import dumps, loads
 from hatls.report.html import render_html
+from hatls.report.html_view import build_view
 from hatls.report.junit import render_junit
 from hatls.report.model import Report, summarize
 from hatls.report.sarif import render_sarif
@@ -392,8 +393,6 @@ def test_the_demo_report_prints_to_ten_pages_at_most(tmp_path: Path) -> None:
 
 
 def _port_views(report: Report, pair: str) -> dict[str, Any]:
-    from hatls.report.html_view import build_view
-
     view = build_view(report)
     return {p.port_id: p for pv in view.pairs if pv.name == pair for p in pv.ports}
 
@@ -413,15 +412,24 @@ def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
                       else plain(e) if (e.pair, e.port_id) == ("tserver-sip-01", "secure") else e
                       for e in sample.endpoints)
     ports = _port_views(replace(sample, endpoints=endpoints), "tserver-sip-01")
-    assert ports["default"].brief.startswith("Unreachable: primary ")
-    assert "connection refused" in ports["default"].brief
+    # A port nobody answered on is a line per endpoint in its pair's unreachable group
+    # (html_unreachable), not a port of its own.
+    assert "default" not in ports
+    (pair,) = [p for p in build_view(replace(sample, endpoints=endpoints)).pairs
+               if p.name == "tserver-sip-01"]
+    (group,) = pair.unreachable
+    assert group.reason == "refused"
+    assert [p.where.split(" · ")[:2] for p in group.ports] == [["primary", "default"],
+                                                              ["backup", "default"]]
+    assert all(p.message == "connection refused" for p in group.ports)
     assert ports["secure"].brief.startswith("Unsecured by configuration")
     assert "takes plaintext" in ports["secure"].brief
     html = render_html(replace(sample, endpoints=endpoints))
     # The unreachable port is one line; the plaintext one here still differs between primary
     # and backup (versions, suites …), and a difference keeps the table that shows it.
-    assert html.count('class="port__brief"') == 1
-    assert f'<p class="port__brief" id="{ports["default"].anchor}">' in html
+    assert html.count('class="port__brief"') == 0
+    assert html.count('class="unreachable"') == 1
+    assert "<b>1 port</b> (2 endpoints) of pair tserver-sip-01 unreachable (refused)" in html
     assert f'<article class="port" id="{ports["secure"].anchor}">' in html
     # A port that is secured, or answered, keeps its side-by-side table.
     assert all(not p.brief for p in _port_views(sample, "tserver-sip-01").values())

@@ -12,7 +12,9 @@ the scan; ``verify`` without ``--ca`` does not claim to know who signed.
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
+import mmap
 import os
 import stat
 import subprocess
@@ -29,12 +31,13 @@ from typer.testing import CliRunner, Result
 
 from hatls.cli import app
 from hatls.evidence import report_sha256
-from hatls.files import MAX_REPORT_BYTES, plan_files, write_output
+from hatls.files import MAX_REPORT_BYTES, ReportFileError, plan_files, read_report, write_output
 from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
 from hatls.lab.pki import CertificateAuthority
 from hatls.lab.server import LabThread
+from hatls.report import codec
 from hatls.report.output import OutputError, write_atomic
-from hatls.report.reader import MAX_DEPTH, ReportInvalid, report_from_bytes
+from hatls.report.reader import MAX_DEPTH, EscapeScan, ReportInvalid, report_from_bytes
 from hatls.report.schema import report_schema
 from tests.labkit import ca, leaf
 
@@ -568,3 +571,55 @@ def test_links_resolve_as_the_kernel_resolves_them(tmp_path: Path) -> None:
     assert (tmp_path / "new.json").read_text() == "made\n" and (tmp_path / "a" / "dangling").is_symlink()
     with pytest.raises(OutputError, match="too many levels of symbolic links"):
         write_atomic(str(tmp_path / "loop"), "x\n")
+
+
+def test_a_streamed_page_keeps_a_signature_it_matches_and_drops_one_it_does_not(
+        tmp_path: Path) -> None:
+    # render writes the HTML piece by piece (html.iter_html); the digest the stale-signature
+    # rule compares is taken on the way, over the same bytes.
+    page = tmp_path / "r.html"
+    assert cli("render", str(SAMPLE), "--html", str(page)).exit_code == 0
+    (tmp_path / "signer.key").write_bytes(signer().key_pem)
+    assert cli("sign", str(page), "--key", str(tmp_path / "signer.key")).exit_code == 0
+    sig = tmp_path / "r.html.sig"
+    again = cli("render", str(SAMPLE), "--html", str(page))
+    assert again.exit_code == 0 and sig.exists() and "removed" not in again.stderr
+    retitled = cli("render", str(SAMPLE), "--html", str(page), "--title", "Another title")
+    assert retitled.exit_code == 0 and not sig.exists()
+    assert f"removed {sig}" in retitled.stderr and "Another title" in page.read_text()
+
+
+def test_the_lean_reader_validates_item_by_item_with_pages_let_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pages are let go every page here, so the parse reads back pages already dropped; the
+    # fault sits in the last finding, after every other item was parsed and converted.
+    monkeypatch.setattr(codec, "_HASH_CHUNK", mmap.PAGESIZE)
+    doc = json.loads(SAMPLE.read_bytes())
+    last = len(doc["findings"]) - 1
+    good = tmp_path / "good.json"
+    good.write_bytes(SAMPLE.read_bytes())
+    report, digest = read_report(good)
+    assert report == report_from_bytes(SAMPLE.read_bytes())
+    assert digest == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    doc["findings"][last]["severity"] = "dire"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ReportFileError) as caught:
+        read_report(bad)
+    assert f"$.findings[{last}].severity" in str(caught.value)
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    with pytest.raises(ReportFileError, match="not JSON"):
+        read_report(empty)
+
+
+def test_a_surrogate_escape_cut_between_two_pieces_is_still_seen() -> None:
+    text = b'{"m": "a\\ud800b"}'
+    for cut in range(len(text) + 1):
+        scan = EscapeScan()
+        scan.feed(text[:cut])
+        scan.feed(text[cut:])
+        assert scan.seen, cut
+    clean = EscapeScan()
+    clean.feed(b'{"m": "\\\\u00e9 \\u00e9"}')
+    assert not clean.seen

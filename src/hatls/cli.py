@@ -287,8 +287,7 @@ def render(
         metavar="NAME", help="Who prepared the report.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
-    from hatls.evidence import report_sha256
-    from hatls.report.html import render_html
+    from hatls.report.html import iter_html, render_html
 
     if html_out is None and pdf_out is None:
         raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
@@ -299,7 +298,9 @@ def render(
         plan_files(inputs=(("REPORT.json", report_path),),
                    outputs=(("--html", html_out), ("--pdf", pdf_out)))
         check_templates(template_dir)
-        report, data = read_report(report_path)
+        # Validated as it is parsed piece by piece through a memory map, never held whole;
+        # the SHA-256 from the same open file (hatls.files.read_report).
+        report, digest = read_report(report_path)
     except (UsagePlanError, HtmlTemplateError, ReportFileError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     if labels != ReportLabels():
@@ -308,12 +309,18 @@ def render(
     try:
         for path in (html_out, pdf_out):
             check_output(path)
-        html = render_html(report, template_dir=template_dir, json_sha256=report_sha256(data),
-                           signature=_signature_beside(report_path))
-        if html_out:
-            write_output(html_out, html)
+        signature = _signature_beside(report_path)
         if pdf_out:
+            # The PDF is made from the whole page: held once, for both files.
+            html = render_html(report, template_dir=template_dir, json_sha256=digest,
+                               signature=signature)
+            if html_out:
+                write_output(html_out, html)
             write_pdf(pdf_out, html)
+        elif html_out:
+            # Streamed: the page goes to its file piece by piece, never held whole.
+            write_output(html_out, iter_html(report, template_dir=template_dir,
+                                             json_sha256=digest, signature=signature))
     except HtmlTemplateError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:

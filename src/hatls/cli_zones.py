@@ -7,7 +7,6 @@ Exit status as ``scan``: 0 compliant, 1 not compliant or no verdict (a zone miss
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
@@ -34,10 +33,10 @@ def _fail(message: str, status: int) -> typer.Exit:
 def _read(path: Path) -> ZoneReport:
     """A zone report is untrusted input like any saved report: read and validated by files.py."""
     try:
-        report, data = read_report(path)
+        report, digest = read_report(path)
     except ReportFileError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
-    return ZoneReport(file=str(path), sha256=hashlib.sha256(data).hexdigest(), report=report)
+    return ZoneReport(file=str(path), sha256=digest, report=report)
 
 
 def merge_command(

@@ -7,9 +7,9 @@ write failure is an `OutputError` (one line, exit 3); a signature file beside a 
 that no longer matches it is removed, and the terminal says so. The atomic write itself, the
 symlink and read-only rules are in ``hatls.report.output``.
 
-Reading a saved report: a regular file only, at most ``MAX_REPORT_BYTES``, then validated whole
-(``hatls.report.reader``); any violation is a `ReportFileError` (one line naming the file and the
-JSON path, exit 2).
+Reading a saved report: a regular file only, at most ``MAX_REPORT_BYTES``, read through a memory
+map and validated as it is parsed, piece by piece (``hatls.report.reader``); any violation is a
+`ReportFileError` (one line naming the file and the JSON path, exit 2).
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ from pathlib import Path
 
 from hatls.evidence import EvidenceError, signature_from_text
 from hatls.inventory.model import ClientIdentity, Inventory, PemFile
+from hatls.report.codec import mapped
 from hatls.report.model import Report
 from hatls.report.output import OutputError, check_writable, write_atomic
-from hatls.report.reader import ReportInvalid, report_from_bytes
+from hatls.report.reader import EscapeScan, ReportInvalid, report_from_buffer
 
 __all__ = ["MAX_REPORT_BYTES", "STDOUT", "OutputError", "ReportFileError", "UsagePlanError",
            "check_output", "inventory_inputs", "plan_files", "read_regular", "read_report", "write_output",
@@ -49,8 +50,8 @@ class UsagePlanError(Exception):
     """Outputs that collide with an input, each other, or standard output: exit 2."""
 
 
-def read_regular(path: Path | str, *, limit: int, what: str = "file") -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes, or ReportFileError.
+def _open_regular(path: Path | str, *, limit: int, what: str) -> int:
+    """An open descriptor of a regular file of at most ``limit`` bytes, or ReportFileError.
 
     O_NONBLOCK: a FIFO named as a report must not hang the command before it is refused."""
     try:
@@ -66,7 +67,12 @@ def read_regular(path: Path | str, *, limit: int, what: str = "file") -> bytes:
         os.close(fd)
         raise ReportFileError(f"{path}: {info.st_size} bytes, more than the {limit} a {what} "
                               "may have")
-    with os.fdopen(fd, "rb") as handle:
+    return fd
+
+
+def read_regular(path: Path | str, *, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or ReportFileError."""
+    with os.fdopen(_open_regular(path, limit=limit, what=what), "rb") as handle:
         try:
             data = handle.read(limit + 1)
         except OSError as exc:
@@ -76,13 +82,23 @@ def read_regular(path: Path | str, *, limit: int, what: str = "file") -> bytes:
     return data
 
 
-def read_report(path: Path | str) -> tuple[Report, bytes]:
-    """A saved report, validated, with the exact bytes read (for its SHA-256)."""
-    data = read_regular(path, limit=MAX_REPORT_BYTES, what="report")
-    try:
-        return report_from_bytes(data), data
-    except ReportInvalid as exc:
-        raise ReportFileError(f"{path}: not a readable hatls report: {exc}"[:500]) from None
+def read_report(path: Path | str) -> tuple[Report, str]:
+    """A saved report, validated, and the SHA-256 of the file's bytes.
+
+    Read through a memory map, piece by piece (``codec.mapped``, ``reader.report_from_buffer``):
+    a large report is never held whole, as bytes, text or parse, beside its model. Hash and model
+    come from the same open file and the same bytes: the size found when it was opened, so a
+    file that grows meanwhile is read as it was."""
+    fd = _open_regular(path, limit=MAX_REPORT_BYTES, what="report")
+    with os.fdopen(fd, "rb"):
+        escapes = EscapeScan()
+        try:
+            with mapped(fd, size=os.fstat(fd).st_size, scan=escapes.feed) as (view, digest, done):
+                return report_from_buffer(view, surrogates=escapes.seen, done=done), digest
+        except ReportInvalid as exc:
+            raise ReportFileError(f"{path}: not a readable hatls report: {exc}"[:500]) from None
+        except (OSError, ValueError) as exc:   # ValueError: mmap refused the file
+            raise ReportFileError(f"{path}: cannot read: {exc}"[:500]) from None
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -146,14 +146,20 @@ def write_outputs(report: Report, request: ScanRequest) -> None:
     # that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics.
     digest = write_output(request.json_path, iter_json(report)) if request.json_path else None
     write_exports(report, request.exports)
-    if request.html_path or request.pdf_path:
+    if request.pdf_path:
         from hatls.report.html import render_html
 
+        # The PDF is made from the whole page, so it is held once, for both files.
         html = render_html(report, template_dir=request.template_dir, json_sha256=digest)
         if request.html_path:
             write_output(request.html_path, html)
-        if request.pdf_path:
-            write_pdf(request.pdf_path, html)
+        write_pdf(request.pdf_path, html)
+    elif request.html_path:
+        from hatls.report.html import iter_html
+
+        # Streamed: the page goes to its file piece by piece, never held whole.
+        write_output(request.html_path,
+                     iter_html(report, template_dir=request.template_dir, json_sha256=digest))
 
 
 def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,

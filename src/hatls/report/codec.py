@@ -8,18 +8,23 @@ spelled out here.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
+import hashlib
 import json
+import mmap
+import os
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
 from hatls.observations import EndpointObservation
+from hatls.report.json_stream import Buffer, parse_object
 from hatls.report.model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
 from hatls.waivers import WaiverOutcome
@@ -299,6 +304,17 @@ def report_to_json(report: Report) -> dict[str, Any]:
 
 
 def report_from_json(data: dict[str, Any]) -> Report:
+    return _report(data, tuple(_endpoint_from_json(e) for e in _as_list(data["endpoints"])),
+                   tuple(_finding_from_json(f) for f in _as_list(data["findings"])))
+
+
+def _finding_from_json(data: Any) -> Finding:
+    value: Finding = decode(Finding, data)
+    return value
+
+
+def _report(data: Mapping[str, Any], endpoints: tuple[EndpointObservation, ...],
+            findings: tuple[Finding, ...]) -> Report:
     summary = {({v: k for k, v in _SUMMARY_RENAMES.items()}).get(k, k): v
                for k, v in data["summary"].items()}
     return Report(
@@ -308,8 +324,8 @@ def report_from_json(data: dict[str, Any]) -> Report:
         scan=decode(ScanMeta, data["scan"]),
         inputs=data["inputs"],
         summary=decode(Summary, summary),
-        endpoints=tuple(_endpoint_from_json(e) for e in data["endpoints"]),
-        findings=tuple(decode(Finding, f) for f in data["findings"]),
+        endpoints=endpoints,
+        findings=findings,
         drift=data.get("drift"),
         waivers=decode(tuple[WaiverOutcome, ...], data.get("waivers", [])),
     )
@@ -348,19 +364,85 @@ def dumps(report: Report) -> str:
     return "".join(iter_json(report))
 
 
-def loads(text: str) -> Report:
-    """A report from its JSON text; ValueError says in a reader's words what does not fit."""
-    data = json.loads(text)
-    if not isinstance(data, dict):
-        raise ValueError(f"the JSON holds {type(data).__name__ if data is not None else 'null'}, "
-                         "not a report object")
+def loads(text: str | bytes) -> Report:
+    """A report from its JSON text (or its UTF-8 bytes), not validated: for the reports hatls
+    itself just wrote (tests, the Python API). A saved report from elsewhere is read by
+    ``hatls.files.read_report``, which validates it the same lean way. ValueError or TypeError
+    says in a reader's words what does not fit.
+
+    Each endpoint and finding becomes its typed object as soon as it is parsed, and from bytes no
+    text copy of the whole is made: a large report's parse is never held whole beside the model
+    (json_stream)."""
+    return _from_buffer(text.encode("utf-8") if isinstance(text, str) else text)
+
+
+def _from_buffer(buffer: Buffer, done: Callable[[int], None] | None = None) -> Report:
+    data = parse_object(buffer, {"endpoints": _endpoint_from_json,
+                                 "findings": _finding_from_json}, done=done)
+    for name in ("endpoints", "findings"):
+        if not isinstance(data.get(name), tuple):   # absent, or not an array
+            raise TypeError(f"expected a list of {name}, got {type(data.get(name)).__name__}")
     try:
-        return report_from_json(data)
+        return _report(data, data["endpoints"], data["findings"])
     except KeyError as missing:
         # A bare KeyError prints as "'summary'": say which field is missing instead.
         raise ValueError(f"the field {missing.args[0]!s} is missing") from None
-    except (AttributeError, TypeError) as wrong:
+    except AttributeError as wrong:
         raise ValueError(f"a field has the wrong type: {wrong}"[:300]) from None
+
+
+def read_report(handle: typing.BinaryIO) -> tuple[Report, str]:
+    """The report in an open file (not validated, as ``loads``), and the SHA-256 of its bytes."""
+    with mapped(handle.fileno()) as (view, digest, done):
+        return _from_buffer(view, done), digest
+
+
+@contextlib.contextmanager
+def mapped(fd: int, *, size: int | None = None, scan: Callable[[bytes], None] | None = None,
+           ) -> Iterator[tuple[Buffer, str, Callable[[int], None]]]:
+    """An open file's first ``size`` bytes (default: all) as a read-only memory map, their
+    SHA-256, and ``done(offset)`` for a parser to say which pages it has finished with.
+
+    The pages already hashed or parsed are let go as it goes: a 30 MB report is never held in
+    memory as bytes beside its model. Hash and model come from the same open file, so they
+    describe the same bytes even if the path is replaced. ``scan`` sees each piece hashed (the
+    reader looks for surrogate escapes on the way)."""
+    length = os.fstat(fd).st_size if size is None else size
+    if length == 0:   # an empty file cannot be mapped; the parser says why it is no report
+        if scan is not None:
+            scan(b"")
+        yield b"", hashlib.sha256(b"").hexdigest(), lambda _offset: None
+        return
+    with mmap.mmap(fd, length, access=mmap.ACCESS_READ) as view:
+        let_go = _let_go(view)
+        digest = hashlib.sha256()
+        for start in range(0, len(view), _HASH_CHUNK):
+            piece = view[start:start + _HASH_CHUNK]
+            digest.update(piece)
+            if scan is not None:
+                scan(piece)
+            del piece
+            let_go(start + _HASH_CHUNK)
+        let_go(len(view))
+        yield view, digest.hexdigest(), _let_go(view)
+
+
+_HASH_CHUNK = 1 << 20
+
+
+def _let_go(view: mmap.mmap) -> Callable[[int], None]:
+    """``done(offset)``: the mapped pages wholly before ``offset`` leave this process's memory
+    (they stay in the page cache; read again, they come back)."""
+    released = 0
+
+    def done(offset: int) -> None:
+        nonlocal released
+        upto = min(offset, len(view)) // mmap.PAGESIZE * mmap.PAGESIZE
+        if upto - released >= _HASH_CHUNK and hasattr(view, "madvise"):
+            view.madvise(mmap.MADV_DONTNEED, released, upto - released)
+            released = upto
+
+    return done
 
 
 _escape = json.encoder.encode_basestring  # C-accelerated; the ensure_ascii=False form

@@ -43,6 +43,7 @@ from hatls.report.diff_model import (
 )
 from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import compliant_of
+from hatls.rules.fold import unfold
 
 __all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
            "drift_to_json"]
@@ -110,7 +111,9 @@ def diff_reports(old: Report, new: Report) -> Drift:
     both = [(before[k], after[k]) for k in after if k in before]
     flags = objections(new.findings)
     keys = list(before) + [k for k in after if k not in before]
-    findings = findings_drift(old.findings, new.findings)
+    # Compared as listed before folding (rules/fold.py), so a port that closed reads as its
+    # checks turning skipped, as it did before skips were folded.
+    findings = findings_drift(unfold(old.findings), unfold(new.findings))
     certificates = tuple(c for o, n in both if (c := certificate_drift(o, n)) is not None)
     protocols = tuple(p for o, n in both for p in protocol_drift(o, n, flags.get(n.key, NO_OBJECTIONS)))
     suites = tuple(s for o, n in both for s in suite_drift(o, n, flags.get(n.key, NO_OBJECTIONS)))

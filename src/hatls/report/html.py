@@ -13,7 +13,8 @@ forbids every fetch, so even a template mistake cannot make it call out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -101,10 +102,39 @@ def render_html(
     ``signature``: the JSON's detached signature, when one is at hand (``hatls render`` looks
     for REPORT.json.sig): page 1 says whether it names this JSON's SHA-256.
     """
+    return "".join(iter_html(report, template_dir=template_dir, json_sha256=json_sha256,
+                             signature=signature))
+
+
+# Template output pieces joined per chunk handed to the writer: a few KB, not one call per token.
+_CHUNK_ITEMS = 512
+
+
+def iter_html(
+    report: Report, *, template_dir: str | None = None, json_sha256: str | None = None,
+    signature: DetachedSignature | None = None,
+) -> Iterator[str]:
+    """``render_html`` in pieces, for a writer that takes them as they come (output.write_atomic):
+    the page is never held whole. The template is loaded (and a syntax error raised) at the call,
+    before the first piece; an error while rendering is raised as HtmlTemplateError by the
+    iterator, and write_atomic then leaves no file behind."""
     env = environment(template_dir)
+    with _template_errors():
+        template = env.get_template(MAIN_TEMPLATE)
+    return _pieces(template, build_view(report, json_sha256=json_sha256, signature=signature))
+
+
+def _pieces(template: jinja2.Template, view: object) -> Iterator[str]:
+    with _template_errors():
+        stream = template.stream(view=view)
+        stream.enable_buffering(_CHUNK_ITEMS)
+        yield from stream
+
+
+@contextlib.contextmanager
+def _template_errors() -> Iterator[None]:
     try:
-        return env.get_template(MAIN_TEMPLATE).render(
-            view=build_view(report, json_sha256=json_sha256, signature=signature))
+        yield
     except jinja2.TemplateSyntaxError as exc:
         where = f"{exc.filename or exc.name}:{exc.lineno}"
         raise HtmlTemplateError(f"report template error ({where}): {exc.message}") from exc

@@ -1,19 +1,21 @@
 """Findings for the HTML report: grouped by severity, worst first, with evidence as lines.
 
-Fail, error and warn findings get a full card (evidence, remediation, reference); pass and
-skipped ones one line per rule naming where it passed and why it was skipped elsewhere, so a
-reviewer sees what was checked without wading through hundreds of rows.
+Fail, error and warn findings get a full card (evidence, remediation, reference), except that
+TLS-001 findings saying the same of many ports share one card listing them (``BundleKey``);
+pass and skipped ones one line per rule naming where it passed and why it was skipped elsewhere,
+so a reviewer sees what was checked without wading through hundreds of rows.
 Anchors are positions in the report's findings list: stable, and never built from server text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from hatls.report.html_text import MAX_MESSAGE_CHARS, evidence_text, shown
 from hatls.report.model import Report, breaks_compliance
 from hatls.rules.catalog import RULES
+from hatls.rules.fold import REASON_KEY, ROOT_RULE, folded_rules
 from hatls.rules.model import Finding, Severity, Status
 
 ACTIONABLE = (Status.FAIL, Status.ERROR, Status.WARN)
@@ -25,6 +27,20 @@ _STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.SKI
 class EvidenceLine:
     key: str
     values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BundleKey:
+    """What TLS-001 findings must share to be told once: all but the place and its message."""
+
+    rule: str
+    status: Status
+    severity: Severity
+    reason: str                     # the error kind
+    skipped_rules: tuple[str, ...]  # the checks it made impossible (rules/fold.py)
+    skipped_reason: str
+    remediation: str
+    reference: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,6 +63,8 @@ class FindingView:
     reason: str            # why a skipped finding was skipped ("not-probed", "depends on TLS-002")
     breaks_compliance: bool
     waiver: str = ""       # an accepted risk: "CHG0012345 until 2027-01-31: reason"
+    folded: int = 0        # skipped checks folded into this TLS-001 finding (rules/fold.py)
+    bundle: BundleKey | None = None   # a TLS-001 error / warn: shares a card with its like
 
     @property
     def actionable(self) -> bool:
@@ -71,10 +89,23 @@ class SettledRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FindingBundle:
+    """TLS-001 findings that differ only in where (and their message): one card, a line each."""
+
+    anchor: str
+    key: BundleKey
+    title: str
+    findings: tuple[FindingView, ...]
+    breaking: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SeverityGroup:
     severity: Severity
-    findings: tuple[FindingView, ...]
+    findings: tuple[FindingView, ...]   # all of them (a template may show each as a card)
     breaking: int          # how many of them break compliance
+    cards: tuple[FindingView, ...] = ()        # those shown as their own card ...
+    bundles: tuple[FindingBundle, ...] = ()    # ... and those bundled (the built-in template)
 
 
 def finding_anchor(index: int) -> str:
@@ -100,6 +131,20 @@ def _reason(f: Finding) -> str:
     return "; ".join(t for t in texts if t)
 
 
+def _bundle_key(f: Finding) -> BundleKey | None:
+    # A waived finding keeps its own card: its waiver (ticket, expiry, reason) is its own.
+    if f.rule != ROOT_RULE or f.status not in (Status.ERROR, Status.WARN) or f.waiver is not None:
+        return None
+    kind = f.evidence.get("kind")
+    reason = f.evidence.get(REASON_KEY)
+    return BundleKey(rule=shown(f.rule, 40), status=f.status, severity=f.severity,
+                     reason=shown(kind, 60) if isinstance(kind, str) else "no error recorded",
+                     skipped_rules=tuple(shown(r, 40) for r in folded_rules(f)),
+                     skipped_reason=shown(reason, 120) if isinstance(reason, str) else "",
+                     remediation=shown(f.remediation, MAX_MESSAGE_CHARS * 2),
+                     reference=shown(f.reference, MAX_MESSAGE_CHARS))
+
+
 def finding_view(index: int, f: Finding, report: Report) -> FindingView:
     info = RULES.get(f.rule)
     return FindingView(
@@ -110,14 +155,16 @@ def finding_view(index: int, f: Finding, report: Report) -> FindingView:
         address=None if f.address is None else shown(f.address), where=_where(f),
         spot=_spot(f),
         message=shown(f.message, MAX_MESSAGE_CHARS),
+        # Only cards show evidence: a pass or skip is a line of the per-rule table.
         evidence=tuple(EvidenceLine(key=shown(k, 80), values=evidence_text(v))
-                       for k, v in f.evidence.items()),
+                       for k, v in f.evidence.items()) if f.status in ACTIONABLE else (),
         remediation=shown(f.remediation, MAX_MESSAGE_CHARS * 2),
         reference=shown(f.reference, MAX_MESSAGE_CHARS),
         reason=_reason(f), breaks_compliance=breaks_compliance(f, report.scan.fail_on),
         waiver="" if f.waiver is None else
         f"{shown(f.waiver.ticket, 100)} until {shown(f.waiver.expires, 20)}: "
         f"{shown(f.waiver.reason, 300)}",
+        folded=len(folded_rules(f)), bundle=_bundle_key(f),
     )
 
 
@@ -138,9 +185,27 @@ def severity_groups(views: Iterable[FindingView]) -> tuple[SeverityGroup, ...]:
     for severity in SEVERITIES:
         members = tuple(v for v in actionable if v.severity is severity)
         if members:
+            cards, bundles = _bundled(members)
             groups.append(SeverityGroup(severity=severity, findings=members,
-                                        breaking=sum(v.breaks_compliance for v in members)))
+                                        breaking=sum(v.breaks_compliance for v in members),
+                                        cards=cards, bundles=bundles))
     return tuple(groups)
+
+
+def _bundled(views: Sequence[FindingView]) -> tuple[tuple[FindingView, ...],
+                                                    tuple[FindingBundle, ...]]:
+    """Two or more findings with the same bundle key share a card; the rest keep their own."""
+    alike: dict[BundleKey, list[FindingView]] = {}
+    for view in views:
+        if view.bundle is not None:
+            alike.setdefault(view.bundle, []).append(view)
+    shared = {key: members for key, members in alike.items() if len(members) > 1}
+    cards = tuple(v for v in views if v.bundle not in shared)
+    bundles = tuple(FindingBundle(anchor=f"{members[0].anchor}-group", key=key,
+                                  title=members[0].title, findings=tuple(members),
+                                  breaking=sum(m.breaks_compliance for m in members))
+                    for key, members in shared.items())
+    return cards, bundles
 
 
 def settled_by_rule(views: Iterable[FindingView]) -> tuple[SettledRule, ...]:
@@ -166,4 +231,5 @@ def status_counts(views: Iterable[FindingView]) -> dict[str, int]:
     counted = {s.value: 0 for s in _STATUS_ORDER}
     for v in views:
         counted[v.status.value] += 1
+        counted[Status.SKIPPED.value] += v.folded   # as summary.skipped counts them
     return counted

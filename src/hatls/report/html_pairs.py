@@ -19,6 +19,7 @@ from hatls.report.html_compare import Absent, Row, Side, Tone, compare_row
 from hatls.report.html_findings import FindingView, status_counts
 from hatls.report.html_rows import RowSpec, row_groups
 from hatls.report.html_text import shown
+from hatls.report.html_unreachable import UnreachableGroup, all_unreachable, unreachable_groups
 from hatls.report.model import Report
 
 
@@ -61,6 +62,8 @@ class PairView:
     findings: tuple[FindingView, ...]  # pair-level fail / error / warn
     chains: tuple[ChainView, ...]
     counts: Mapping[str, int]
+    # Ports no endpoint of which could be connected to: a line each, not a table (html_unreachable).
+    unreachable: tuple[UnreachableGroup, ...] = ()
 
     @property
     def drift_count(self) -> int:
@@ -171,11 +174,25 @@ def _only_on(primary: _Server, backup: _Server, port_id: str) -> str:
 
 
 def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: datetime,
-                findings: Sequence[FindingView]) -> tuple[PortView, ...]:
+                findings: Sequence[FindingView],
+                unreachable: list[tuple[EndpointObservation, tuple[FindingView, ...]]],
+                ) -> tuple[PortView, ...]:
+    """The ports' side-by-side tables; ports that no endpoint answered on go to ``unreachable``,
+    each endpoint with its findings."""
     same_host = primary.host.casefold() == backup.host.casefold()
     views: list[PortView] = []
+    # Indexed once: a scan of the pair's findings per port is quadratic in a large pair.
+    of_port: dict[str, list[FindingView]] = {}
+    for f in findings:
+        if f.actionable and f.port_id is not None:
+            of_port.setdefault(f.port_id, []).append(f)
     for port_id in dict.fromkeys([*primary.port_ids, *backup.port_ids]):
         both = (*primary.observations.get(port_id, ()), *backup.observations.get(port_id, ()))
+        mine = of_port.get(shown(port_id), [])
+        # A port on one server only keeps its table: it says so (GHA-002) in its caption.
+        if all_unreachable(both) and not _only_on(primary, backup, port_id):
+            unreachable += ((o, _endpoint_chips(o, mine, first=i == 0)) for i, o in enumerate(both))
+            continue
         count = max(len(primary.observations.get(port_id, ())),
                     len(backup.observations.get(port_id, ())), 1)
         for index in range(count):
@@ -192,12 +209,22 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
                 groups=groups,
                 drift=tuple(r.label for r in rows if r.tone is Tone.DRIFT),
                 shared=tuple(r.label for r in rows if r.tone is Tone.SHARED),
-                findings=tuple(f for f in findings if f.actionable and f.port_id == shown(port_id)
-                               and (count == 1 or f.address is None or f.address in here)),
+                findings=tuple(f for f in mine
+                               if count == 1 or f.address is None or f.address in here),
                 brief=_brief([o for o in (_nth(s.observations.get(port_id, ()), index)
                                           for s in (primary, backup)) if o is not None]),
             ))
     return tuple(views)
+
+
+def _endpoint_chips(obs: EndpointObservation, findings: Sequence[FindingView], *,
+                   first: bool) -> tuple[FindingView, ...]:
+    """The port's findings that concern this endpoint (its role and address), and on the port's
+    first line those of the port as a whole (no role): each shown once, as a chip."""
+    role, address = shown(obs.role, 40), shown(obs.address)
+    return tuple(f for f in findings
+                 if (f.role is None and first)
+                 or (f.role == role and f.address in (None, address)))
 
 
 def _where(obs: EndpointObservation) -> str:
@@ -228,18 +255,27 @@ def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairVie
     inventory = _inventory_pairs(report.inputs)
     now = report.scan.started
     views: list[PairView] = []
+    # Indexed once: scanning every endpoint and finding per pair is quadratic in a large inventory.
+    endpoints_of: dict[str, list[EndpointObservation]] = {}
+    for e in report.endpoints:
+        endpoints_of.setdefault(e.pair, []).append(e)
+    findings_of: dict[str, list[FindingView]] = {}
+    for f in findings:
+        findings_of.setdefault(f.pair, []).append(f)
     for number, name in enumerate(_pair_names(report, inventory), start=1):
         data = inventory.get(name, {})
-        observed = [e for e in report.endpoints if e.pair == name]
+        observed = endpoints_of.get(name, [])
         primary, backup = _server("primary", data, observed), _server("backup", data, observed)
-        mine = [f for f in findings if f.pair == shown(name)]
+        mine = findings_of.get(shown(name), [])
         anchor = f"pair-{number}"
+        closed: list[tuple[EndpointObservation, tuple[FindingView, ...]]] = []
+        ports = _port_views(anchor, primary, backup, now, mine, closed)
         views.append(PairView(
             anchor=anchor, name=shown(name), app_type=shown(data.get("app_type") or ""),
             redundancy=shown(data.get("redundancy") or ""), primary_host=shown(primary.host),
             backup_host=shown(backup.host) if backup.exists else "",
             same_host=backup.exists and primary.host.casefold() == backup.host.casefold(),
-            ports=_port_views(anchor, primary, backup, now, mine),
+            ports=ports, unreachable=unreachable_groups(closed),
             findings=tuple(f for f in mine if f.actionable and f.port_id is None),
             chains=chain_views([o for o in observed if o.role == "primary"]
                                + [o for o in observed if o.role != "primary"], now,

@@ -7,6 +7,7 @@ no value longer than a screen line or two. HTML escaping stays Jinja's (autoesca
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -25,7 +26,18 @@ MAX_LIST_ITEMS = 60
 
 def shown(value: object, limit: int = MAX_VALUE_CHARS) -> str:
     """``value`` as display text: hidden characters escaped, at most ``limit`` characters."""
-    return bounded_text(value if isinstance(value, str) else str(value), limit)
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= _CACHED_CHARS:
+        return _bounded(text, limit)
+    return bounded_text(text, limit)
+
+
+# A report repeats the same texts thousands of times (remediations, references, pair names,
+# reasons): remembered, each is one string in the view model rather than one per finding. Short
+# texts only (remediations run to ~370 characters), so the cache stays within a few MB even when
+# every entry is a hostile server's text.
+_CACHED_CHARS = 600
+_bounded = functools.lru_cache(maxsize=4096)(bounded_text)
 
 
 def shown_list(values: Iterable[object], limit: int = MAX_LIST_ITEMS) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ and bounded in length, so the templates (ours or a user's) only lay it out.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hatls.evidence import DetachedSignature
@@ -17,6 +17,7 @@ from hatls.report.diff_html_view import DriftView, drift_view_of
 from hatls.report.html_compare import TONE_MEANING, Tone
 from hatls.report.html_findings import (
     SEVERITIES,
+    FindingBundle,
     FindingView,
     SettledRule,
     SeverityGroup,
@@ -187,6 +188,30 @@ def _board_line(f: FindingView) -> BoardLine:
                      breaks=f.breaks_compliance, waiver=f.waiver)
 
 
+def _failing_lines(groups: Sequence[SeverityGroup]) -> tuple[BoardLine, ...]:
+    """Page 1's fail / error lines, worst first: a line per finding, except that TLS-001 findings
+    sharing a card (html_findings.BundleKey: the same error, the same checks made impossible)
+    share a line too: 5,000 closed ports are one line naming how many, not 5,000."""
+    lines: list[BoardLine] = []
+    for group in groups:
+        lines += (_bundle_line(b) for b in group.bundles
+                  if b.key.status in (Status.FAIL, Status.ERROR))
+        lines += (_board_line(f) for f in group.cards
+                  if f.status in (Status.FAIL, Status.ERROR) and not f.waiver)
+    return tuple(lines)
+
+
+def _bundle_line(b: FindingBundle) -> BoardLine:
+    pairs = dict.fromkeys(f.pair for f in b.findings)
+    return BoardLine(anchor=b.anchor,
+                     pair=next(iter(pairs)) if len(pairs) == 1 else f"{len(pairs)} pairs",
+                     side=f"{len(b.findings)} endpoints", rule=b.key.rule, title=b.title,
+                     status=b.key.status.value, severity=b.key.severity.value,
+                     seen=f"{len(b.findings)} endpoints could not be connected to ({b.key.reason})",
+                     change=_first_sentence(b.key.remediation) if b.key.remediation else "",
+                     breaks=b.breaking > 0)
+
+
 def _waiver_lines(report: Report) -> tuple[WaiverLine, ...]:
     lines = []
     for w in report.waivers:
@@ -252,8 +277,7 @@ def build_view(report: Report, *, json_sha256: str | None = None,
         compliant=compliant,
         verdict_class=verdict_class,
         scope=_scope(report),
-        failing=tuple(_board_line(f) for f in actionable
-                      if f.status in (Status.FAIL, Status.ERROR) and not f.waiver),
+        failing=_failing_lines(ordered),
         accepted=tuple(_board_line(f) for f in actionable if f.waiver),
         waiver_problems=_waiver_lines(report),
         evidence_line=_evidence_line(json_sha256, signature),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from hatls.observations import EndpointObservation
 from hatls.report.model import Report
 from hatls.report.verdict import compliant_of
+from hatls.rules.fold import unfold
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import bounded_text
 
@@ -47,6 +48,9 @@ def render_metrics(report: Report) -> str:
 
 def metric_families(report: Report) -> tuple[Family, ...]:
     scan = report.scan
+    # Every check as judged, skips folded into TLS-001 included: the counts match summary, and a
+    # rule's series at a port does not vanish when the port closes (rules/fold.py).
+    every = tuple(unfold(report.findings))
     return (
         Family(name="hatls_scan_info", help="The scan's tool version, policy and inventory (1).",
                samples=(Sample(value=1, labels=(
@@ -67,7 +71,7 @@ def metric_families(report: Report) -> tuple[Family, ...]:
                     "absent when the scan is incomplete.",
                samples=_compliant_samples(report)),
         Family(name="hatls_findings", help="Findings by severity and status.",
-               samples=finding_counts(report.findings)),
+               samples=finding_counts(every)),
         Family(name="hatls_endpoint_reachable",
                help="1 when the endpoint could be reached, 0 when not (refused, timed out, no DNS).",
                samples=tuple(Sample(labels=_endpoint_labels(e), value=_flag(e.reachable))
@@ -81,7 +85,7 @@ def metric_families(report: Report) -> tuple[Family, ...]:
                samples=certificate_samples(report, relative=False)),
         Family(name="hatls_rule_status",
                help="1 for each rule's status at each place it was judged (status label).",
-               samples=rule_status_samples(report.findings)),
+               samples=rule_status_samples(every)),
     )
 
 

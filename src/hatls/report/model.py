@@ -10,6 +10,7 @@ from typing import Any
 
 from hatls.inventory import ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind
+from hatls.rules.fold import folded_count
 from hatls.rules.model import Finding, Severity, Status
 from hatls.waivers import WaiverOutcome
 
@@ -154,7 +155,8 @@ def summarize(
         failed=count(Status.FAIL),
         warned=count(Status.WARN),
         errored=count(Status.ERROR),
-        skipped=count(Status.SKIPPED),
+        # Skips folded into their port's TLS-001 finding count as the skips they are.
+        skipped=count(Status.SKIPPED) + folded_count(findings),
         not_checked=sum(1 for f in findings if f.not_probed),
         internal_errors=internal,
         connections=sum(e.connections for e in endpoints),

@@ -4,9 +4,14 @@
 have edited. This module turns the bytes into a `Report` or one `ReportInvalid` naming the JSON
 path at fault; ``hatls.files`` adds the file rules (a regular file, a size cap) in front of it.
 
-Validation is structural, in the typed loader (``codec.decode``), not by a JSON Schema validator
-at run time: the loader checks every value's type anyway, and after a failure looks for the JSON
-path of the value at fault, so a good report loads as fast as before (0.9 s for 17 MB), while
+The report is read the memory-lean way (``json_stream``): the top-level members one by one, and
+each endpoint and finding parsed, checked and turned into its typed object before the next is
+read, so neither the whole text nor the whole parse is ever held beside the model.
+
+Validation is structural, in the typed loader (``codec.decode``), per member and per item, not by
+a JSON Schema validator at run time: the loader checks every value's type anyway, and after a
+failure looks for the JSON path of the value at fault, so a good report loads as fast as without
+validation, while
 jsonschema takes 5.5 s for the same 17 MB (about 80 s for a 250 MB report of 10,000 endpoints)
 and would be a new runtime dependency. What the typed loader cannot see (the ``schema`` name, the
 tool name, nesting depth, lone surrogates, NaN) is checked here; tests/test_files.py checks each
@@ -20,15 +25,21 @@ and ``scan.status``, so a report edited to say ``compliant: true`` above a break
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import re
+from collections.abc import Callable
 from typing import Any, NoReturn
 
+from hatls.observations import EndpointObservation
 from hatls.report.codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
 from hatls.report.diff_model import Drift
+from hatls.report.json_stream import Buffer, parse_object, parse_value, starts_object
 from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
 from hatls.rules.engine import is_internal
-from hatls.rules.model import Finding
+from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
+from hatls.rules.model import Finding, Status
+from hatls.waivers import WaiverOutcome
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
 # inventory a few more. Far beyond that is a crafted file, and the renderers recurse on it.
@@ -37,7 +48,8 @@ MAX_DEPTH = 64
 # Any JSON escape of a UTF-16 surrogate (\uD800-\uDFFF), paired or not: a plain search (a few
 # ms for 10 MB) that tells whether the exact check is needed. hatls writes such characters as
 # UTF-8, so only a report from elsewhere pays for the walk that finds a lone one and its path.
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_ESCAPE_CHARS = 4
 
 
 class ReportInvalid(ValueError):
@@ -57,20 +69,41 @@ def _no_constant(name: str) -> NoReturn:
     _invalid("$", f"{name} is not a JSON number")
 
 
-def parse_json(data: bytes) -> Any:
-    """The JSON value of ``data``, strictly: UTF-8, no NaN, nesting bounded, no lone surrogate."""
+class EscapeScan:
+    """Fed a file's bytes piece by piece (as they are hashed), tells whether any piece holds a
+    surrogate escape: only then are the parsed strings walked for a lone surrogate."""
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._tail = b""
+
+    def feed(self, piece: bytes) -> None:
+        if not self.seen:
+            # The last few bytes of the previous piece: an escape cut in two is still found.
+            self.seen = _SURROGATE_ESCAPE.search(self._tail + piece[:_ESCAPE_CHARS]) is not None \
+                or _SURROGATE_ESCAPE.search(piece) is not None
+            self._tail = piece[-(_ESCAPE_CHARS - 1):]
+
+
+# The strict parse: NaN, Infinity and -Infinity are not JSON numbers (json accepts them).
+_STRICT = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _parsed(data: Buffer, converters: dict[str, Callable[[Any], Any]],
+            done: Callable[[int], None] | None) -> dict[str, Any]:
+    """The top-level object, its endpoints and findings converted item by item as they are read;
+    anything that is not strict UTF-8 JSON is a ReportInvalid at ``$``."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        _invalid("$", f"not UTF-8 text (byte {exc.start})")
-    try:
-        value = json.loads(text, parse_constant=_no_constant)
+        if not starts_object(data):
+            # Parsed whole only to say what it is instead (a report file is an object).
+            _object(parse_value(data, _STRICT), "$")
+        return parse_object(data, converters, done=done, decoder=_STRICT)
     except RecursionError:
         _invalid("$", f"nested deeper than {MAX_DEPTH} levels")
+    except UnicodeDecodeError as exc:
+        _invalid("$", f"not UTF-8 text ({exc.reason})")
     except json.JSONDecodeError as exc:
-        _invalid("$", f"not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
-    _check_tree(value, "$", 0, surrogates=_SURROGATE_ESCAPE.search(text) is not None)
-    return value
+        _invalid("$", f"not JSON: {exc.msg}")
 
 
 def _check_tree(value: Any, path: str, depth: int, *, surrogates: bool) -> None:
@@ -131,9 +164,31 @@ def _typed(tp: Any, value: Any, path: str) -> Any:
         _invalid(path, str(exc)[:200])
 
 
-def report_from_data(data: Any) -> Report:
-    """The report in ``data`` (parsed JSON), validated; the summary recomputed from the findings."""
-    top = _object(data, "$")
+def report_from_buffer(data: Buffer, *, surrogates: bool = True,
+                       done: Callable[[int], None] | None = None) -> Report:
+    """The report in ``data`` (UTF-8 JSON bytes, or a memory map of them), validated as it is
+    parsed; the summary recomputed from the findings. ``surrogates``: whether the bytes hold a
+    surrogate escape (``EscapeScan``); when False, strings are not walked for a lone one.
+    ``done``: told which bytes were parsed (``json_stream.parse_object``)."""
+
+    def items(name: str, convert: Callable[[Any, str], Any]) -> Callable[[Any], Any]:
+        index = itertools.count()
+
+        def item(value: Any) -> Any:
+            path = f"$.{name}[{next(index)}]"
+            _check_tree(value, path, 2, surrogates=surrogates)
+            return convert(value, path)
+
+        return item
+
+    top = _parsed(data, {"endpoints": items("endpoints", _endpoint),
+                         "findings": items("findings", _finding)}, done)
+    for key, value in top.items():
+        # A tuple is a list of items already checked and converted; the rest is checked here.
+        if type(value) is not tuple:
+            if surrogates and not _encodable(key):
+                _invalid("$", "a key holds a lone UTF-16 surrogate")
+            _check_tree(value, f"$.{key}", 1, surrogates=surrogates)
     schema = _field(top, "schema", "$")
     if schema != SCHEMA_ID:
         _invalid("$.schema", f"expected {SCHEMA_ID!r}, got {schema!r}"[:200])
@@ -150,21 +205,50 @@ def report_from_data(data: Any) -> Report:
     renames = summary_renames()
     stored = _object(_field(top, "summary", "$"), "$.summary")
     summary: Summary = _typed(Summary, {renames.get(k, k): v for k, v in stored.items()}, "$.summary")
-    endpoints = tuple(_endpoint(item, f"$.endpoints[{i}]")
-                      for i, item in enumerate(_list(_field(top, "endpoints", "$"), "$.endpoints")))
-    findings: tuple[Finding, ...] = tuple(
-        _typed(Finding, item, f"$.findings[{i}]")
-        for i, item in enumerate(_list(_field(top, "findings", "$"), "$.findings")))
+    endpoints: tuple[EndpointObservation, ...] = _converted(top, "endpoints")
+    findings: tuple[Finding, ...] = _converted(top, "findings")
     drift = top.get("drift")
     if drift is not None:
         _typed_drift(drift)
+    waivers: tuple[WaiverOutcome, ...] = _typed(tuple[WaiverOutcome, ...], top.get("waivers", []),
+                                                 "$.waivers")
     report = Report(schema=SCHEMA_ID, tool_name="hatls", tool_version=version, scan=scan,
                     inputs=inputs, summary=summary, endpoints=endpoints, findings=findings,
-                    drift=drift)
+                    drift=drift, waivers=waivers)
     return dataclasses.replace(report, summary=recomputed_summary(report))
 
 
-def _endpoint(value: Any, path: str) -> Any:
+def _converted(top: dict[str, Any], name: str) -> Any:
+    value = _field(top, name, "$")
+    if type(value) is not tuple:   # not an array: parse_object left it as it was
+        _list(value, f"$.{name}")
+    return value
+
+
+def _finding(value: Any, path: str) -> Finding:
+    finding: Finding = _typed(Finding, value, path)
+    if RULES_KEY in finding.evidence or REASON_KEY in finding.evidence:
+        _check_folded(finding, f"{path}.evidence")
+    return finding
+
+
+_RULE_ID = re.compile(r"(GHA|TLS)-\d{3}")
+
+
+def _check_folded(finding: Finding, path: str) -> None:
+    """Skips folded into a TLS-001 finding (rules/fold.py) are counted in the summary and listed
+    again by diff and metrics: only where the engine puts them, and only rule IDs."""
+    if finding.rule != ROOT_RULE or finding.status not in (Status.ERROR, Status.WARN):
+        _invalid(f"{path}.{RULES_KEY}", "only a TLS-001 error or warn holds folded skips")
+    rules = _list(finding.evidence.get(RULES_KEY), f"{path}.{RULES_KEY}")
+    for index, rule in enumerate(rules):
+        if type(rule) is not str or not _RULE_ID.fullmatch(rule):
+            _invalid(f"{path}.{RULES_KEY}[{index}]", "expected a rule ID such as TLS-010")
+    if type(finding.evidence.get(REASON_KEY)) is not str:
+        _invalid(f"{path}.{REASON_KEY}", "expected a string (why the folded checks were skipped)")
+
+
+def _endpoint(value: Any, path: str) -> EndpointObservation:
     try:
         return endpoint_from_json(_object(value, path))
     except DecodeError as exc:
@@ -192,4 +276,6 @@ def recomputed_summary(report: Report) -> Summary:
 
 def report_from_bytes(data: bytes) -> Report:
     """``data`` as a validated report, or ReportInvalid naming the JSON path at fault."""
-    return report_from_data(parse_json(data))
+    scan = EscapeScan()
+    scan.feed(data)
+    return report_from_buffer(data, surrogates=scan.seen)

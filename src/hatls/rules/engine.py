@@ -19,6 +19,7 @@ from hatls.observations import EndpointObservation
 from hatls.policy import Policy
 from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES
+from hatls.rules.fold import fold_endpoint
 from hatls.rules.model import EndpointContext, Finding, PairContext, Severity, Status, Trust
 from hatls.rules.pair import PAIR_RULES
 from hatls.tls.certs import load_pem_certificates
@@ -121,14 +122,19 @@ def judge(
             if server is None or port is None:
                 continue
             grouped[(obs.role, obs.port_id)].append(obs)
-            findings += _endpoint_findings(EndpointContext(
+            # Folded per endpoint, after the policy (an "off" rule is not listed as skipped
+            # either): a closed port's 22 repeated skips never pile up (rules/fold.py).
+            findings += fold_endpoint(_kept(_endpoint_findings(EndpointContext(
                 pair=pair, server=server, port=port, observation=obs, policy=policy,
-                trust=trust, now=now))
-        findings += _pair_findings(PairContext(
+                trust=trust, now=now)), policy))
+        findings += _kept(_pair_findings(PairContext(
             pair=pair, observations={k: tuple(v) for k, v in grouped.items()}, policy=policy,
-            trust=trust, now=now, inventory=inventory))
-    kept = (f for f in (_apply_policy(f, policy) for f in findings) if f is not None)
-    return tuple(sorted(kept, key=_order_key(inventory)))
+            trust=trust, now=now, inventory=inventory)), policy)
+    return tuple(sorted(findings, key=_order_key(inventory)))
+
+
+def _kept(findings: Iterable[Finding], policy: Policy) -> list[Finding]:
+    return [f for f in (_apply_policy(f, policy) for f in findings) if f is not None]
 
 
 def _order_key(inventory: Inventory) -> Callable[[Finding], tuple[int, int, str, str, str]]:
