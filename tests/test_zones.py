@@ -6,6 +6,7 @@ The two-namespace end-to-end test is tests/test_zones_live.py.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -145,6 +146,19 @@ def test_merged_zones_equal_one_scan_of_both(scanned: dict[str, Any]) -> None:
     assert hatls.rejudge(saved).findings == saved.findings    # a merged report replays as any
     assert ({(f["rule"], f["role"], f["address"]): f["status"] for f in report["findings"]}
             == {(f["rule"], f["role"], f["address"]): f["status"] for f in full["findings"]})
+
+
+def test_a_merge_writes_the_same_files_scan_does_pdf_included(scanned: dict[str, Any]) -> None:
+    tmp = scanned["tmp"]
+    merged = hatls_cli("merge", str(tmp / "east.json"), str(tmp / "west.json"), "--json",
+                       str(tmp / "m.json"), "--html", str(tmp / "m.html"), "--pdf", str(tmp / "m.pdf"),
+                       "--junit", str(tmp / "m.xml"), "--quiet")
+    assert merged.returncode == scanned["full"].returncode, merged.stderr
+    pdf = (tmp / "m.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    digest = hashlib.sha256((tmp / "m.json").read_bytes()).hexdigest()
+    assert digest in (tmp / "m.html").read_text()   # the page names the JSON it was made with
+    assert "<testsuites" in (tmp / "m.xml").read_text()
 
 
 def test_an_endpoint_in_two_reports_is_a_conflict_never_chosen(scanned: dict[str, Any]) -> None:

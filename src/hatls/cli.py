@@ -44,6 +44,7 @@ from hatls.scan_cli import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
     ScanRequest,
+    pdf_unavailable,
     rehearse_templates,
     run_scan,
     utc_now,
@@ -253,12 +254,8 @@ def _labels(title: str | None, change: str | None, prepared_by: str | None) -> R
 
 
 def _require_pdf() -> None:
-    """--pdf needs the optional WeasyPrint: say so before any work, not after the scan."""
-    try:
-        import hatls.report.pdf  # noqa: F401  (the import is the check: optional extra)
-    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
-        raise _fail(f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
-                    f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500], EXIT_USAGE) from None
+    if (problem := pdf_unavailable()) is not None:
+        raise _fail(problem, EXIT_USAGE)
 
 
 def _signature_beside(report_path: Path) -> DetachedSignature | None:

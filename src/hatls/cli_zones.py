@@ -13,14 +13,17 @@ from typing import Annotated
 import typer
 
 from hatls.cli_diff import ReportFileError
-from hatls.cli_outputs import ExportPaths, check_exports, write_exports
-from hatls.files import UsagePlanError, check_output, plan_files, read_report, write_output
-from hatls.report.codec import iter_json
-from hatls.report.html import render_html
-from hatls.report.model import Report
+from hatls.cli_outputs import ExportPaths, check_exports
+from hatls.files import UsagePlanError, check_output, plan_files, read_report
 from hatls.report.output import OutputError
 from hatls.report.text import summary_lines
-from hatls.scan_cli import EXIT_CANNOT_RUN, EXIT_USAGE, exit_status
+from hatls.scan_cli import (
+    EXIT_CANNOT_RUN,
+    EXIT_USAGE,
+    exit_status,
+    pdf_unavailable,
+    write_report_files,
+)
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
 from hatls.zones import zone_notes
 
@@ -53,6 +56,9 @@ def merge_command(
         metavar="PATH", help="Also write a SARIF 2.1.0 log here (code-scanning tools).")] = None,
     metrics: Annotated[str | None, typer.Option(
         metavar="PATH", help="Also write Prometheus textfile metrics here.")] = None,
+    pdf_out: Annotated[str | None, typer.Option(
+        "--pdf", metavar="PATH",
+        help="Also write the report as PDF here (needs WeasyPrint: hatls[pdf]).")] = None,
     template_dir: Annotated[str | None, typer.Option(
         metavar="DIR", help="Folder with your own HTML report templates.")] = None,
     quiet: Annotated[bool, typer.Option(
@@ -62,10 +68,12 @@ def merge_command(
     compliant, 1 not compliant or incomplete (a zone missing, a conflict), 2 bad input, 3 could
     not run."""
     exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
+    if pdf_out is not None and (problem := pdf_unavailable()) is not None:
+        raise _fail(problem, EXIT_USAGE)
     try:
         plan_files(inputs=tuple(("ZONE.json", path) for path in reports),
-                   outputs=(("--json", json_out), ("--html", html_out), ("--junit", junit),
-                            ("--sarif", sarif), ("--metrics", metrics)))
+                   outputs=(("--json", json_out), ("--html", html_out), ("--pdf", pdf_out),
+                            ("--junit", junit), ("--sarif", sarif), ("--metrics", metrics)))
     except UsagePlanError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     parts = [_read(path) for path in reports]
@@ -74,10 +82,11 @@ def merge_command(
     except MergeError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     try:
-        for path in (json_out, html_out):
+        for path in (json_out, html_out, pdf_out):
             check_output(path)
         check_exports(exports)
-        _write(merged, json_out, html_out, template_dir, exports)
+        write_report_files(merged, json_path=json_out, html_path=html_out, pdf_path=pdf_out,
+                           template_dir=template_dir, exports=exports)
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
@@ -85,11 +94,3 @@ def merge_command(
             typer.echo(line, err=True)
     raise typer.Exit(exit_status(merged))
 
-
-def _write(report: Report, json_out: str | None, html_out: str | None, template_dir: str | None,
-           exports: ExportPaths) -> None:
-    """The same files ``scan`` writes, from the merged report (scan_cli.write_outputs' order)."""
-    digest = write_output(json_out, iter_json(report)) if json_out else None
-    write_exports(report, exports)
-    if html_out:
-        write_output(html_out, render_html(report, template_dir=template_dir, json_sha256=digest))

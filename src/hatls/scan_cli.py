@@ -141,25 +141,45 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
 
 
 def write_outputs(report: Report, request: ScanRequest) -> None:
-    # The JSON is streamed piece by piece (a 10,000-endpoint report is never held as one string);
-    # its SHA-256 is taken on the way, for the HTML to name. The HTML goes last: a user template
-    # that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics.
-    digest = write_output(request.json_path, iter_json(report)) if request.json_path else None
-    write_exports(report, request.exports)
-    if request.pdf_path:
+    write_report_files(report, json_path=request.json_path, html_path=request.html_path,
+                       pdf_path=request.pdf_path, template_dir=request.template_dir,
+                       exports=request.exports)
+
+
+def write_report_files(report: Report, *, json_path: str | None, html_path: str | None,
+                       pdf_path: str | None, template_dir: str | None,
+                       exports: ExportPaths) -> None:
+    """Every file of a judged report (`scan`, `merge`), in one order.
+
+    The JSON is streamed piece by piece (a 10,000-endpoint report is never held as one string);
+    its SHA-256 is taken on the way, for the HTML to name. The HTML goes last: a user template
+    that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics."""
+    digest = write_output(json_path, iter_json(report)) if json_path else None
+    write_exports(report, exports)
+    if pdf_path:
         from hatls.report.html import render_html
 
         # The PDF is made from the whole page, so it is held once, for both files.
-        html = render_html(report, template_dir=request.template_dir, json_sha256=digest)
-        if request.html_path:
-            write_output(request.html_path, html)
-        write_pdf(request.pdf_path, html)
-    elif request.html_path:
+        html = render_html(report, template_dir=template_dir, json_sha256=digest)
+        if html_path:
+            write_output(html_path, html)
+        write_pdf(pdf_path, html)
+    elif html_path:
         from hatls.report.html import iter_html
 
         # Streamed: the page goes to its file piece by piece, never held whole.
-        write_output(request.html_path,
-                     iter_html(report, template_dir=request.template_dir, json_sha256=digest))
+        write_output(html_path, iter_html(report, template_dir=template_dir, json_sha256=digest))
+
+
+def pdf_unavailable() -> str | None:
+    """Why --pdf cannot work here (WeasyPrint is an optional extra), or None: asked before any
+    work, so a scan is not run only to fail at its last step."""
+    try:
+        import hatls.report.pdf  # noqa: F401  (the import is the check: optional extra)
+    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
+        return (f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
+                f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500])
+    return None
 
 
 def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
