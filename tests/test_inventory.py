@@ -33,6 +33,7 @@ from hatls.inventory import (
     PortSpec,
     Problem,
     Redundancy,
+    ReportLabels,
     Role,
     SecProtocol,
     Server,
@@ -43,6 +44,7 @@ from hatls.inventory import (
     parse_inventory,
 )
 from hatls.inventory.locate import LineIndex
+from hatls.waivers import parse_waivers
 
 HERE = Path(__file__).parent
 BROKEN = sorted((HERE / "inventories").glob("*.toml"))
@@ -157,7 +159,13 @@ def test_the_inventory_md_example_loads(pki_dir: Path) -> None:
     assert pair.backup is not None and pair.backup.role is Role.BACKUP
     secure = pair.primary.port("secure")
     assert secure is not None and secure.ha_sync and secure.mode is Mode.SECURED
-    assert secure.line == 39
+    assert secure.line == 46
+    # [scan] waivers (relative to the inventory), zones, and the [report] labels.
+    assert inventory.scan.waivers == str(pki_dir / "waivers.toml")
+    assert (pair.primary.zone, pair.backup.zone) == ("dc-east", "dc-west")
+    assert inventory.zones() == ("dc-east", "dc-west")
+    assert inventory.report == ReportLabels(title="TLS review of the HA pairs", change="CHG0012345",
+                                            prepared_by="Platform team")
     # [tls] writes sec_protocol, min_days_valid, name check; [pair.tls] turns mutual TLS on.
     assert secure.tls == TlsExpectations(
         sec_protocol=SecProtocol.HIGHEST_FROM_TLS12,
@@ -167,6 +175,18 @@ def test_the_inventory_md_example_loads(pki_dir: Path) -> None:
         min_days_valid=30,
     )
     assert pair.ha_link_port_ids(pair.primary) == ("secure",)
+
+
+def test_the_inventory_md_waivers_example_loads() -> None:
+    # The waivers file format as docs/inventory.md shows it, for the example's pair.
+    section = CONTRACT.read_text().split("## Waivers", 1)[1]
+    match = re.search(r"```toml\n(.*?)```", section, re.DOTALL)
+    assert match is not None, "docs/inventory.md's Waivers section has no toml example"
+    (waiver,) = parse_waivers(match.group(1), path="waivers.toml", today=datetime.date(2026, 12, 1),
+                              pairs=("tserver-sip-01",))
+    assert (waiver.rule, waiver.pair, waiver.role, waiver.port_id) == (
+        "GHA-005", "tserver-sip-01", "backup", "secure")
+    assert (waiver.ticket, waiver.expires) == ("CHG0012345", "2027-01-31")
 
 
 def test_load_records_path_and_sha256_of_the_bytes(pki_dir: Path) -> None:
