@@ -623,3 +623,41 @@ def test_a_surrogate_escape_cut_between_two_pieces_is_still_seen() -> None:
     clean = EscapeScan()
     clean.feed(b'{"m": "\\\\u00e9 \\u00e9"}')
     assert not clean.seen
+
+
+# -- a waiver on a finding is trusted no more than the summary ------------------------------------
+
+_TICKET = {"ticket": "CHG0012345", "reason": "re-keyed in January", "expires": "2027-01-31"}
+
+
+def _waived(doc: dict[str, Any], index: int, *, given: bool) -> dict[str, Any]:
+    finding = doc["findings"][index]
+    finding["waiver"] = dict(_TICKET)
+    if given:
+        doc["inputs"]["waivers"] = [{"rule": finding["rule"], "pair": finding["pair"],
+                                     "role": finding["role"], "port_id": finding["port_id"],
+                                     **_TICKET}]
+    return doc
+
+
+def test_a_waiver_the_inputs_give_is_read_and_counted() -> None:
+    doc = _waived(json.loads(SAMPLE.read_bytes()), 0, given=True)   # GHA-005, fail
+    report = report_from_bytes(json.dumps(doc).encode())
+    assert report.findings[0].waiver is not None and report.summary.waived == 1
+
+
+@pytest.mark.parametrize(("index", "given", "problem"), [
+    (0, False, "no waiver of $.inputs.waivers"),     # a fail waived by the file alone
+    (7, True, "only a fail or warn finding"),        # TLS-038 error: never waivable
+])
+def test_an_edited_waiver_does_not_turn_a_report_green(tmp_path: Path, index: int, given: bool,
+                                                       problem: str) -> None:
+    doc = _waived(json.loads(SAMPLE.read_bytes()), index, given=given)
+    bad = tmp_path / "edited.json"
+    bad.write_text(json.dumps(doc))
+    with pytest.raises(ReportInvalid, match=problem.replace("$", r"\$")):
+        report_from_bytes(bad.read_bytes())
+    result = cli("render", str(bad), "--html", str(tmp_path / "r.html"))
+    assert result.exit_code == 2 and one_line(result.stderr), result.stderr
+    assert f"$.findings[{index}].waiver" in result.stderr
+    assert not (tmp_path / "r.html").exists()

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -159,6 +160,30 @@ def test_a_merge_writes_the_same_files_scan_does_pdf_included(scanned: dict[str,
     digest = hashlib.sha256((tmp / "m.json").read_bytes()).hexdigest()
     assert digest in (tmp / "m.html").read_text()   # the page names the JSON it was made with
     assert "<testsuites" in (tmp / "m.xml").read_text()
+
+
+def test_a_merge_honours_waivers_and_refuses_a_bad_template_folder(scanned: dict[str, Any]) -> None:
+    tmp = scanned["tmp"]
+    full = json.loads((tmp / "full.json").read_text())
+    failing = next(f for f in full["findings"] if f["rule"] == "TLS-020" and f["status"] == "fail")
+    expires = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+    (tmp / "accepted.toml").write_text(
+        f'version = 1\n[[waiver]]\nrule = "TLS-020"\npair = "{failing["pair"]}"\n'
+        f'reason = "suites trimmed in the next window"\nticket = "CHG0077"\nexpires = {expires}\n')
+    merged = hatls_cli("merge", str(tmp / "east.json"), str(tmp / "west.json"), "--waivers",
+                       str(tmp / "accepted.toml"), "--json", str(tmp / "w.json"), "--quiet")
+    assert merged.returncode in (0, 1), merged.stderr
+    report = json.loads((tmp / "w.json").read_text())
+    waived = [f for f in report["findings"] if f["rule"] == "TLS-020" and f["status"] == "fail"]
+    assert waived and all(f["waiver"]["ticket"] == "CHG0077" for f in waived)
+    assert report["summary"]["waived"] == len(waived)
+    assert report["inputs"]["waivers"][0]["ticket"] == "CHG0077"   # a re-judgement keeps them
+    assert hatls.rejudge(loads((tmp / "w.json").read_text())).summary.waived == len(waived)
+
+    broken = hatls_cli("merge", str(tmp / "east.json"), str(tmp / "west.json"), "--template-dir",
+                       str(tmp / "no-such-folder"), "--html", str(tmp / "t.html"))
+    assert broken.returncode == 2 and "Traceback" not in broken.stderr, broken.stderr
+    assert len(broken.stderr.strip().splitlines()) == 1 and not (tmp / "t.html").exists()
 
 
 def test_an_endpoint_in_two_reports_is_a_conflict_never_chosen(scanned: dict[str, Any]) -> None:

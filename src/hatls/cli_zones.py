@@ -15,6 +15,8 @@ import typer
 from hatls.cli_diff import ReportFileError
 from hatls.cli_outputs import ExportPaths, check_exports
 from hatls.files import UsagePlanError, check_output, plan_files, read_report
+from hatls.inventory import InventoryError
+from hatls.report.html import HtmlTemplateError, check_templates
 from hatls.report.output import OutputError
 from hatls.report.text import summary_lines
 from hatls.scan_cli import (
@@ -22,8 +24,10 @@ from hatls.scan_cli import (
     EXIT_USAGE,
     exit_status,
     pdf_unavailable,
+    utc_now,
     write_report_files,
 )
+from hatls.waivers import load_waivers
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
 from hatls.zones import zone_notes
 
@@ -56,6 +60,10 @@ def merge_command(
         metavar="PATH", help="Also write a SARIF 2.1.0 log here (code-scanning tools).")] = None,
     metrics: Annotated[str | None, typer.Option(
         metavar="PATH", help="Also write Prometheus textfile metrics here.")] = None,
+    waivers: Annotated[Path | None, typer.Option(
+        metavar="FILE",
+        help="Accepted risks (TOML) for the merged verdict. Default: those the zone scans "
+             "were given (they must agree).")] = None,
     pdf_out: Annotated[str | None, typer.Option(
         "--pdf", metavar="PATH",
         help="Also write the report as PDF here (needs WeasyPrint: hatls[pdf]).")] = None,
@@ -71,15 +79,19 @@ def merge_command(
     if pdf_out is not None and (problem := pdf_unavailable()) is not None:
         raise _fail(problem, EXIT_USAGE)
     try:
-        plan_files(inputs=tuple(("ZONE.json", path) for path in reports),
+        plan_files(inputs=(*(("ZONE.json", path) for path in reports), ("--waivers", waivers)),
                    outputs=(("--json", json_out), ("--html", html_out), ("--pdf", pdf_out),
                             ("--junit", junit), ("--sarif", sarif), ("--metrics", metrics)))
     except UsagePlanError as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     parts = [_read(path) for path in reports]
     try:
-        merged = merge_zone_reports(parts)
-    except MergeError as exc:
+        check_templates(template_dir)
+        accepted = None if waivers is None else load_waivers(
+            waivers, today=utc_now().date(),
+            pairs=(p["name"] for p in parts[0].report.inputs["inventory"]["pairs"]) if parts else None)
+        merged = merge_zone_reports(parts, waivers=accepted)
+    except (MergeError, InventoryError, HtmlTemplateError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None
     try:
         for path in (json_out, html_out, pdf_out):
@@ -89,6 +101,8 @@ def merge_command(
                            template_dir=template_dir, exports=exports)
     except OutputError as exc:
         raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+    except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
+        raise _fail(f"{html_out or pdf_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
         for line in (*summary_lines(merged), *zone_notes(merged)):
             typer.echo(line, err=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from hatls.inventory import Inventory, inventory_from_dict
+from hatls.inventory import Inventory, ReportLabels, inventory_from_dict
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint, port_targets
@@ -23,6 +23,7 @@ from hatls.policy import policy_from_dict
 from hatls.report.model import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.run import build_report
 from hatls.tls.certs import load_pem_certificates
+from hatls.waivers import Waiver, waivers_from_data
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 
@@ -56,7 +57,7 @@ def _check_same_inputs(parts: Sequence[ZoneReport]) -> None:
         differ = [p for p in parts if value(p.report) != value(first.report)]
         if differ:
             raise MergeError(
-                f"{first.file} and {differ[0].file} were scanned with different {what}s "
+                f"{first.file} and {differ[0].file} were scanned with a different {what} "
                 f"({value(first.report)[:16]} vs {value(differ[0].report)[:16]}); "
                 "only zone reports of the same inventory and policy merge")
 
@@ -83,10 +84,30 @@ def _anchors(parts: Sequence[ZoneReport]) -> tuple[x509.Certificate, ...] | None
     return tuple(cert for pem in unique for cert in load_pem_certificates(pem))
 
 
-def merge_zone_reports(parts: Sequence[ZoneReport]) -> Report:
+def _accepted_risks(parts: Sequence[ZoneReport]) -> tuple[Waiver, ...]:
+    """The waivers the zone scans were given (kept in their inputs): the merged verdict honours
+    the same accepted risks, or none when the zones disagree (then the merge refuses)."""
+    given = [p.report.inputs.get("waivers") or [] for p in parts]
+    if any(g != given[0] for g in given):
+        differ = next(p for p, g in zip(parts, given, strict=True) if g != given[0])
+        raise MergeError(f"{parts[0].file} and {differ.file} were scanned with different waivers; "
+                         "give the merge its own with --waivers")
+    return waivers_from_data(given[0])
+
+
+def _labels(parts: Sequence[ZoneReport]) -> ReportLabels | None:
+    """The report's title, change and author as the zone scans were given them (the first set)."""
+    return next((p.report.scan.report for p in parts if p.report.scan.report is not None), None)
+
+
+def merge_zone_reports(parts: Sequence[ZoneReport], *,
+                       waivers: tuple[Waiver, ...] | None = None) -> Report:
+    """One judged report from zone reports. ``waivers``: the merge's own accepted risks; None =
+    those the zone scans carried."""
     if not parts:
         raise MergeError("merge needs at least one zone report")
     _check_same_inputs(parts)
+    accepted = _accepted_risks(parts) if waivers is None else waivers
     first = parts[0].report
     inventory = inventory_from_dict(dict(first.inputs["inventory"]))
     policy = policy_from_dict(dict(first.inputs["policy"]))
@@ -133,4 +154,4 @@ def merge_zone_reports(parts: Sequence[ZoneReport]) -> Report:
         finished=max(p.report.scan.finished for p in parts),
         fail_on=first.scan.fail_on,
         status=ScanStatus.COMPLETE if complete else ScanStatus.PARTIAL,
-        scan_anchors=_anchors(parts), zones=zones)
+        scan_anchors=_anchors(parts), zones=zones, waivers=accepted, labels=_labels(parts))

@@ -29,6 +29,7 @@ import itertools
 import json
 import re
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any, NoReturn
 
 from hatls.observations import EndpointObservation
@@ -39,7 +40,7 @@ from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary,
 from hatls.rules.engine import is_internal
 from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
 from hatls.rules.model import Finding, Status
-from hatls.waivers import WaiverOutcome
+from hatls.waivers import WaiverOutcome, waivers_from_data
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
 # inventory a few more. Far beyond that is a crafted file, and the renderers recurse on it.
@@ -215,7 +216,28 @@ def report_from_buffer(data: Buffer, *, surrogates: bool = True,
     report = Report(schema=SCHEMA_ID, tool_name="hatls", tool_version=version, scan=scan,
                     inputs=inputs, summary=summary, endpoints=endpoints, findings=findings,
                     drift=drift, waivers=waivers)
+    _check_waived(report)
     return dataclasses.replace(report, summary=recomputed_summary(report))
+
+
+def _check_waived(report: Report) -> None:
+    """A finding's ``waiver`` stops it breaking compliance, so it is trusted no more than the
+    summary is: only on a fail or warn, and only where a waiver of ``inputs.waivers`` that was
+    live on the scan's start day covers it (an edited report cannot waive its way to green)."""
+    try:
+        given = waivers_from_data(report.inputs.get("waivers"))
+    except ValueError as exc:
+        _invalid("$.inputs.waivers", str(exc)[:200])
+    today = report.scan.started.astimezone(UTC).date()
+    for index, finding in enumerate(report.findings):
+        if finding.waiver is None:
+            continue
+        path = f"$.findings[{index}].waiver"
+        if finding.status not in (Status.FAIL, Status.WARN):
+            _invalid(path, "only a fail or warn finding can be waived")
+        if not any(w.covers(finding) and w.ref() == finding.waiver and not w.expired(today)
+                   for w in given):
+            _invalid(path, "no waiver of $.inputs.waivers that was live at the scan covers it")
 
 
 def _converted(top: dict[str, Any], name: str) -> Any:
