@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import shutil
 import socket
 import struct
 import subprocess
@@ -23,27 +21,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cryptography.hazmat.primitives.asymmetric import dh
 from cryptography.hazmat.primitives.serialization import Encoding, ParameterFormat
 
 from hatls.lab.pki import IssuedCert
 from tests.labkit import NOW, ca
+from tests.needs import binary
 
 HOST = "tsrv-a.example.test"
 NETNS_PORT = 4433   # a fresh namespace has every port free
 _SIOCSIFFLAGS, _IFF_UP_LOOPBACK_RUNNING = 0x8914, 0x1 | 0x8 | 0x40
 
 
-def need(binary: str) -> str:
-    path = shutil.which(binary) or (f"/usr/sbin/{binary}" if Path(f"/usr/sbin/{binary}").exists()
-                                    else None)
-    if path is None:
-        message = f"{binary} is not installed (Debian: apt-get install nginx gnutls-bin)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+def need(name: str) -> str:
+    return binary(name)
 
 
 def write_identity(folder: Path, *, key_type: str = "rsa") -> tuple[Path, Path]:

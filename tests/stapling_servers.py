@@ -8,9 +8,7 @@ missing binary fails the test under ``CI=true`` and skips it (with the reason) e
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
 import subprocess
 import time
@@ -20,23 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
 from hatls.lab.pki import CertificateAuthority, IssuedCert
+from tests.needs import binary
 
 HOST = "tsrv-a.example.test"
 
 
-def need(binary: str) -> str:
-    path = shutil.which(binary)
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{binary} is not installed (.ci/run installs it)")
-        pytest.skip(f"{binary} is not installed")
-    return path
+def need(name: str) -> str:
+    return binary(name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,8 +9,6 @@ fails the test under CI=true (it is installed by .ci/run) and skips it elsewhere
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -31,6 +29,7 @@ from hatls.lab.server import LabThread
 from hatls.observations import PlaintextCase
 from hatls.report.schema import report_schema
 from tests.labkit import NOW, ca, leaf
+from tests.needs import binary, unavailable
 
 HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
          "gnutls": "tsrv-g.example.test", "scsv-close": "tsrv-c.example.test",
@@ -39,16 +38,8 @@ HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
          "rogue": "tsrv-r.example.test"}
 
 
-def require(binary: str) -> str:
-    """The binary's path; missing = fail under CI (it must be installed there), else skip."""
-    # nginx lives in /usr/sbin, which a non-root PATH may leave out.
-    path = shutil.which(binary) or shutil.which(binary, path="/usr/sbin:/sbin")
-    if path is None:
-        message = f"{binary} is not installed (Debian: apt-get install nginx gnutls-bin openssl)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+def require(name: str) -> str:
+    return binary(name)
 
 
 def free_port(address: str) -> int:
@@ -332,10 +323,7 @@ def test_gnutls_serv_refuses_plaintext_and_honours_the_scsv(tmp_path: Path) -> N
     binary, unshare = require("gnutls-serv"), require("unshare")
     require("ip")
     if subprocess.run([unshare, "-rn", "true"], capture_output=True).returncode != 0:
-        message = "unshare -rn (a private network namespace) is not permitted here"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable("unshare -rn (a private network namespace) is not permitted here")
     cert, key = write_identity(tmp_path, "gnutls", leaf(HOSTS["gnutls"]))
     port = 44300  # any: the namespace is empty
     inv = inventory(tmp_path, [pair_table(

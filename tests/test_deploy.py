@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from hatls.inventory import load_inventory
+from tests.needs import binary
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
 KUBERNETES_VERSION = "1.30"   # the oldest release still commonly run; CronJob is batch/v1 there
@@ -97,12 +98,7 @@ def test_the_containerfile_is_debian_slim_the_wheel_and_a_non_root_user() -> Non
 
 
 def test_systemd_reads_the_units(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        message = "systemd-analyze is not installed (Debian: apt-get install systemd)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    analyze = binary("systemd-analyze")
     hatls = shutil.which("hatls")
     assert hatls is not None, "the hatls console script of this install"
     # The units name /opt/hatls/bin/hatls; systemd checks that the program exists, so the copies

@@ -25,6 +25,7 @@ import pytest
 
 from hatls.report.schema import report_schema
 from tests.labkit import ca, leaf
+from tests.needs import unavailable
 
 PORT = 3001
 EAST, WEST = "198.18.1", "198.18.2"       # zone east's and zone west's servers (.1, .2, .3)
@@ -35,12 +36,6 @@ PAIRS = {
     # Split across the zones; the backup serves the primary's certificate (GHA-005).
     "split": (("s-a.example.test", f"{EAST}.3", "east"), ("s-b.example.test", f"{WEST}.3", "west")),
 }
-
-
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI must run this test: it runs as root there)")
-    pytest.skip(reason)
 
 
 def _ip(*args: str) -> None:
@@ -178,11 +173,11 @@ def _gha005(report: dict[str, Any]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def zoned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if shutil.which("ip") is None and shutil.which("ip", path="/usr/sbin:/sbin") is None:
-        _unavailable("`ip` (iproute2) is not installed")
+        unavailable("`ip` (iproute2) is not installed")
     if shutil.which("nginx") is None and shutil.which("nginx", path="/usr/sbin:/sbin") is None:
-        _unavailable("nginx is not installed (Debian: apt-get install nginx)")
+        unavailable("nginx is not installed (Debian: apt-get install nginx)")
     if os.geteuid() != 0:
-        _unavailable("network namespaces (`ip netns add`) need root")
+        unavailable("network namespaces (`ip netns add`) need root")
     tmp = tmp_path_factory.mktemp("zones")
     inventory = _inventory(tmp)
     out: dict[str, Any] = {"tmp": tmp, "inventory": inventory}
@@ -190,7 +185,7 @@ def zoned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         try:
             ns = stack.enter_context(namespaces(f"{os.getpid()}"))
         except subprocess.CalledProcessError as exc:
-            _unavailable(f"cannot make network namespaces here: {exc.stderr!r}")
+            unavailable(f"cannot make network namespaces here: {exc.stderr!r}")
         hosts = {side[1]: side[0] for sides in PAIRS.values() for side in sides}
         hosts[f"{WEST}.3"] = "s-a.example.test"     # the split backup serves the primary's cert
         stack.enter_context(nginx_in(ns["a"], tmp / "nginx-a",
