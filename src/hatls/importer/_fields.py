@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hatls.importer._model import ImportProblem, ObjectRef, printable, problem
+from hatls.importer._model import ImportProblem, ObjectRef, PortInfo, printable, problem
 
 MIN_PORT, MAX_PORT = 1, 65535
 
@@ -76,3 +76,28 @@ class ObjectReader:
             self.report(f"port {printable(port_id)!r}: {number} is not a port number (1-65535)")
             return None
         return number
+
+
+def read_ports(read: ObjectReader, entries: object, *, what: str, transport_key: str,
+               fields: Mapping[str, str]) -> tuple[PortInfo, ...]:
+    """The port entries of one application, as both JSON exports spell them: ``what`` names the
+    array in messages, ``transport_key`` the transport-parameters key, ``fields`` maps the
+    export's long/char field keys to their GAX names."""
+    ports: list[PortInfo] = []
+    for number, entry in enumerate(as_list(entries), start=1):
+        table = as_table(entry)
+        if table is None:
+            read.report(f"{what} {number} is not an object")
+            continue
+        port_read = ObjectReader(table, read.ref, read.problems)
+        port_id = port_read.text("id")
+        if port_id is None:
+            read.report(f"{what} {number} has no 'id'")
+            continue
+        port = port_read.port_number(port_read.text("port"), port_id)
+        found = tuple((name, value) for key, name in fields.items()
+                      if (value := port_read.text(key)) is not None)
+        if port is not None:
+            ports.append(PortInfo(id=port_id, port=port, fields=found,
+                                  transport_params=port_read.text(transport_key) or ""))
+    return tuple(ports)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hatls.importer._fields import ObjectReader, as_list, as_table
+from hatls.importer._fields import ObjectReader, as_list, as_table, read_ports
 from hatls.importer._model import (
     Application,
     Host,
@@ -118,24 +118,8 @@ def _ports(read: ObjectReader, wrapper: object) -> tuple[PortInfo, ...]:
     if table is None:
         read.report("'portinfos' is not an object holding 'portinfo'")
         return ()
-    ports: list[PortInfo] = []
-    for number, entry in enumerate(as_list(table.get("portinfo")), start=1):
-        port_table = as_table(entry)
-        if port_table is None:
-            read.report(f"portinfo {number} is not an object")
-            continue
-        port_read = ObjectReader(port_table, read.ref, read.problems)
-        port_id = port_read.text("id")
-        if port_id is None:
-            read.report(f"portinfo {number} has no 'id'")
-            continue
-        number_value = port_read.port_number(port_read.text("port"), port_id)
-        transport = port_read.text("transportparams") or ""
-        fields = tuple((name, value) for name in PORT_FIELDS
-                       if (value := port_read.text(name)) is not None)
-        if number_value is not None:
-            ports.append(PortInfo(id=port_id, port=number_value, transport_params=transport, fields=fields))
-    return tuple(ports)
+    return read_ports(read, table.get("portinfo"), what="portinfo", transport_key="transportparams",
+                      fields={name: name for name in PORT_FIELDS})
 
 
 def _properties(read: ObjectReader, wrapper: object, key: str) -> tuple[Property, ...]:

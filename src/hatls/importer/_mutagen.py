@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hatls.importer._fields import ObjectReader, as_list, as_table
+from hatls.importer._fields import ObjectReader, as_list, as_table, read_ports
 from hatls.importer._model import (
     Application,
     Host,
@@ -113,24 +113,8 @@ def _host(file: str, number: int, entry: object, problems: list[ImportProblem]) 
 
 
 def _ports(read: ObjectReader) -> tuple[PortInfo, ...]:
-    ports: list[PortInfo] = []
-    for number, entry in enumerate(as_list(read.table.get("portInfos")), start=1):
-        table = as_table(entry)
-        if table is None:
-            read.report(f"portInfos {number} is not an object")
-            continue
-        port_read = ObjectReader(table, read.ref, read.problems)
-        port_id = port_read.text("id")
-        if port_id is None:
-            read.report(f"portInfos {number} has no 'id'")
-            continue
-        port = port_read.port_number(port_read.text("port"), port_id)
-        fields = tuple((field, value) for name, field in _PORT_FIELDS.items()
-                       if (value := port_read.text(name)) is not None)
-        if port is not None:
-            ports.append(PortInfo(id=port_id, port=port,
-                                  transport_params=port_read.text("transportParams") or "", fields=fields))
-    return tuple(ports)
+    return read_ports(read, read.table.get("portInfos"), what="portInfos",
+                      transport_key="transportParams", fields=_PORT_FIELDS)
 
 
 def _properties(read: ObjectReader, key: str) -> tuple[Property, ...]:
