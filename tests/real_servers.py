@@ -33,6 +33,36 @@ NETNS_PORT = 4433   # a fresh namespace has every port free
 _SIOCSIFFLAGS, _IFF_UP_LOOPBACK_RUNNING = 0x8914, 0x1 | 0x8 | 0x40
 
 
+# One nginx for the live tests that run it as a plain TLS server: in the foreground, every path
+# under its own folder (``tmp``), so nothing of the system's nginx is touched; ``servers`` are
+# SERVER blocks.
+NGINX_CONF = """daemon off;
+master_process on;
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    client_body_temp_path {tmp}/client_body;
+    proxy_temp_path {tmp}/proxy;
+    fastcgi_temp_path {tmp}/fastcgi;
+    uwsgi_temp_path {tmp}/uwsgi;
+    scgi_temp_path {tmp}/scgi;
+{servers}
+}}
+"""
+
+SERVER = """    server {{
+        listen {address}:{port} ssl;
+        ssl_certificate {cert};
+        ssl_certificate_key {key};
+        ssl_protocols TLSv1.2 TLSv1.3;
+        return 200 "ok";
+    }}
+"""
+
+
 def need(name: str) -> str:
     return binary(name)
 

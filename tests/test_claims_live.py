@@ -30,6 +30,7 @@ from hatls.observations import PlaintextCase
 from hatls.report.schema import report_schema
 from tests.labkit import NOW, ca, leaf
 from tests.needs import binary, unavailable
+from tests.real_servers import NGINX_CONF, SERVER
 
 HOSTS = {"nginx": "tsrv-n.example.test", "s_server": "tsrv-o.example.test",
          "gnutls": "tsrv-g.example.test", "scsv-close": "tsrv-c.example.test",
@@ -90,37 +91,14 @@ def write_identity(tmp: Path, name: str, cert: IssuedCert) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-NGINX_CONF = """daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 64; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-    server {{
-        listen {address}:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        ssl_protocols TLSv1.2 TLSv1.3;
-        return 200 "ok";
-    }}
-}}
-"""
-
-
 @contextmanager
 def nginx(tmp: Path, address: str) -> Iterator[int]:
     binary = require("nginx")
     cert, key = write_identity(tmp, "nginx", leaf(HOSTS["nginx"]))
     port = free_port(address)
     conf = tmp / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(tmp=tmp, address=address, port=port, cert=cert, key=key))
+    conf.write_text(NGINX_CONF.format(
+        tmp=tmp, servers=SERVER.format(address=address, port=port, cert=cert, key=key)))
     # -p: its own prefix, so no path of the system's nginx is touched; SIGQUIT would wait for
     # open connections, SIGTERM is its fast shutdown.
     with running([binary, "-p", str(tmp), "-c", str(conf)], address, port):

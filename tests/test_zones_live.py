@@ -26,6 +26,7 @@ import pytest
 from hatls.report.schema import report_schema
 from tests.labkit import ca, leaf
 from tests.needs import unavailable
+from tests.real_servers import NGINX_CONF, SERVER
 
 PORT = 3001
 EAST, WEST = "198.18.1", "198.18.2"       # zone east's and zone west's servers (.1, .2, .3)
@@ -67,33 +68,6 @@ def namespaces(tag: str) -> Iterator[dict[str, str]]:
             subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=30)
 
 
-NGINX = """daemon off;
-master_process on;
-worker_processes 1;
-pid {tmp}/nginx.pid;
-error_log {tmp}/nginx-error.log;
-events {{ worker_connections 256; }}
-http {{
-    access_log off;
-    client_body_temp_path {tmp}/client_body;
-    proxy_temp_path {tmp}/proxy;
-    fastcgi_temp_path {tmp}/fastcgi;
-    uwsgi_temp_path {tmp}/uwsgi;
-    scgi_temp_path {tmp}/scgi;
-{servers}
-}}
-"""
-
-SERVER = """    server {{
-        listen {address}:{port} ssl;
-        ssl_certificate {cert};
-        ssl_certificate_key {key};
-        ssl_protocols TLSv1.2 TLSv1.3;
-        return 200 "ok";
-    }}
-"""
-
-
 def _identity(tmp: Path, host: str) -> tuple[Path, Path]:
     issued = leaf(host)
     cert, key = tmp / f"{host}.crt", tmp / f"{host}.key"
@@ -125,7 +99,7 @@ def nginx_in(namespace: str, tmp: Path, servers: list[tuple[str, str]]) -> Itera
         cert, key = _identity(tmp, cert_host)
         blocks.append(SERVER.format(address=address, port=PORT, cert=cert, key=key))
     conf = tmp / "nginx.conf"
-    conf.write_text(NGINX.format(tmp=tmp, servers="".join(blocks)))
+    conf.write_text(NGINX_CONF.format(tmp=tmp, servers="".join(blocks)))
     process = subprocess.Popen(["ip", "netns", "exec", namespace, binary, "-p", str(tmp),
                                 "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
