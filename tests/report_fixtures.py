@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from hatls.inventory import Inventory, Pair, PortSpec, Server
-from hatls.inventory.codec import inventory_to_dict
 from hatls.inventory.model import Mode, Redundancy, Role, ScanSettings, TlsExpectations
 from hatls.observations import (
     ClientAuth,
@@ -31,9 +30,9 @@ from hatls.observations import (
     Rehearsal,
     Stage,
 )
-from hatls.policy import load_policy, policy_to_dict
+from hatls.policy import load_policy
 from hatls.report.codec import dumps
-from hatls.report.model import PolicyRef, Report, ScanMeta, summarize
+from hatls.report.model import PolicyRef, Report, ReportInputs, ScanMeta, summarize
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import CertificateFacts
 
@@ -235,7 +234,7 @@ def sample_report() -> Report:
                     fail_on=Severity.HIGH)
     return Report(
         tool_version="0.1.0", scan=scan,
-        inputs={"inventory": inventory_to_dict(_inventory()), "policy": policy_to_dict(policy)},
+        inputs=ReportInputs(inventory=_inventory(), policy=policy),
         summary=summarize(pairs=2, endpoints=endpoints, findings=findings, fail_on=Severity.HIGH,
                           internal_errors=0),
         endpoints=endpoints, findings=findings)

@@ -89,7 +89,7 @@ def merge_command(
         check_templates(template_dir)
         accepted = None if waivers is None else load_waivers(
             waivers, today=utc_now().date(),
-            pairs=(p["name"] for p in parts[0].report.inputs["inventory"]["pairs"]) if parts else None)
+            pairs=(p.name for p in parts[0].report.inputs.inventory.pairs) if parts else None)
         merged = merge_zone_reports(parts, waivers=accepted)
     except (MergeError, InventoryError, HtmlTemplateError) as exc:
         raise _fail(str(exc), EXIT_USAGE) from None

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from hatls import policy_sections as sections
+from hatls.json_shape import Shape, shaped
 from hatls.policy_fields import Reader
 from hatls.policy_sections import FORWARD_SECRECY, RULE_OPTIONS, SEVERITY_OR_OFF
 
@@ -28,7 +28,6 @@ DEFAULT_POLICY = "genesys-ha"
 __all__ = [
     "BUILTIN_POLICIES", "DEFAULT_POLICY", "FORWARD_SECRECY", "RULE_OPTIONS", "SEVERITY_OR_OFF",
     "CertificatePolicy", "Policy", "PolicyError", "builtin_policies", "load_policy", "parse_policy",
-    "policy_from_dict", "policy_to_dict",
 ]
 
 
@@ -45,6 +44,11 @@ class CertificatePolicy:
     any_eku_forbidden: bool
 
 
+def _in(section: str, name: str) -> Mapping[str, Shape]:
+    # A report's ``inputs.policy`` groups the settings as the TOML file does (versions, ciphers…).
+    return shaped(section=section, name=name)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Policy:
     name: str
@@ -52,20 +56,25 @@ class Policy:
     source: str
     source_version: str
     sha256: str                   # of the policy file's bytes
-    versions_allowed: frozenset[str]
-    versions_discouraged: frozenset[str]
-    versions_required: frozenset[str]
-    tls12_suites: frozenset[str]  # IANA names, TLS <= 1.2
-    tls13_suites: frozenset[str]
-    forward_secrecy: str          # fail | warn | off
-    groups_allowed: frozenset[str] | None   # None: no allow-list
-    groups_discouraged: frozenset[str]
-    groups_required_any: frozenset[str]
-    dh_min_bits: int | None
-    ecdh_min_bits: int | None
+    versions_allowed: frozenset[str] = field(metadata=_in("versions", "allowed"))
+    versions_discouraged: frozenset[str] = field(metadata=_in("versions", "discouraged"))
+    versions_required: frozenset[str] = field(metadata=_in("versions", "required"))
+    # IANA names, TLS <= 1.2
+    tls12_suites: frozenset[str] = field(metadata=_in("ciphers", "tls12"))
+    tls13_suites: frozenset[str] = field(metadata=_in("ciphers", "tls13"))
+    # fail | warn | off
+    forward_secrecy: str = field(metadata=_in("ciphers", "forward_secrecy"))
+    # None: no allow-list
+    groups_allowed: frozenset[str] | None = field(metadata=_in("groups", "allowed"))
+    groups_discouraged: frozenset[str] = field(metadata=_in("groups", "discouraged"))
+    groups_required_any: frozenset[str] = field(metadata=_in("groups", "required_any"))
+    dh_min_bits: int | None = field(metadata=_in("groups", "dh_min_bits"))
+    ecdh_min_bits: int | None = field(metadata=_in("groups", "ecdh_min_bits"))
     certificate: CertificatePolicy
-    rule_severity: Mapping[str, str]                  # rule id -> severity or "off"
-    rule_options: Mapping[str, Mapping[str, str]]     # {"TLS-043": {"when": "several-versions"}}
+    # rule id -> severity or "off"
+    rule_severity: Mapping[str, str] = field(metadata=_in("rules", "severity"))
+    # {"TLS-043": {"when": "several-versions"}}
+    rule_options: Mapping[str, Mapping[str, str]] = field(metadata=_in("rules", "options"))
     not_checked: tuple[str, ...]
     notes: str
     text: str                     # the TOML itself, so a report can embed it for replay
@@ -129,86 +138,3 @@ def parse_policy(text: str, *, origin: str) -> Policy:
         raise PolicyError(tuple(reader.problems))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return Policy(sha256=digest, certificate=CertificatePolicy(**certificate), text=text, **fields)
-
-
-def policy_to_dict(policy: Policy) -> dict[str, Any]:
-    """The policy as JSON-ready data for a report's ``inputs`` (sets as sorted lists)."""
-    def listed(names: frozenset[str] | None) -> list[str] | None:
-        return None if names is None else sorted(names)
-
-    cert = policy.certificate
-    return {
-        "name": policy.name, "title": policy.title, "source": policy.source,
-        "source_version": policy.source_version, "sha256": policy.sha256,
-        "versions": {"allowed": listed(policy.versions_allowed),
-                     "discouraged": listed(policy.versions_discouraged),
-                     "required": listed(policy.versions_required)},
-        "ciphers": {"tls12": listed(policy.tls12_suites), "tls13": listed(policy.tls13_suites),
-                    "forward_secrecy": policy.forward_secrecy},
-        "groups": {"allowed": listed(policy.groups_allowed),
-                   "discouraged": listed(policy.groups_discouraged),
-                   "required_any": listed(policy.groups_required_any),
-                   "dh_min_bits": policy.dh_min_bits, "ecdh_min_bits": policy.ecdh_min_bits},
-        "certificate": {"types": listed(cert.types), "curves": listed(cert.curves),
-                        "signatures": listed(cert.signatures), "rsa_min_bits": cert.rsa_min_bits,
-                        "ec_min_bits": cert.ec_min_bits, "min_days_valid": cert.min_days_valid,
-                        "max_lifespan_days": cert.max_lifespan_days,
-                        "eku_required": cert.eku_required,
-                        "any_eku_forbidden": cert.any_eku_forbidden},
-        "rules": {"severity": dict(policy.rule_severity),
-                  "options": {k: dict(v) for k, v in policy.rule_options.items()}},
-        "not_checked": list(policy.not_checked), "notes": policy.notes, "text": policy.text,
-    }
-
-
-def policy_from_dict(data: Mapping[str, Any]) -> Policy:
-    """The inverse of policy_to_dict. It trusts the data's shape (hatls wrote it) but not
-    blindly: anything missing or mistyped is a PolicyError, never a half-built policy."""
-    try:
-        return _from_dict(data)
-    except (KeyError, TypeError, AttributeError, ValueError) as exc:
-        raise PolicyError((f"report inputs: policy data is incomplete or malformed: {exc!r}",)) \
-            from exc
-
-
-def _from_dict(d: Mapping[str, Any]) -> Policy:
-    def names(value: list[str] | None) -> frozenset[str]:
-        return frozenset(str(v) for v in (value or ()))
-
-    versions, ciphers, groups, cert, rules = (
-        d["versions"], d["ciphers"], d["groups"], d["certificate"], d["rules"])
-    return Policy(
-        name=str(d["name"]), title=str(d["title"]), source=str(d["source"]),
-        source_version=str(d["source_version"]), sha256=str(d["sha256"]),
-        versions_allowed=names(versions["allowed"]),
-        versions_discouraged=names(versions["discouraged"]),
-        versions_required=names(versions["required"]),
-        tls12_suites=names(ciphers["tls12"]), tls13_suites=names(ciphers["tls13"]),
-        forward_secrecy=str(ciphers["forward_secrecy"]),
-        groups_allowed=None if groups["allowed"] is None else names(groups["allowed"]),
-        groups_discouraged=names(groups["discouraged"]),
-        groups_required_any=names(groups["required_any"]),
-        dh_min_bits=_optional_int(groups["dh_min_bits"]),
-        ecdh_min_bits=_optional_int(groups["ecdh_min_bits"]),
-        certificate=CertificatePolicy(
-            types=names(cert["types"]), curves=names(cert["curves"]),
-            signatures=names(cert["signatures"]), rsa_min_bits=int(cert["rsa_min_bits"]),
-            ec_min_bits=int(cert["ec_min_bits"]), min_days_valid=int(cert["min_days_valid"]),
-            max_lifespan_days=_optional_int(cert["max_lifespan_days"]),
-            eku_required=bool(cert["eku_required"]),
-            any_eku_forbidden=bool(cert["any_eku_forbidden"])),
-        rule_severity=MappingProxyType({str(k): str(v) for k, v in rules["severity"].items()}),
-        rule_options=MappingProxyType({str(k): MappingProxyType({str(o): str(x)
-                                                                 for o, x in v.items()})
-                                       for k, v in rules["options"].items()}),
-        not_checked=tuple(str(v) for v in d["not_checked"]), notes=str(d["notes"]),
-        text=str(d["text"]),
-    )
-
-
-def _optional_int(value: object) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
-    return value

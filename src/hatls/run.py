@@ -4,32 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
 
 import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
-from hatls.inventory import (
-    ClientIdentity,
-    Inventory,
-    ReportLabels,
-    inventory_from_dict,
-    inventory_to_dict,
-)
+from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint
-from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
+from hatls.policy import Policy, load_policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
+from hatls.report.model import (
+    PolicyRef,
+    Report,
+    ReportInputs,
+    ScanMeta,
+    ScanStatus,
+    ZoneCoverage,
+    summarize,
+)
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
-from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data
+from hatls.waivers import Waiver, apply_waivers
 from hatls.zones import zone_scan_findings
 
 
@@ -66,15 +67,14 @@ def build_report(
     if zones is not None and not zones.sources:
         judged = zone_scan_findings(judged)   # a zone scan: its pairs wait for the merge
     findings, outcomes = apply_waivers(judged, waivers, today=started.astimezone(UTC).date())
-    inputs: dict[str, Any] = {"inventory": inventory_to_dict(inventory),
-                              "policy": policy_to_dict(policy)}
-    if waivers:   # kept, so a re-judgement of this report gives the same verdict
-        inputs["waivers"] = waivers_to_data(waivers)
+    # The waivers are kept, so a re-judgement of this report gives the same verdict. Where the
+    # machine's own CA store judged TLS-031, the anchors that built a path are kept, so the report
+    # re-judges the same anywhere (REPORT.md: the report is self-sufficient).
+    inputs = ReportInputs(
+        inventory=inventory, policy=policy, waivers=tuple(waivers),
+        system_anchors=None if inventory.scan.trusted_ca else anchors_used(endpoints, anchors,
+                                                                             at=started))
     chosen = labels or inventory.report
-    if not inventory.scan.trusted_ca:
-        # The machine's own CA store judged TLS-031: keep the anchors that built a path, so the
-        # report re-judges the same anywhere (REPORT.md: the report is self-sufficient).
-        inputs["system_anchors"] = list(anchors_used(endpoints, anchors, at=started))
     return Report(
         tool_version=__version__,
         scan=ScanMeta(
@@ -113,7 +113,7 @@ def anchors_used(endpoints: tuple[EndpointObservation, ...], anchors: tuple[x509
 
 
 def _recorded_anchors(report: Report) -> tuple[x509.Certificate, ...] | None:
-    pems = report.inputs.get("system_anchors")
+    pems = report.inputs.system_anchors
     if pems is None:
         return None
     return tuple(cert for pem in pems for cert in load_pem_certificates(pem))
@@ -121,14 +121,12 @@ def _recorded_anchors(report: Report) -> tuple[x509.Certificate, ...] | None:
 
 def rejudge(report: Report) -> Report:
     """Judge a saved report again from its own inputs: no network, no inventory file."""
-    inventory = inventory_from_dict(dict(report.inputs["inventory"]))
-    policy = policy_from_dict(dict(report.inputs["policy"]))
     return build_report(
-        inventory=inventory, policy=policy, endpoints=report.endpoints,
+        inventory=report.inputs.inventory, policy=report.inputs.policy, endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished,
         fail_on=report.scan.fail_on, status=report.scan.status,
         scan_anchors=_recorded_anchors(report), duration_seconds=report.scan.duration_seconds,
-        waivers=waivers_from_data(report.inputs.get("waivers")),
+        waivers=report.inputs.waivers,
         labels=report.scan.report, zones=report.scan.zones,
     )
 

@@ -31,13 +31,12 @@ from __future__ import annotations
 import datetime
 import os
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any
 
 from hatls.inventory import InventoryError, Problem, Role
-from hatls.inventory.fields import Checker, Table, describe
+from hatls.inventory.fields import Checker, Table
 from hatls.inventory.locate import LineIndex, index_key, join_key
 from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
 from hatls.rules.catalog import RULES
@@ -69,6 +68,10 @@ class Waiver:
     reason: str
     ticket: str
     expires: str                  # ISO date: the last day the waiver holds
+
+    def __post_init__(self) -> None:
+        # A damaged date (an edited report's inputs.waivers) fails here, not mid-judgement.
+        datetime.date.fromisoformat(self.expires)
 
     def covers(self, finding: Finding) -> bool:
         return (finding.rule == self.rule and finding.pair == self.pair
@@ -235,31 +238,3 @@ def apply_waivers(
                       else WaiverState.USED if n else WaiverState.UNUSED)
         for w, n in zip(waivers, used, strict=True))
     return tuple(out), outcomes
-
-
-def waivers_to_data(waivers: Sequence[Waiver]) -> list[dict[str, Any]]:
-    """As the report's ``inputs.waivers``, so a re-judgement applies the same waivers."""
-    return [{"rule": w.rule, "pair": w.pair, "role": w.role, "port_id": w.port_id,
-             "reason": w.reason, "ticket": w.ticket, "expires": w.expires} for w in waivers]
-
-
-def waivers_from_data(data: object) -> tuple[Waiver, ...]:
-    if not isinstance(data, list):
-        return ()
-    return tuple(_from_mapping(item) for item in data if isinstance(item, Mapping))
-
-
-def _from_mapping(item: Mapping[str, Any]) -> Waiver:
-    def text(key: str) -> str:
-        value = item.get(key)
-        if not isinstance(value, str):
-            raise ValueError(f"waiver {key} must be a string, not {describe(value)}")
-        return value
-
-    def optional(key: str) -> str | None:
-        return None if item.get(key) is None else text(key)
-
-    datetime.date.fromisoformat(text("expires"))   # a damaged date fails here, not mid-judgement
-    return Waiver(rule=text("rule"), pair=text("pair"), role=optional("role"),
-                  port_id=optional("port_id"), reason=text("reason"), ticket=text("ticket"),
-                  expires=text("expires"))

@@ -15,15 +15,14 @@ from dataclasses import dataclass
 
 from cryptography import x509
 
-from hatls.inventory import Inventory, ReportLabels, inventory_from_dict
+from hatls.inventory import Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint, port_targets
-from hatls.policy import policy_from_dict
 from hatls.report.model import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.run import build_report
 from hatls.tls.certs import load_pem_certificates
-from hatls.waivers import Waiver, waivers_from_data
+from hatls.waivers import Waiver
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 
@@ -77,7 +76,7 @@ def _check_in_zone(part: ZoneReport, inventory: Inventory) -> None:
 def _anchors(parts: Sequence[ZoneReport]) -> tuple[x509.Certificate, ...] | None:
     """The system anchors every zone scan recorded (TLS-031 without [scan].trusted_ca), joined,
     so the merge judges with what the scanners trusted, not with the merging machine's store."""
-    recorded = [p.report.inputs.get("system_anchors") for p in parts]
+    recorded = [p.report.inputs.system_anchors for p in parts]
     if all(pems is None for pems in recorded):
         return None
     unique = dict.fromkeys(pem for pems in recorded for pem in (pems or ()))
@@ -87,12 +86,12 @@ def _anchors(parts: Sequence[ZoneReport]) -> tuple[x509.Certificate, ...] | None
 def _accepted_risks(parts: Sequence[ZoneReport]) -> tuple[Waiver, ...]:
     """The waivers the zone scans were given (kept in their inputs): the merged verdict honours
     the same accepted risks, or none when the zones disagree (then the merge refuses)."""
-    given = [p.report.inputs.get("waivers") or [] for p in parts]
+    given = [p.report.inputs.waivers for p in parts]
     if any(g != given[0] for g in given):
         differ = next(p for p, g in zip(parts, given, strict=True) if g != given[0])
         raise MergeError(f"{parts[0].file} and {differ.file} were scanned with different waivers; "
                          "give the merge its own with --waivers")
-    return waivers_from_data(given[0])
+    return given[0]
 
 
 def _labels(parts: Sequence[ZoneReport]) -> ReportLabels | None:
@@ -109,8 +108,7 @@ def merge_zone_reports(parts: Sequence[ZoneReport], *,
     _check_same_inputs(parts)
     accepted = _accepted_risks(parts) if waivers is None else waivers
     first = parts[0].report
-    inventory = inventory_from_dict(dict(first.inputs["inventory"]))
-    policy = policy_from_dict(dict(first.inputs["policy"]))
+    inventory, policy = first.inputs.inventory, first.inputs.policy
     for part in parts:
         _check_in_zone(part, inventory)
 

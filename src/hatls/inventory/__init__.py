@@ -7,8 +7,9 @@ else `hatls.inventory.locate` finds the line in the source text.
 
     inventory = load_inventory("inventory.toml")   # or InventoryError, before any connection
 
-The shapes live in `hatls.inventory.model`, the checks in `hatls.inventory.build`, the report
-codec in `hatls.inventory.codec`; this module is the public face of all of them.
+The shapes live in `hatls.inventory.model` (which also says how a report's JSON holds them, for
+the generic codec of `hatls.report.codec`), the checks in `hatls.inventory.build`; this module is
+the public face of all of them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import tomllib
 from pathlib import Path
 
 from hatls.inventory.build import build_inventory
-from hatls.inventory.codec import inventory_from_dict, inventory_to_dict
 from hatls.inventory.fields import Checker
 from hatls.inventory.locate import LineIndex
 from hatls.inventory.model import (
@@ -67,8 +67,6 @@ __all__ = [
     "SecProtocol",
     "Server",
     "TlsExpectations",
-    "inventory_from_dict",
-    "inventory_to_dict",
     "load_inventory",
     "normalize_thumbprint",
     "parse_inventory",

@@ -8,9 +8,12 @@ module holds only the shapes and the few facts derived from them (the HA link, f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import ClassVar
+
+from hatls.json_shape import Shared, shaped
 
 
 class Mode(StrEnum):
@@ -77,6 +80,10 @@ class PemFile:
     path: str  # as written in the inventory (read relative to the inventory's folder)
     text: str  # the contents; a DER CRL is stored as PEM "X509 CRL"
 
+    # In a report, the texts appear once, in the inventory's `files` (keyed by the path as
+    # written), and are referred to by path elsewhere: a CA named by every port is stored once.
+    JSON_SHARED: ClassVar[Shared] = Shared(table="files", key="path", value="text")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CipherList:
@@ -127,8 +134,9 @@ class Server:
     ports: tuple[PortSpec, ...]
     client_identity: ClientIdentity | None = None
     # The network zone the server is reachable from (its own `zone`, else `[scan] zone`);
-    # None: no zone, reachable from wherever a zone-less scan runs.
-    zone: str | None = None
+    # None: no zone, reachable from wherever a zone-less scan runs. In a report only where set,
+    # so reports of inventories without zones keep their shape.
+    zone: str | None = field(default=None, metadata=shaped(omit_default=True))
 
     def port(self, port_id: str) -> PortSpec | None:
         return next((spec for spec in self.ports if spec.id == port_id), None)
@@ -189,8 +197,10 @@ class ScanSettings:
     max_connections_per_host: int = 4
     max_connections: int = 256
     trusted_ca: tuple[PemFile, ...] = ()  # () = the system store
-    waivers: str | None = None  # accepted risks file, resolved against the inventory's folder
-    zone: str | None = None  # the zone of every server without its own `zone`
+    # The accepted risks file, resolved against the inventory's folder; in a report only where set.
+    waivers: str | None = field(default=None, metadata=shaped(omit_default=True))
+    # The zone of every server without its own `zone`; in a report only where set.
+    zone: str | None = field(default=None, metadata=shaped(omit_default=True))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,7 +211,12 @@ class Inventory:
     scan: ScanSettings
     client: ClientIdentity | None
     pairs: tuple[Pair, ...]
-    report: ReportLabels = ReportLabels()
+    # In a report only when set: older reports stay as they were.
+    report: ReportLabels = field(default=ReportLabels(), metadata=shaped(omit_default=True))
+
+    # A report's inventory holds the PEM and CRL texts once (PemFile.JSON_SHARED). No secret is
+    # written: a client key appears as its path, a password as the name of its variable.
+    JSON_TABLES: ClassVar[tuple[str, ...]] = ("files",)
 
     def client_identity_of(self, pair: Pair, server: Server) -> ClientIdentity | None:
         """The identity ``server`` presents when it connects to its partner after a failover

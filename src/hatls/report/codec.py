@@ -9,6 +9,7 @@ spelled out here.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import functools
 import hashlib
@@ -23,9 +24,11 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from hatls.json_shape import SHAPE, Shape, Shared
 from hatls.observations import EndpointObservation
+from hatls.report.diff_model import Drift
 from hatls.report.json_stream import Buffer, parse_object
-from hatls.report.model import Report, ScanMeta, Summary
+from hatls.report.model import Report, ReportInputs, ScanMeta, Summary
 from hatls.rules.model import Finding
 from hatls.waivers import WaiverOutcome
 
@@ -93,6 +96,9 @@ def locate_error(tp: Any, data: Any) -> DecodeError:
     elif origin in (dict, Mapping, typing.Mapping) and isinstance(data, dict) and args:
         children = [(k, args[1], v) for k, v in data.items()]
     elif isinstance(tp, type) and dataclasses.is_dataclass(tp) and isinstance(data, dict):
+        _field_names(tp)   # learns whether the class is shaped
+        if tp in _SHAPED:
+            return _locate_shaped(tp, _SHAPED[tp], data)
         children = [(name, field_tp, data[name]) for name, field_tp in _typed_fields(tp)
                     if name in data]
     for step, child_tp, child in children:
@@ -115,7 +121,142 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     if cls not in _FIELD_NAMES:
         is_data = dataclasses.is_dataclass(cls)
         _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if is_data else None
+        if is_data and (plan := _plan(cls)) is not None:
+            _SHAPED[cls] = plan
     return _FIELD_NAMES[cls]
+
+
+# -- shaped classes (json_shape): fields in sections, left out at their default, shared values --
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Field:
+    name: str
+    steps: tuple[str, ...]      # where in the JSON object: (key,) or (section, key)
+    shape: Shape | None
+    default: Any                # dataclasses.MISSING when the field has none
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Plan:
+    fields: tuple[_Field, ...]
+    shared: Shared | None       # the class's values are written as a key into a table
+    tables: tuple[str, ...]     # the tables of shared values this class's JSON holds
+
+
+# The classes whose JSON is not the plain field-by-field form, and how (filled by _field_names).
+_SHAPED: dict[type, _Plan] = {}
+# The tables of shared values open while an object that holds them is encoded or decoded.
+_TABLES: contextvars.ContextVar[Mapping[str, dict[str, Any]]] = contextvars.ContextVar(
+    "hatls_json_tables", default=types.MappingProxyType({}))
+
+
+def _plan(cls: type) -> _Plan | None:
+    shared = getattr(cls, "JSON_SHARED", None)
+    tables = tuple(getattr(cls, "JSON_TABLES", ()))
+    fields = []
+    for f in dataclasses.fields(cls):
+        shape = f.metadata.get(SHAPE)
+        steps = (f.name,) if shape is None else (
+            *((shape.section,) if shape.section else ()), shape.name or f.name)
+        default = (f.default_factory() if f.default_factory is not dataclasses.MISSING
+                   else f.default)
+        fields.append(_Field(name=f.name, steps=steps, shape=shape, default=default))
+    if shared is None and not tables and all(f.shape is None for f in fields):
+        return None
+    return _Plan(fields=tuple(fields), shared=shared, tables=tables)
+
+
+def _encode_shaped(value: Any, plan: _Plan) -> Any:
+    if plan.shared is not None and plan.shared.table in (tables := _TABLES.get()):
+        key = getattr(value, plan.shared.key)
+        tables[plan.shared.table][key] = encode(getattr(value, plan.shared.value))
+        return key
+    opened: dict[str, dict[str, Any]] = {name: {} for name in plan.tables}
+    token = _TABLES.set({**_TABLES.get(), **opened}) if opened else None
+    try:
+        out: dict[str, Any] = {}
+        for f in plan.fields:
+            item = getattr(value, f.name)
+            if f.shape is not None and f.shape.omit_default and item == f.default:
+                continue
+            target = out
+            for step in f.steps[:-1]:
+                target = target.setdefault(step, {})
+            target[f.steps[-1]] = encode(item)
+    finally:
+        if token is not None:
+            _TABLES.reset(token)
+    return out | {name: dict(sorted(table.items())) for name, table in opened.items()}
+
+
+def _decode_shaped(cls: type, plan: _Plan, data: Any) -> Any:
+    if plan.shared is not None and isinstance(data, str):
+        table = _TABLES.get().get(plan.shared.table)
+        if table is None or data not in table:
+            raise KeyError(f"{data!r} is not in the report's {plan.shared.table}"[:200])
+        return cls(**{plan.shared.key: data, plan.shared.value: table[data]})
+    if not isinstance(data, dict):
+        raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
+    token = None
+    if plan.tables:
+        opened = {name: decode(dict[str, Any], data[name]) for name in plan.tables}
+        token = _TABLES.set({**_TABLES.get(), **opened})
+    try:
+        hints = dict(_typed_fields(cls))
+        kwargs = {f.name: decode(hints[f.name], found) for f in plan.fields
+                  if (found := _lookup(data, f.steps)) is not _ABSENT}
+    finally:
+        if token is not None:
+            _TABLES.reset(token)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:  # a required field is missing, or __post_init__ refused a value
+        raise TypeError(f"{cls.__name__}: {exc}"[:200]) from None
+
+
+_ABSENT = object()
+
+
+def _locate_shaped(cls: type, plan: _Plan, data: dict[str, Any]) -> DecodeError:
+    """``locate_error`` for a shaped class: fields where its JSON keeps them, tables open."""
+    token = None
+    try:
+        if plan.tables:
+            for name in plan.tables:
+                try:
+                    decode(dict[str, Any], data[name])
+                except _DECODE_ERRORS as exc:
+                    return DecodeError((name,), f"expected an object: {exc}"[:200])
+            token = _TABLES.set({**_TABLES.get(), **{n: data[n] for n in plan.tables}})
+        hints = dict(_typed_fields(cls))
+        for f in plan.fields:
+            found = _lookup(data, f.steps)
+            if found is _ABSENT:
+                continue
+            try:
+                decode(hints[f.name], found)
+            except _DECODE_ERRORS:
+                error = locate_error(hints[f.name], found)
+                for step in reversed(f.steps):
+                    error = error.within(step)
+                return error
+        try:
+            decode(cls, data)
+        except _DECODE_ERRORS as exc:
+            return DecodeError((), str(exc)[:200])
+    finally:
+        if token is not None:
+            _TABLES.reset(token)
+    return DecodeError((), "does not fit the report model")
+
+
+def _lookup(data: Mapping[str, Any], steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        if not isinstance(data, dict) or step not in data:
+            return _ABSENT
+        data = data[step]
+    return data
 
 
 _PLAIN = frozenset({str, int, float, bool, type(None)})
@@ -127,6 +268,8 @@ def encode(value: Any) -> Any:
         return value
     names = _field_names(cls)
     if names is not None:
+        if cls in _SHAPED:
+            return _encode_shaped(value, _SHAPED[cls])
         return {name: encode(getattr(value, name)) for name in names}
     if isinstance(value, Enum):
         return value.value
@@ -208,6 +351,9 @@ def _typed_fields(cls: type) -> tuple[tuple[str, Any], ...]:
 
 
 def _decode_dataclass(cls: type, data: Any) -> Any:
+    _field_names(cls)   # learns whether the class is shaped
+    if cls in _SHAPED:
+        return _decode_shaped(cls, _SHAPED[cls], data)
     if not isinstance(data, dict):
         raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
     kwargs = {name: decode(tp, data[name]) for name, tp in _typed_fields(cls) if name in data}
@@ -322,11 +468,11 @@ def _report(data: Mapping[str, Any], endpoints: tuple[EndpointObservation, ...],
         tool_name=data["tool"]["name"],
         tool_version=data["tool"]["version"],
         scan=decode(ScanMeta, data["scan"]),
-        inputs=data["inputs"],
+        inputs=decode(ReportInputs, data["inputs"]),
         summary=decode(Summary, summary),
         endpoints=endpoints,
         findings=findings,
-        drift=data.get("drift"),
+        drift=None if data.get("drift") is None else decode(Drift, data["drift"]),
         waivers=decode(tuple[WaiverOutcome, ...], data.get("waivers", [])),
     )
 

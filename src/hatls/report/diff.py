@@ -45,7 +45,7 @@ from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import compliant_of
 from hatls.rules.fold import unfold
 
-__all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
+__all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_schema",
            "drift_to_json"]
 
 
@@ -142,12 +142,7 @@ def drift_from_json(data: Mapping[str, Any]) -> Drift:
 
 def attach_drift(report: Report, drift: Drift) -> Report:
     """``report`` carrying its drift from a baseline (``hatls scan --baseline``)."""
-    return dataclasses.replace(report, drift=drift_to_json(drift))
-
-
-def drift_of(report: Report) -> Drift | None:
-    """The drift a report carries (from ``--baseline``), or None."""
-    return None if report.drift is None else drift_from_json(report.drift)
+    return dataclasses.replace(report, drift=drift)
 
 
 def drift_schema() -> dict[str, Any]:

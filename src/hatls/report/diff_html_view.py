@@ -11,7 +11,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hatls.report.diff import drift_of
 from hatls.report.diff_html_rows import (
     ChangeRow,
     Tone,
@@ -160,5 +159,5 @@ def build_drift_view(drift: Drift) -> DriftView:
 
 def drift_view_of(report: Report) -> DriftView | None:
     """For the report's own view model: the drift section of a report scanned with a baseline."""
-    drift = drift_of(report)
+    drift = report.drift
     return None if drift is None else build_drift_view(drift)

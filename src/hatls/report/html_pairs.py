@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from hatls.inventory import Pair, Role
 from hatls.observations import EndpointObservation
 from hatls.report.html_chains import ChainView, chain_views
 from hatls.report.html_compare import Absent, Row, Side, Tone, compare_row
@@ -70,23 +70,7 @@ class PairView:
         return sum(len(p.drift) + len(p.shared) + bool(p.only_on) for p in self.ports)
 
 
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _inventory_pairs(inputs: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    pairs = _mapping(inputs.get("inventory")).get("pairs")
-    listed = pairs if isinstance(pairs, list) else []
-    return {str(p["name"]): p for p in listed if isinstance(p, Mapping) and "name" in p}
-
-
-def _port_ids(server: Mapping[str, Any]) -> list[str]:
-    ports = server.get("ports")
-    return [str(p["id"]) for p in ports if isinstance(p, Mapping) and "id" in p] \
-        if isinstance(ports, list) else []
-
-
-def _pair_names(report: Report, inventory: Mapping[str, Any]) -> list[str]:
+def _pair_names(report: Report, inventory: Mapping[str, Pair]) -> list[str]:
     names = [*inventory, *(e.pair for e in report.endpoints), *(f.pair for f in report.findings)]
     return list(dict.fromkeys(names))
 
@@ -112,15 +96,16 @@ class _Server:
         return Absent(note=f"no port “{shown(port_id, 80)}” on the {self.role}")
 
 
-def _server(role: str, data: Mapping[str, Any], observed: Sequence[EndpointObservation]) -> _Server:
-    mine = [o for o in observed if o.role == role]
+def _server(role: Role, pair: Pair | None, observed: Sequence[EndpointObservation]) -> _Server:
+    mine = [o for o in observed if o.role == role.value]
     by_port: dict[str, list[EndpointObservation]] = {}
     for obs in mine:
         by_port.setdefault(obs.port_id, []).append(obs)
-    server = _mapping(data.get(role))
-    host = str(server.get("host") or (mine[0].host if mine else ""))
-    return _Server(role=role, exists=bool(server) or bool(mine), host=host,
-                   port_ids=tuple(dict.fromkeys([*_port_ids(server), *by_port])),
+    server = None if pair is None else pair.primary if role is Role.PRIMARY else pair.backup
+    host = server.host if server is not None and server.host else mine[0].host if mine else ""
+    configured = () if server is None else (p.id for p in server.ports)
+    return _Server(role=role.value, exists=server is not None or bool(mine), host=host,
+                   port_ids=tuple(dict.fromkeys([*configured, *by_port])),
                    observations={k: tuple(v) for k, v in by_port.items()})
 
 
@@ -252,7 +237,7 @@ def _brief(observed: Sequence[EndpointObservation]) -> str:
 
 
 def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairView, ...]:
-    inventory = _inventory_pairs(report.inputs)
+    inventory = {p.name: p for p in report.inputs.inventory.pairs}
     now = report.scan.started
     views: list[PairView] = []
     # Indexed once: scanning every endpoint and finding per pair is quadratic in a large inventory.
@@ -263,16 +248,17 @@ def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairVie
     for f in findings:
         findings_of.setdefault(f.pair, []).append(f)
     for number, name in enumerate(_pair_names(report, inventory), start=1):
-        data = inventory.get(name, {})
+        pair = inventory.get(name)
         observed = endpoints_of.get(name, [])
-        primary, backup = _server("primary", data, observed), _server("backup", data, observed)
+        primary = _server(Role.PRIMARY, pair, observed)
+        backup = _server(Role.BACKUP, pair, observed)
         mine = findings_of.get(shown(name), [])
         anchor = f"pair-{number}"
         closed: list[tuple[EndpointObservation, tuple[FindingView, ...]]] = []
         ports = _port_views(anchor, primary, backup, now, mine, closed)
         views.append(PairView(
-            anchor=anchor, name=shown(name), app_type=shown(data.get("app_type") or ""),
-            redundancy=shown(data.get("redundancy") or ""), primary_host=shown(primary.host),
+            anchor=anchor, name=shown(name), app_type=shown(pair.app_type if pair else ""),
+            redundancy=shown(pair.redundancy.value if pair else ""), primary_host=shown(primary.host),
             backup_host=shown(backup.host) if backup.exists else "",
             same_host=backup.exists and primary.host.casefold() == backup.host.casefold(),
             ports=ports, unreachable=unreachable_groups(closed),

@@ -146,8 +146,7 @@ def _meta(report: Report, json_sha256: str | None) -> tuple[MetaLine, ...]:
     tool = f"{shown(report.tool_name, 40)} {shown(report.tool_version, 40)}"
     scope = (f"{plural(s.pairs, 'pair')}, {plural(s.endpoints, 'endpoint')}, "
              f"{plural(s.connections, 'connection')}")
-    policy = report.inputs.get("policy")
-    title = policy.get("title") if isinstance(policy, Mapping) else None
+    title = report.inputs.policy.title
     return (
         MetaLine(label="Tool", value=tool),
         MetaLine(label="Scan started", value=moment(scan.started)),

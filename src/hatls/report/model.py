@@ -5,24 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
-from hatls.inventory import ReportLabels
+from hatls.inventory import Inventory, ReportLabels
+from hatls.json_shape import shaped
 from hatls.observations import EndpointObservation, ErrorKind
+from hatls.policy import Policy
+from hatls.report.diff_model import Drift
+from hatls.report.scan_status import ScanStatus as ScanStatus  # a leaf: the drift model names it
 from hatls.rules.fold import folded_count
 from hatls.rules.model import Finding, Severity, Status
-from hatls.waivers import WaiverOutcome
+from hatls.waivers import Waiver, WaiverOutcome
 
 SCHEMA_ID = "hatls-report/1"
-
-
-class ScanStatus(StrEnum):
-    COMPLETE = "complete"
-    INTERRUPTED = "interrupted"
-    # A zone scan (`hatls scan --zone`), or a merge that lacks a zone or holds a conflict: the
-    # pairs are not (all) judged, so there is no verdict.
-    PARTIAL = "partial"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -107,18 +101,33 @@ class Summary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ReportInputs:
+    """Everything the verdict was judged from, so a saved report is judged again without the
+    network or the inventory file (``hatls.rejudge``)."""
+
+    inventory: Inventory          # resolved: every port carries its expectations
+    policy: Policy                # with its TOML text
+    # The waivers the scan was given (none: left out, as reports before waivers).
+    waivers: tuple[Waiver, ...] = field(default=(), metadata=shaped(omit_default=True))
+    # The PEM of the machine's own CA store anchors that built a served chain's path (TLS-031
+    # without ``[scan] trusted_ca``), so the report re-judges the same anywhere; None: the
+    # inventory named its CAs.
+    system_anchors: tuple[str, ...] | None = field(default=None,
+                                                   metadata=shaped(omit_default=True))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     tool_version: str
     scan: ScanMeta
-    inputs: Mapping[str, Any]
+    inputs: ReportInputs
     summary: Summary
     endpoints: tuple[EndpointObservation, ...]
     findings: tuple[Finding, ...]
     schema: str = SCHEMA_ID
     tool_name: str = "hatls"
-    # The drift from a baseline report (``hatls scan --baseline``) as drift.schema.json data;
-    # kept as data, not the Drift model, so the report model does not depend on the diff.
-    drift: Mapping[str, Any] | None = None
+    # The drift from a baseline report (``hatls scan --baseline``); drift.schema.json.
+    drift: Drift | None = None
     # Every waiver of ``inputs.waivers`` and what became of it (used, expired, unused).
     waivers: tuple[WaiverOutcome, ...] = ()
 

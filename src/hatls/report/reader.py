@@ -36,11 +36,19 @@ from hatls.observations import EndpointObservation
 from hatls.report.codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
 from hatls.report.diff_model import Drift
 from hatls.report.json_stream import Buffer, parse_object, parse_value, starts_object
-from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
+from hatls.report.model import (
+    SCHEMA_ID,
+    Report,
+    ReportInputs,
+    ScanMeta,
+    ScanStatus,
+    Summary,
+    summarize,
+)
 from hatls.rules.engine import is_internal
 from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
 from hatls.rules.model import Finding, Status
-from hatls.waivers import WaiverOutcome, waivers_from_data
+from hatls.waivers import WaiverOutcome
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
 # inventory a few more. Far beyond that is a crafted file, and the renderers recurse on it.
@@ -200,9 +208,10 @@ def report_from_buffer(data: Buffer, *, surrogates: bool = True,
     if type(version) is not str:
         _invalid("$.tool.version", f"expected a string, got {_kind(version)}")
     scan: ScanMeta = _typed(ScanMeta, _field(top, "scan", "$"), "$.scan")
-    inputs = _object(_field(top, "inputs", "$"), "$.inputs")
+    stored_inputs = _object(_field(top, "inputs", "$"), "$.inputs")
     for key in ("inventory", "policy"):
-        _object(_field(inputs, key, "$.inputs"), f"$.inputs.{key}")
+        _object(_field(stored_inputs, key, "$.inputs"), f"$.inputs.{key}")
+    inputs: ReportInputs = _typed(ReportInputs, stored_inputs, "$.inputs")
     renames = summary_renames()
     stored = _object(_field(top, "summary", "$"), "$.summary")
     summary: Summary = _typed(Summary, {renames.get(k, k): v for k, v in stored.items()}, "$.summary")
@@ -210,7 +219,7 @@ def report_from_buffer(data: Buffer, *, surrogates: bool = True,
     findings: tuple[Finding, ...] = _converted(top, "findings")
     drift = top.get("drift")
     if drift is not None:
-        _typed_drift(drift)
+        drift = _typed(Drift, _object(drift, "$.drift"), "$.drift")
     waivers: tuple[WaiverOutcome, ...] = _typed(tuple[WaiverOutcome, ...], top.get("waivers", []),
                                                  "$.waivers")
     report = Report(schema=SCHEMA_ID, tool_name="hatls", tool_version=version, scan=scan,
@@ -224,10 +233,7 @@ def _check_waived(report: Report) -> None:
     """A finding's ``waiver`` stops it breaking compliance, so it is trusted no more than the
     summary is: only on a fail or warn, and only where a waiver of ``inputs.waivers`` that was
     live on the scan's start day covers it (an edited report cannot waive its way to green)."""
-    try:
-        given = waivers_from_data(report.inputs.get("waivers"))
-    except ValueError as exc:
-        _invalid("$.inputs.waivers", str(exc)[:200])
+    given = report.inputs.waivers
     today = report.scan.started.astimezone(UTC).date()
     for index, finding in enumerate(report.findings):
         if finding.waiver is None:
@@ -277,11 +283,6 @@ def _endpoint(value: Any, path: str) -> EndpointObservation:
         _invalid(exc.where(path), exc.problem)
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         _invalid(path, str(exc)[:200])
-
-
-def _typed_drift(value: Any) -> None:
-    # Kept as data in the report, but it must read back as a Drift (what the HTML shows of it).
-    _typed(Drift, _object(value, "$.drift"), "$.drift")
 
 
 def recomputed_summary(report: Report) -> Summary:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
+from hatls.report.codec import rfc3339
+from hatls.report.diff_model import Drift
 from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import Verdict, incomplete_reason, verdict_of
 from hatls.rules.model import Status
@@ -65,18 +64,16 @@ def _cannot_run_lines(report: Report) -> list[str]:
     return lines
 
 
-def _drift_line(drift: Mapping[str, Any]) -> str:
+def _drift_line(drift: Drift) -> str:
     """The --baseline comparison in one line, as `hatls diff` counts it."""
-    s: Mapping[str, Any] = drift.get("summary", {})
-    old: Mapping[str, Any] = drift.get("old", {})
-    verdict = (f"something got worse ({s.get('worse', 0)} change(s))" if drift.get("worse")
-               else "nothing got worse")
-    return (f"  since the baseline of {_printable(str(old.get('started', '?')), 40)}: {verdict}; "
-            f"findings {s.get('findings_appeared', 0)} appeared, {s.get('findings_resolved', 0)} resolved, "
-            f"{s.get('findings_changed', 0)} changed; "
-            f"certificates rotated {s.get('certificates_changed', 0)}; "
-            f"protocols +{s.get('protocols_added', 0)} −{s.get('protocols_removed', 0)}; "
-            f"suites +{s.get('suites_added', 0)} −{s.get('suites_removed', 0)} (hatls diff shows each)")
+    s = drift.summary
+    verdict = f"something got worse ({s.worse} change(s))" if drift.worse else "nothing got worse"
+    return (f"  since the baseline of {rfc3339(drift.old.started)}: {verdict}; "
+            f"findings {s.findings_appeared} appeared, {s.findings_resolved} resolved, "
+            f"{s.findings_changed} changed; "
+            f"certificates rotated {s.certificates_changed}; "
+            f"protocols +{s.protocols_added} −{s.protocols_removed}; "
+            f"suites +{s.suites_added} −{s.suites_removed} (hatls diff shows each)")
 
 
 def duration(seconds: float) -> str:
