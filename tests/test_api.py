@@ -8,10 +8,8 @@ from pathlib import Path
 import trio
 
 import hatls
-from hatls.inventory import inventory_from_dict
 from hatls.lab.endpoint import EndpointConfig, ListenMode
 from hatls.lab.server import serve_endpoints
-from hatls.policy import policy_from_dict
 from hatls.rules.model import Severity
 from hatls.run import build_report
 from hatls.scan_cli import exit_status
@@ -83,8 +81,7 @@ async def test_fail_on_sets_the_severity_that_breaks_compliance(tmp_path: Path) 
     assert high and max(f.severity.rank for f in high) == Severity.HIGH.rank
     assert not report.summary.compliant and exit_status(report) == 1
     lenient = build_report(
-        inventory=inventory_from_dict(dict(report.inputs["inventory"])),
-        policy=policy_from_dict(dict(report.inputs["policy"])), endpoints=report.endpoints,
+        inventory=report.inputs.inventory, policy=report.inputs.policy, endpoints=report.endpoints,
         started=report.scan.started, finished=report.scan.finished, fail_on=Severity.CRITICAL)
     assert lenient.summary.compliant and exit_status(lenient) == 0
 
@@ -98,15 +95,15 @@ async def test_a_report_judged_with_the_system_store_keeps_the_anchors_it_used(t
     from tests.labkit import NOW
 
     scanned = await scan_pair(tmp_path)
-    inventory = inventory_from_dict(dict(scanned.inputs["inventory"]))
+    inventory = scanned.inputs.inventory
     inventory = replace(inventory, scan=replace(inventory.scan, trusted_ca=()))
     unrelated = CertificateAuthority.create("some other root", now=NOW).certificate
     this_machines_store = (unrelated, ca().certificate)
     judged = build_report(
-        inventory=inventory, policy=policy_from_dict(dict(scanned.inputs["policy"])),
+        inventory=inventory, policy=scanned.inputs.policy,
         endpoints=scanned.endpoints, started=scanned.scan.started, finished=scanned.scan.finished,
         fail_on=Severity.HIGH, scan_anchors=this_machines_store)
-    assert judged.inputs["system_anchors"] == [ca().certificate.public_bytes(Encoding.PEM).decode()]
+    assert judged.inputs.system_anchors == (ca().certificate.public_bytes(Encoding.PEM).decode(),)
     assert {f.status.value for f in judged.findings if f.rule == "TLS-031"} == {"pass"}
     # Another machine's store does not hold the lab CA: the recorded anchors keep every verdict
     # (only the evidence's count of anchors differs: the recorded set is the used subset).
@@ -116,4 +113,4 @@ async def test_a_report_judged_with_the_system_store_keeps_the_anchors_it_used(t
         return [(f.rule, f.pair, f.role, f.port_id, f.status, f.message) for f in report.findings]
 
     assert verdicts(again) == verdicts(judged)
-    assert again.inputs["system_anchors"] == judged.inputs["system_anchors"]
+    assert again.inputs.system_anchors == judged.inputs.system_anchors

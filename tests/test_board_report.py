@@ -25,7 +25,7 @@ from hatls.report.model import Report, summarize
 from hatls.report.sarif import render_sarif
 from hatls.report.schema import report_schema
 from hatls.rules.model import Finding, Severity, Status
-from hatls.waivers import WaiverState, apply_waivers, parse_waivers, waivers_to_data
+from hatls.waivers import WaiverState, apply_waivers, parse_waivers
 from tests.report_fixtures import SAMPLE_PATH
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
@@ -73,7 +73,7 @@ def with_waivers(report: Report, text: str, *, labels: ReportLabels | None = Non
     summary = summarize(pairs=report.summary.pairs, endpoints=report.endpoints, findings=findings,
                         fail_on=report.scan.fail_on, internal_errors=0)
     return replace(report, findings=findings, summary=summary, waivers=outcomes,
-                   inputs={**report.inputs, "waivers": waivers_to_data(waivers)},
+                   inputs=replace(report.inputs, waivers=waivers),
                    scan=replace(report.scan, report=labels))
 
 

@@ -27,9 +27,7 @@ from typer.testing import CliRunner
 import hatls
 from hatls.cli import app
 from hatls.files import read_report
-from hatls.inventory import inventory_from_dict
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
-from hatls.policy import policy_from_dict
 from hatls.report.codec import dumps, loads
 from hatls.report.diff import diff_reports
 from hatls.report.diff_findings import findings_drift
@@ -96,8 +94,7 @@ def closed_report(closed_ports: list[tuple[str, int]], tmp_path: Path) -> Report
 
 def unfolded_judge(report: Report) -> tuple[hatls.Finding, ...]:
     """The findings as the engine gave them before folding: the same judge with folding off."""
-    inventory = inventory_from_dict(dict(report.inputs["inventory"]))
-    policy = policy_from_dict(dict(report.inputs["policy"]))
+    inventory, policy = report.inputs.inventory, report.inputs.policy
     original = engine.fold_endpoint
     engine.fold_endpoint = list  # type: ignore[assignment]
     try:

@@ -28,7 +28,6 @@ from hatls.report.diff import (
     attach_drift,
     diff_reports,
     drift_from_json,
-    drift_of,
     drift_schema,
     drift_to_json,
 )
@@ -149,8 +148,8 @@ def test_a_report_scanned_with_a_baseline_carries_the_drift(demo: tuple[Path, Pa
     jsonschema.validate(json.loads(text), report_schema())
     jsonschema.validate(json.loads(text)["drift"], drift_schema())
     assert loads(text) == report
-    assert drift_of(report) == diff_reports(old, new)
-    assert "drift" not in report_to_json(new) and drift_of(new) is None
+    assert report.drift == diff_reports(old, new)
+    assert "drift" not in report_to_json(new) and new.drift is None
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -267,7 +267,9 @@ def test_findings_are_grouped_by_severity_worst_first(report: Report) -> None:
 
 def test_a_clean_report_without_inputs_renders(report: Report) -> None:
     kept = report.endpoints[:4]
-    clean = replace(report, inputs={}, findings=(), endpoints=kept,
+    # No pair in the inventory: the pairs come from the endpoints alone.
+    bare = replace(report.inputs, inventory=replace(report.inputs.inventory, pairs=()))
+    clean = replace(report, inputs=bare, findings=(), endpoints=kept,
                     summary=summarize(pairs=1, endpoints=kept, findings=(), fail_on=Severity.HIGH,
                                       internal_errors=0))
     html = render_html(clean)

@@ -38,12 +38,11 @@ from hatls.inventory import (
     SecProtocol,
     Server,
     TlsExpectations,
-    inventory_from_dict,
-    inventory_to_dict,
     load_inventory,
     parse_inventory,
 )
 from hatls.inventory.locate import LineIndex
+from hatls.report.codec import decode, encode
 from hatls.waivers import parse_waivers
 
 HERE = Path(__file__).parent
@@ -640,15 +639,15 @@ def test_to_dict_and_back_is_the_same_inventory(pki_dir: Path) -> None:
     text = text.replace("cipher_list = []", 'cipher_list = "ECDHE+AESGCM"')
     text = text.replace('thumbprint = ""', f'thumbprint = "{"ab" * 20}"')
     inventory = load_inventory(_write(pki_dir, text))
-    data = inventory_to_dict(inventory)
-    assert inventory_from_dict(json.loads(json.dumps(data))) == inventory
+    data = encode(inventory)
+    assert decode(Inventory, json.loads(json.dumps(data))) == inventory
     overrides = _load(pki_dir, OVERRIDES)
-    assert inventory_from_dict(json.loads(json.dumps(inventory_to_dict(overrides)))) == overrides
+    assert decode(Inventory, json.loads(json.dumps(encode(overrides)))) == overrides
 
 
 def test_to_dict_holds_no_secrets_and_each_file_once(pki_dir: Path) -> None:
     inventory = load_inventory(_write(pki_dir, _contract_example()))
-    dumped = json.dumps(inventory_to_dict(inventory))
+    dumped = json.dumps(encode(inventory))
     key_text = (pki_dir / "pki/scanner.key").read_text()
     assert "PRIVATE KEY" not in dumped and key_text[40:80] not in dumped
     assert "HATLS_KEY_PASSWORD" in dumped  # the variable's name, never its value

@@ -102,10 +102,11 @@ def test_with_a_baseline_the_summary_has_the_drift_line() -> None:
     (line,) = [x for x in summary_lines(newer) if "since the baseline" in x]
     assert line.startswith(f"  since the baseline of {rfc3339(older.scan.started)}: nothing got worse")
     fixed = len(report.findings) - len(better)
-    counts = newer.drift["summary"] if newer.drift else {}
-    assert fixed and counts["findings_resolved"] + counts["findings_changed"] == fixed
-    assert (f"findings 0 appeared, {counts['findings_resolved']} resolved, "
-            f"{counts['findings_changed']} changed;") in line
+    assert newer.drift is not None
+    counts = newer.drift.summary
+    assert fixed and counts.findings_resolved + counts.findings_changed == fixed
+    assert (f"findings 0 appeared, {counts.findings_resolved} resolved, "
+            f"{counts.findings_changed} changed;") in line
     assert not any("since the baseline" in x for x in summary_lines(report))
 
 

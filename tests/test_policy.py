@@ -21,9 +21,8 @@ from hatls.policy import (
     builtin_policies,
     load_policy,
     parse_policy,
-    policy_from_dict,
-    policy_to_dict,
 )
+from hatls.report.codec import DecodeError, decode, decode_checked, encode
 from hatls.rules.catalog import RULES
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup
@@ -262,21 +261,22 @@ def test_missing_tables() -> None:
 @pytest.mark.parametrize("name", BUILTIN_POLICIES)
 def test_dict_round_trip_is_exact_and_json_ready(name: str) -> None:
     policy = load_policy(name)
-    data = json.loads(json.dumps(policy_to_dict(policy)))
-    again = policy_from_dict(data)
+    data = json.loads(json.dumps(encode(policy)))
+    again = decode(Policy, data)
     assert again == policy
     assert isinstance(again, Policy)
 
 
 def test_from_dict_refuses_broken_data() -> None:
-    data = policy_to_dict(load_policy("genesys-ha"))
+    data = encode(load_policy("genesys-ha"))
     del data["certificate"]
-    with pytest.raises(PolicyError, match="malformed"):
-        policy_from_dict(data)
-    data = policy_to_dict(load_policy("genesys-ha"))
+    with pytest.raises(DecodeError, match="certificate"):
+        decode_checked(Policy, data)
+    data = encode(load_policy("genesys-ha"))
     data["groups"]["dh_min_bits"] = "2048"
-    with pytest.raises(PolicyError):
-        policy_from_dict(data)
+    with pytest.raises(DecodeError) as caught:
+        decode_checked(Policy, data)
+    assert caught.value.where() == "$.groups.dh_min_bits"
 
 
 def test_rule_ids_of_builtins_exist() -> None:

@@ -19,10 +19,10 @@ import jsonschema
 import pytest
 
 import hatls
-from hatls.inventory import InventoryError, inventory_from_dict, inventory_to_dict, load_inventory
+from hatls.inventory import Inventory, InventoryError, load_inventory
 from hatls.lab.endpoint import EndpointConfig, ListenMode, RunningEndpoint
 from hatls.lab.server import LabThread
-from hatls.report.codec import loads
+from hatls.report.codec import decode, encode, loads
 from hatls.report.schema import report_schema
 from tests.labkit import ca, leaf
 
@@ -83,7 +83,7 @@ def test_a_server_takes_its_own_zone_else_the_scan_default(tmp_path: Path) -> No
                                                 backup_zone=None, default='zone = "dmz"\n')))
     assert (inv.pairs[0].primary.zone, inv.pairs[0].backup.zone) == ("east", "dmz")  # type: ignore[union-attr]
     assert inv.zones() == ("dmz", "east")
-    assert inventory_from_dict(inventory_to_dict(inv)) == inv
+    assert decode(Inventory, encode(inv)) == inv
 
 
 def test_a_zone_name_is_a_plain_token(tmp_path: Path) -> None:
