@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from hatls.inventory import Mode, Redundancy, Server
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
+from hatls.observations import EndpointObservation
 from hatls.rules.model import Finding, PairContext, Status
 from hatls.rules.pair_common import (
     NOT_PROBED,
@@ -26,6 +26,7 @@ from hatls.rules.pair_common import (
     skip,
     standalone,
 )
+from hatls.twins import TWIN_SETTINGS, compare_twins
 
 # What each Listening Mode should look like from outside (TLS-002): a live difference between twins
 # where one side does not look like its own mode is TLS-002's defect, not a second one here.
@@ -166,50 +167,25 @@ def _compare_link_port(ctx: PairContext, port_id: str) -> Finding:
     return single("GHA-007", ctx, naming_silent(_judge_007(couples), quiet), port_id=port_id)
 
 
-def _settings(obs: EndpointObservation, per_version: bool) -> dict[str, Any]:
-    """The comparable TLS settings of one port; None = not probed there."""
-    known = {v: accepted for v, accepted in obs.protocols if accepted is not None}
-    auth = obs.client_auth
-    groups: Any = None if obs.groups is None else sorted(obs.groups)
-    if per_version and obs.groups is not None:
-        groups = {v: sorted(names) for v, names in obs.groups_by_version or ()}
-    return {
-        "protocols": known or None,
-        "ciphers": None if obs.ciphers is None else {v: sorted(n) for v, n in obs.ciphers},
-        "groups": groups,
-        "client_auth.requested": None if auth is None else auth.requested,
-        "client_auth.required": None if auth is None else auth.required,
-    }
-
-
 def _judge_007(couples: Sequence[tuple[EndpointObservation, EndpointObservation]]) -> SideVerdict:
-    # The guide has both servers configured alike ("create a new port with the same ID" on both;
-    # "Configuration of both instances in HA pair must be identical"): after a failover the former
-    # primary is the client, so a version, suite or group only one side takes can break the link.
+    # What must match and how it compares is the twin table's (hatls.twins), which the HTML's
+    # side-by-side view reads too: a red row there is a difference counted here.
     differences: dict[str, dict[str, Any]] = {}
     not_compared: dict[str, dict[str, str]] = {}
-    fields: tuple[str, ...] = ()
+    fields = tuple(setting.value for setting, _, _ in TWIN_SETTINGS) if couples else ()
     for p, b in couples:
-        # Groups compare per version where both sides were probed so (a server may take other
-        # groups in TLS 1.2 than in 1.3); reports from before groups_by_version compare the union.
-        per_version = p.groups_by_version is not None and b.groups_by_version is not None
-        mine, twin = _settings(p, per_version), _settings(b, per_version)
-        fields = tuple(mine)
-        for name in mine:
-            a, c = mine[name], twin[name]
-            if a is None or c is None:
-                where = "either side" if a is None and c is None else ("primary" if a is None
-                                                                       else "backup")
-                entry = {"field": name, "reason": f"not probed on {where}"}
-                not_compared.setdefault(repr(entry), entry)
-                continue
-            for d in _field_differences(name, a, c):
-                # Couples that differ alike are one entry naming all their addresses.
-                held = differences.setdefault(repr(d), {**d, "primary_addresses": [],
-                                                        "backup_addresses": []})
-                for role, address in (("primary", p.address), ("backup", b.address)):
-                    if address not in held[f"{role}_addresses"]:
-                        held[f"{role}_addresses"].append(address)
+        comparison = compare_twins(p, b)
+        for setting, where in comparison.not_probed.items():
+            entry = {"field": setting.value, "reason": f"not probed on {where}"}
+            not_compared.setdefault(repr(entry), entry)
+        for found in comparison.differences:
+            d = {"field": found.key.field, "primary": found.primary, "backup": found.backup}
+            # Couples that differ alike are one entry naming all their addresses.
+            held = differences.setdefault(repr(d), {**d, "primary_addresses": [],
+                                                    "backup_addresses": []})
+            for role, address in (("primary", p.address), ("backup", b.address)):
+                if address not in held[f"{role}_addresses"]:
+                    held[f"{role}_addresses"].append(address)
     skipped = {e["field"] for e in not_compared.values()}
     compared = [n for n in fields if n not in skipped]
     evidence = {"compared": compared, "differences": list(differences.values()),
@@ -225,16 +201,3 @@ def _judge_007(couples: Sequence[tuple[EndpointObservation, EndpointObservation]
         return bad(Status.FAIL, "TLS settings differ on the HA link: " + ", ".join(named),
                    **evidence)
     return ok(f"identical on the HA link ({', '.join(compared)})", **evidence)
-
-
-def _field_differences(name: str, a: Any, b: Any) -> list[dict[str, Any]]:
-    if name == "protocols":
-        common = [v for v in PROTOCOL_VERSIONS if v in a and v in b]
-        mine = [v for v in common if a[v]]
-        twin = [v for v in common if b[v]]
-        return [] if mine == twin else [{"field": name, "primary": mine, "backup": twin}]
-    if name == "ciphers" or (name == "groups" and isinstance(a, dict)):
-        # Only versions both accept: a version accepted on one side is the protocols difference.
-        return [{"field": f"{name} {v}", "primary": a[v], "backup": b[v]}
-                for v in PROTOCOL_VERSIONS if v in a and v in b and a[v] != b[v]]
-    return [] if a == b else [{"field": name, "primary": a, "backup": b}]
