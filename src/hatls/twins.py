@@ -72,17 +72,22 @@ class TwinComparison:
         return tuple(self.values)
 
     def judge(self, key: TwinKey) -> TwinJudgement:
-        """How one item compares. A per-version item of a version only one side accepts is not
-        compared: the protocols item holds that difference."""
+        """How one item compares. The suites or groups of a version only one side accepts differ
+        as that version does: it is the protocols difference (counted once, as such)."""
         if key.setting not in self.values:
             return TwinJudgement.NOT_COMPARED
         if any(_covers(key, d.key) for d in self.differences):
             return TwinJudgement.DIFFERS
         mine, twin = self.values[key.setting]
         if key.version is not None and isinstance(mine, Mapping) and isinstance(twin, Mapping) \
-                and (key.version not in mine or key.version not in twin):
-            return TwinJudgement.NOT_COMPARED
+                and (key.version in mine) != (key.version in twin):
+            return (TwinJudgement.DIFFERS if self._accepted_on_one_side(key.version)
+                    else TwinJudgement.NOT_COMPARED)
         return TwinJudgement.SAME
+
+    def _accepted_on_one_side(self, version: str) -> bool:
+        return any(d.key.setting is TwinSetting.PROTOCOLS
+                   and (version in d.primary) != (version in d.backup) for d in self.differences)
 
 
 def _covers(key: TwinKey, difference: TwinKey) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hatls.twins import TwinJudgement
+
 
 class RowKind(StrEnum):
     MATCH = "match"          # both servers must agree: a difference is drift
@@ -94,11 +96,21 @@ def _key(items: tuple[Item, ...]) -> frozenset[tuple[str, ItemState]]:
     return frozenset((i.text, i.state) for i in items)
 
 
-def tone_of(kind: RowKind, primary: Side, backup: Side, *, same_host: bool) -> Tone:
+def tone_of(kind: RowKind, primary: Side, backup: Side, *, same_host: bool,
+            twin: TwinJudgement | None = None) -> Tone:
+    """``twin``: how the twin table (hatls.twins, GHA-007's comparison) judges the row's items,
+    for a row that shows them; it decides, so a red row is a difference GHA-007 counts."""
     if isinstance(primary, Absent) or isinstance(backup, Absent):
         return Tone.ALONE
     if primary is None or backup is None:
         return Tone.UNCOMPARED
+    if twin is TwinJudgement.DIFFERS:
+        return Tone.DRIFT
+    if twin is not None:
+        # Shown alike, or differing only where GHA-007 does not compare (a version one side was
+        # not probed for; the suites of a version one side does not accept, which the versions
+        # row shows): never drift.
+        return Tone.SAME if _key(primary) == _key(backup) else Tone.UNCOMPARED
     if _key(primary) == _key(backup):
         shared_identity = kind is RowKind.IDENTITY and not same_host and bool(primary)
         return Tone.SHARED if shared_identity else Tone.SAME
@@ -128,9 +140,10 @@ def compare_row(
     same_host: bool,
     hint: str = "",
     empty: str = "none",
+    twin: TwinJudgement | None = None,
 ) -> Row:
     """One attribute of a port on both servers, with each item marked where the twin lacks it."""
-    tone = tone_of(kind, primary, backup, same_host=same_host)
+    tone = tone_of(kind, primary, backup, same_host=same_host, twin=twin)
     mark = tone in (Tone.DRIFT, Tone.NOTED)
     return Row(
         label=label, kind=kind, tone=tone, hint=hint,

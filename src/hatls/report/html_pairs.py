@@ -21,6 +21,7 @@ from hatls.report.html_rows import RowSpec, row_groups
 from hatls.report.html_text import shown
 from hatls.report.html_unreachable import UnreachableGroup, all_unreachable, unreachable_groups
 from hatls.report.model import Report
+from hatls.twins import TwinComparison, TwinJudgement, TwinKey, compare_twins
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,6 +120,7 @@ def _rows(primary: _Server, backup: _Server, port_id: str, index: int,
     b_obs = _nth(backup.observations.get(port_id, ()), index)
     groups = []
     told: set[str] = set()
+    twins = None if p_obs is None or b_obs is None else compare_twins(p_obs, b_obs)
 
     def once(side: Side) -> Side:
         # "no port X on the backup" once, then a dash: the reason is the same on every row.
@@ -139,10 +141,24 @@ def _rows(primary: _Server, backup: _Server, port_id: str, index: int,
                 unprobed.append(spec.label)
                 continue
             rows.append(compare_row(spec.label, spec.kind, p_side, b_side, same_host=same_host,
-                                    hint=spec.hint, empty=spec.empty))
+                                    hint=spec.hint, empty=spec.empty,
+                                    twin=_twin_judgement(twins, spec.twin)))
         groups.append(RowGroupView(title=group.title, rows=tuple(rows),
                                    unprobed=tuple(unprobed)))
     return tuple(groups)
+
+
+def _twin_judgement(twins: TwinComparison | None, keys: tuple[TwinKey, ...]
+                    ) -> TwinJudgement | None:
+    """How the twin table judges a row's items together; None for a row that shows none of them
+    (or a port with one side only, where nothing is compared)."""
+    if twins is None or not keys:
+        return None
+    judged = {twins.judge(key) for key in keys}
+    for judgement in (TwinJudgement.DIFFERS, TwinJudgement.NOT_COMPARED):
+        if judgement in judged:
+            return judgement
+    return TwinJudgement.SAME
 
 
 def _nth(items: tuple[EndpointObservation, ...], index: int) -> EndpointObservation | None:

@@ -16,6 +16,7 @@ from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, Plaintext
 from hatls.report.html_compare import Item, RowKind, plain, state_item
 from hatls.report.html_text import day, expiry, fingerprint, flag, moment, shown, shown_list
 from hatls.tls.certs import CertificateFacts
+from hatls.twins import TwinKey, TwinSetting
 
 Items = tuple[Item, ...] | None
 Reader = Callable[[EndpointObservation, datetime], Items]
@@ -29,6 +30,9 @@ class RowSpec:
     hint: str = ""
     empty: str = "none"
     optional: bool = False   # left out when neither side has anything to show
+    # The items of the twin table (hatls.twins) this row shows: its tone is theirs, the one
+    # GHA-007 judges by, not a comparison of display texts of its own.
+    twin: tuple[TwinKey, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,7 +200,8 @@ _LISTENER = RowGroup(title="Listener", specs=(
 
 _CLIENT = RowGroup(title="Client certificate", specs=(
     RowSpec(label="Client certificate", kind=RowKind.MATCH, hint="TLS-040, GHA-007",
-            read=_client_cert),
+            read=_client_cert, twin=(TwinKey(setting=TwinSetting.CLIENT_AUTH_REQUESTED),
+                                     TwinKey(setting=TwinSetting.CLIENT_AUTH_REQUIRED))),
     RowSpec(label="Advertised CA names", kind=RowKind.MATCH, hint="TLS-040",
             empty="none advertised",
             read=lambda o, _: None if o.client_auth is None else _items(o.client_auth.ca_names)),
@@ -259,22 +264,26 @@ def _group_rows(primary: EndpointObservation | None,
                 backup: EndpointObservation | None) -> tuple[RowSpec, ...]:
     """Groups per version side by side where the report has them, else the union."""
     return tuple(RowSpec(label=f"Groups {v}", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
-                         read=partial(_groups, v))
+                         read=partial(_groups, v),
+                         twin=(TwinKey(setting=TwinSetting.GROUPS, version=v),))
                  for v in _group_versions((primary, backup))) or (
         RowSpec(label="Named groups", kind=RowKind.MATCH, hint="TLS-022, GHA-007",
-                read=lambda o, _: _items(o.groups)),)
+                read=lambda o, _: _items(o.groups), twin=(TwinKey(setting=TwinSetting.GROUPS),)),)
 
 
 def _protocol_group(primary: EndpointObservation | None,
                     backup: EndpointObservation | None) -> RowGroup:
     versions = _suite_versions((primary, backup))
     suites = tuple(RowSpec(label=f"Suites {shown(v, 40)}", kind=RowKind.MATCH,
-                           hint="TLS-020, GHA-007", read=partial(_suites, v))
+                           hint="TLS-020, GHA-007", read=partial(_suites, v),
+                           twin=(TwinKey(setting=TwinSetting.CIPHERS, version=v),))
                    for v in versions) or (
         RowSpec(label="Cipher suites", kind=RowKind.MATCH, hint="TLS-020, GHA-007",
-                read=lambda o, _: None if o.ciphers is None else ()),)
+                read=lambda o, _: None if o.ciphers is None else (),
+                twin=(TwinKey(setting=TwinSetting.CIPHERS),)),)
     return RowGroup(title="Protocol", specs=(
-        RowSpec(label="Versions", kind=RowKind.MATCH, hint="TLS-010, GHA-007", read=_versions),
+        RowSpec(label="Versions", kind=RowKind.MATCH, hint="TLS-010, GHA-007", read=_versions,
+                twin=(TwinKey(setting=TwinSetting.PROTOCOLS),)),
         *suites,
         RowSpec(label="Suite order", kind=RowKind.INFO, optional=True, read=_cipher_order),
         *_group_rows(primary, backup),
