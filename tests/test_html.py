@@ -394,3 +394,22 @@ def test_the_page_shows_the_json_reports_sha256_only_when_given(report: Report) 
     assert "JSON report SHA-256" not in render_html(report)
     shown_page = render_html(report, json_sha256=digest)
     assert "JSON report SHA-256" in shown_page and digest in shown_page
+
+
+def test_findings_meet_their_pair_by_name_not_by_display_text(report: Report) -> None:
+    # Two pair names alike in their first 300 characters show alike (bounded): the view must
+    # still put each pair's findings under its own pair.
+    long = "p" * 320
+    names = {"tserver-sip-01": long + "-tserver", "confserv-01": long + "-confserv"}
+    inventory = report.inputs.inventory
+    renamed = replace(
+        report,
+        inputs=replace(report.inputs, inventory=replace(inventory, pairs=tuple(
+            replace(p, name=names[p.name]) for p in inventory.pairs))),
+        endpoints=tuple(replace(e, pair=names[e.pair]) for e in report.endpoints),
+        findings=tuple(replace(f, pair=names[f.pair]) for f in report.findings))
+    views = build_view(renamed).pairs
+    assert len(views) == 2 and views[0].name == views[1].name   # shown alike
+    for view, name in zip(views, names.values(), strict=True):
+        placed = [*view.findings, *(f for p in view.ports for f in p.findings)]
+        assert placed and {f.place.pair for f in placed} == {name}

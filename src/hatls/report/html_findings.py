@@ -44,8 +44,21 @@ class BundleKey:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Place:
+    """Where a finding is, as the report names it (not as shown): the side-by-side view matches
+    findings to pairs, ports and endpoints by these, never by display text (which is bounded,
+    so two long names could show alike)."""
+
+    pair: str
+    role: str | None
+    port_id: str | None
+    address: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class FindingView:
     anchor: str
+    place: Place
     rule: str
     title: str
     status: Status
@@ -149,6 +162,7 @@ def finding_view(index: int, f: Finding, report: Report) -> FindingView:
     info = RULES.get(f.rule)
     return FindingView(
         anchor=finding_anchor(index), rule=shown(f.rule, 40),
+        place=Place(pair=f.pair, role=f.role, port_id=f.port_id, address=f.address),
         title="" if info is None else info.title, status=f.status, severity=f.severity,
         pair=shown(f.pair), role=None if f.role is None else shown(f.role, 40),
         port_id=None if f.port_id is None else shown(f.port_id),

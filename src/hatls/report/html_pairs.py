@@ -185,11 +185,11 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
     # Indexed once: a scan of the pair's findings per port is quadratic in a large pair.
     of_port: dict[str, list[FindingView]] = {}
     for f in findings:
-        if f.actionable and f.port_id is not None:
-            of_port.setdefault(f.port_id, []).append(f)
+        if f.actionable and f.place.port_id is not None:
+            of_port.setdefault(f.place.port_id, []).append(f)
     for port_id in dict.fromkeys([*primary.port_ids, *backup.port_ids]):
         both = (*primary.observations.get(port_id, ()), *backup.observations.get(port_id, ()))
-        mine = of_port.get(shown(port_id), [])
+        mine = of_port.get(port_id, [])
         # A port on one server only keeps its table: it says so (GHA-002) in its caption.
         if all_unreachable(both) and not _only_on(primary, backup, port_id):
             unreachable += ((o, _endpoint_chips(o, mine, first=i == 0)) for i, o in enumerate(both))
@@ -211,7 +211,8 @@ def _port_views(pair_anchor: str, primary: _Server, backup: _Server, now: dateti
                 drift=tuple(r.label for r in rows if r.tone is Tone.DRIFT),
                 shared=tuple(r.label for r in rows if r.tone is Tone.SHARED),
                 findings=tuple(f for f in mine
-                               if count == 1 or f.address is None or f.address in here),
+                               if count == 1 or f.place.address is None
+                               or f.place.address in here),
                 brief=_brief([o for o in (_nth(s.observations.get(port_id, ()), index)
                                           for s in (primary, backup)) if o is not None]),
             ))
@@ -222,10 +223,9 @@ def _endpoint_chips(obs: EndpointObservation, findings: Sequence[FindingView], *
                    first: bool) -> tuple[FindingView, ...]:
     """The port's findings that concern this endpoint (its role and address), and on the port's
     first line those of the port as a whole (no role): each shown once, as a chip."""
-    role, address = shown(obs.role, 40), shown(obs.address)
     return tuple(f for f in findings
-                 if (f.role is None and first)
-                 or (f.role == role and f.address in (None, address)))
+                 if (f.place.role is None and first)
+                 or (f.place.role == obs.role and f.place.address in (None, obs.address)))
 
 
 def _where(obs: EndpointObservation) -> str:
@@ -262,13 +262,13 @@ def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairVie
         endpoints_of.setdefault(e.pair, []).append(e)
     findings_of: dict[str, list[FindingView]] = {}
     for f in findings:
-        findings_of.setdefault(f.pair, []).append(f)
+        findings_of.setdefault(f.place.pair, []).append(f)
     for number, name in enumerate(_pair_names(report, inventory), start=1):
         pair = inventory.get(name)
         observed = endpoints_of.get(name, [])
         primary = _server(Role.PRIMARY, pair, observed)
         backup = _server(Role.BACKUP, pair, observed)
-        mine = findings_of.get(shown(name), [])
+        mine = findings_of.get(name, [])
         anchor = f"pair-{number}"
         closed: list[tuple[EndpointObservation, tuple[FindingView, ...]]] = []
         ports = _port_views(anchor, primary, backup, now, mine, closed)
@@ -278,7 +278,7 @@ def pair_views(report: Report, findings: Sequence[FindingView]) -> tuple[PairVie
             backup_host=shown(backup.host) if backup.exists else "",
             same_host=backup.exists and primary.host.casefold() == backup.host.casefold(),
             ports=ports, unreachable=unreachable_groups(closed),
-            findings=tuple(f for f in mine if f.actionable and f.port_id is None),
+            findings=tuple(f for f in mine if f.actionable and f.place.port_id is None),
             chains=chain_views([o for o in observed if o.role == "primary"]
                                + [o for o in observed if o.role != "primary"], now,
                                anchor_prefix=anchor),
