@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from hatls.objections import objected
 from hatls.observations import EndpointObservation
 from hatls.report.diff_findings import PROBLEMS
 from hatls.report.diff_model import (
@@ -25,13 +26,6 @@ from hatls.rules.endpoint_support import iana
 from hatls.rules.model import Finding
 
 EndpointKey = tuple[str, str, str, str]
-
-# Evidence entries in which a rule names the versions / suites it objects to (rules/endpoint_*.py):
-# TLS-010 "forbidden" / "discouraged_accepted", TLS-011 "outside"; TLS-020 "offending", TLS-021
-# "without_forward_secrecy" (objects with "version" and "suite").
-_VERSION_EVIDENCE = ("forbidden", "discouraged_accepted", "outside")
-_SUITE_EVIDENCE = ("offending", "without_forward_secrecy")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Objections:
@@ -57,22 +51,16 @@ def objections(findings: Iterable[Finding]) -> dict[EndpointKey, Objections]:
         if f.status not in PROBLEMS or f.role is None or f.port_id is None or f.address is None:
             continue
         key = (f.pair, f.role, f.port_id, f.address)
-        for name in _VERSION_EVIDENCE:
-            for version in _as_list(f.evidence.get(name)):
-                if isinstance(version, str):
-                    versions[key][version].add(f.rule)
-        for name in _SUITE_EVIDENCE:
-            for entry in _as_list(f.evidence.get(name)):
-                if isinstance(entry, Mapping) and isinstance(entry.get("suite"), str):
-                    suites[key][(str(entry.get("version")), iana(entry["suite"]))].add(f.rule)
+        # What the rules name in their evidence, as typed values (hatls.objections).
+        objects_to = objected(f.evidence)
+        for version in objects_to.versions:
+            versions[key][version].add(f.rule)
+        for suite in objects_to.suites:
+            suites[key][(suite.version, iana(suite.suite))].add(f.rule)
     keys = set(versions) | set(suites)
     return {k: Objections(versions={v: tuple(sorted(r)) for v, r in versions[k].items()},
                           suites={s: tuple(sorted(r)) for s, r in suites[k].items()})
             for k in keys}
-
-
-def _as_list(value: object) -> list[object]:
-    return list(value) if isinstance(value, list | tuple) else []
 
 
 def certificate_drift(old: EndpointObservation, new: EndpointObservation) -> CertificateDrift | None:

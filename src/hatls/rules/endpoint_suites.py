@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from hatls.inventory import CipherList
+from hatls.objections import OFFENDING, WITHOUT_FORWARD_SECRECY
 from hatls.rules.common import not_probed, skipped, tls_gate
 from hatls.rules.endpoint_support import (
     TLS13,
@@ -48,7 +49,7 @@ def tls_020(ctx: EndpointContext) -> Finding:
         more = f" and {len(offending) - 5} more" if len(offending) > 5 else ""
         return finding("TLS-020", ctx, Status.FAIL,
                        f"accepts {len(offending)} suite(s) not allowed: {shown}{more}",
-                       evidence | {"offending": offending})
+                       evidence | {OFFENDING: offending})
     return finding("TLS-020", ctx, Status.PASS, "accepts only allowed cipher suites", evidence)
 
 
@@ -85,7 +86,7 @@ def tls_021(ctx: EndpointContext) -> Finding:
         names = sorted({s["suite"] for s in static})
         return finding("TLS-021", ctx, status,
                        f"accepts suites without forward secrecy: {', '.join(names)}",
-                       evidence | {"without_forward_secrecy": static})
+                       evidence | {WITHOUT_FORWARD_SECRECY: static})
     return finding("TLS-021", ctx, Status.PASS,
                    "every accepted TLS ≤ 1.2 suite has forward secrecy", evidence)
 

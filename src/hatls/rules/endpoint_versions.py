@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from hatls.inventory import SEC_PROTOCOL_VERSIONS
+from hatls.objections import DISCOURAGED_ACCEPTED, FORBIDDEN, OUTSIDE
 from hatls.observations import EndpointObservation
 from hatls.rules.common import skipped, tls_gate
 from hatls.rules.endpoint_support import OPENSSL_VERSIONS, finding, not_probed_with
@@ -42,14 +43,14 @@ def tls_010(ctx: EndpointContext) -> Finding:
     if forbidden := [v for v in accepted if v not in tolerated]:
         return finding("TLS-010", ctx, Status.FAIL,
                        f"accepts {', '.join(forbidden)}, which {policy.name} does not allow",
-                       evidence | {"forbidden": forbidden})
+                       evidence | {FORBIDDEN: forbidden})
     if unknown := _unknown_outside(unprobed, tolerated):
         return not_probed_with("TLS-010", ctx, f"protocol version(s) {', '.join(unknown)}",
                                evidence)
     if discouraged := [v for v in accepted if v in policy.versions_discouraged]:
         return finding("TLS-010", ctx, Status.WARN,
                        f"accepts {', '.join(discouraged)}, which {policy.name} discourages",
-                       evidence | {"discouraged_accepted": discouraged})
+                       evidence | {DISCOURAGED_ACCEPTED: discouraged})
     return finding("TLS-010", ctx, Status.PASS,
                    f"accepts only versions {policy.name} allows ({', '.join(accepted)})"
                    + _unprobed_note(unprobed), evidence)
@@ -70,7 +71,7 @@ def tls_011(ctx: EndpointContext) -> Finding:
     if outside := [v for v in accepted if v not in expected]:
         return finding("TLS-011", ctx, Status.FAIL,
                        f"accepts {', '.join(outside)}, outside what {label} allows "
-                       f"({', '.join(sorted(expected))})", evidence | {"outside": outside})
+                       f"({', '.join(sorted(expected))})", evidence | {OUTSIDE: outside})
     if unknown := _unknown_outside(unprobed, expected):
         return not_probed_with("TLS-011", ctx, f"protocol version(s) {', '.join(unknown)}",
                                evidence)
