@@ -351,9 +351,10 @@ def _typed_fields(cls: type) -> tuple[tuple[str, Any], ...]:
 
 
 def _decode_dataclass(cls: type, data: Any) -> Any:
-    _field_names(cls)   # learns whether the class is shaped
-    if cls in _SHAPED:
-        return _decode_shaped(cls, _SHAPED[cls], data)
+    if cls not in _FIELD_NAMES:
+        _field_names(cls)   # learns whether the class is shaped
+    if (plan := _SHAPED.get(cls)) is not None:
+        return _decode_shaped(cls, plan, data)
     if not isinstance(data, dict):
         raise TypeError(f"expected an object for {cls.__name__}, got {type(data).__name__}")
     kwargs = {name: decode(tp, data[name]) for name, tp in _typed_fields(cls) if name in data}
