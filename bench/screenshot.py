@@ -99,7 +99,7 @@ def pdf_pages(pdf: Path, prefix: Path, dpi: int = 50) -> list[Path]:
 
 
 def render(report_json: Path, html: Path) -> Path:
-    from hatls.report.codec import loads
+    from hatls.report import loads
     from hatls.report.html import render_html
 
     html.write_text(render_html(loads(report_json.read_text(encoding="utf-8"))), encoding="utf-8")

@@ -32,8 +32,7 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import load_policy, policy_to_dict
-from hatls.report.codec import dumps
-from hatls.report.model import PolicyRef, Report, ScanMeta, summarize
+from hatls.report import PolicyRef, Report, ScanMeta, dumps, summarize
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import CertificateFacts
 

@@ -17,13 +17,8 @@ from lxml import etree
 from pypdf import PdfReader
 
 from hatls.inventory import InventoryError, ReportLabels, parse_inventory
-from hatls.report.codec import dumps, loads
-from hatls.report.html import render_html
-from hatls.report.html_view import build_view
-from hatls.report.junit import render_junit
-from hatls.report.model import Report, summarize
-from hatls.report.sarif import render_sarif
-from hatls.report.schema import report_schema
+from hatls.report import Report, dumps, loads, render_junit, render_sarif, report_schema, summarize
+from hatls.report.html import build_view, render_html
 from hatls.rules.model import Finding, Severity, Status
 from hatls.waivers import WaiverState, apply_waivers, parse_waivers, waivers_to_data
 from tests.report_fixtures import SAMPLE_PATH
@@ -221,7 +216,7 @@ def test_page_one_answers_the_board_before_any_port_detail(waived: Report) -> No
 
 
 def test_an_interrupted_scan_reads_incomplete_whatever_waivers_say(waived: Report) -> None:
-    from hatls.report.model import ScanStatus
+    from hatls.report import ScanStatus
 
     partial = replace(waived, scan=replace(waived.scan, status=ScanStatus.INTERRUPTED))
     html = render_html(partial)

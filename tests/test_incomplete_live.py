@@ -31,8 +31,7 @@ from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
 from hatls.lab.server import serve_endpoints
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.model import Report
-from hatls.report.text import summary_lines
+from hatls.report import Report, summary_lines
 from hatls.rules.model import Severity
 from hatls.scan_cli import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
 from tests.labkit import ca, leaf

@@ -23,7 +23,7 @@ import pytest
 
 from hatls.lab.endpoint import EndpointConfig, Fault, RunningEndpoint
 from hatls.lab.server import LabThread
-from hatls.report.output import OutputError, write_atomic
+from hatls.report import OutputError, write_atomic
 from tests.labkit import ca, leaf
 
 OLD = '{"report": "the old one, whole"}\n'

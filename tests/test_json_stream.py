@@ -13,9 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hatls.report import codec, json_stream
-from hatls.report.codec import dumps, loads, read_report
-from hatls.report.json_stream import parse_object
+from hatls.report import _codec as codec
+from hatls.report import _json_stream as json_stream
+from hatls.report import dumps, loads
+from hatls.report._codec import read_report
+from hatls.report._json_stream import parse_object
 from tests.report_fixtures import sample_report
 
 SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()

@@ -30,7 +30,7 @@ from hatls.plan import Endpoint, JobKind, port_targets
 from hatls.probe.connection import resolve
 from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.report.codec import dumps, loads
+from hatls.report import dumps, loads
 from hatls.run import observations_of, scan
 from tests.test_scanner import MODERN, config
 
@@ -295,7 +295,7 @@ def test_retries_are_recorded_in_the_observation_and_the_report() -> None:
                                      attempts=3)])
     assert obs.retries == 2 and obs.connections == 3
     assert merge(endpoint, []).retries == 0
-    from hatls.report.codec import encode
+    from hatls.report import encode
 
     assert encode(obs)["retries"] == 2
 

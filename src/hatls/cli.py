@@ -35,8 +35,8 @@ from hatls.inventory import InventoryError, ReportLabels, load_inventory
 from hatls.inventory.build import MAX_LABEL_CHARS
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
+from hatls.report import OutputError
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity
 from hatls.scan_cli import (
@@ -211,7 +211,7 @@ def scan(
     except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
         raise _fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
-        from hatls.report.text import summary_lines
+        from hatls.report import summary_lines
 
         for line in summary_lines(report):
             typer.echo(line, err=True)
@@ -367,8 +367,7 @@ def policies() -> None:
 def schema(what: Annotated[str, typer.Argument(
         metavar="report|drift|inventory", help="Which schema to print.")]) -> None:
     """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
-    from hatls.report.diff import drift_schema
-    from hatls.report.schema import inventory_schema, report_schema
+    from hatls.report import drift_schema, inventory_schema, report_schema
 
     schemas = {"report": report_schema, "drift": drift_schema, "inventory": inventory_schema}
     if what not in schemas:

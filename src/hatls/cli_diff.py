@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from hatls.drift import attach_drift, diff_reports, drift_lines, drift_to_json
 from hatls.files import (
     STDOUT,
     ReportFileError,
@@ -23,10 +24,7 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report.diff import attach_drift, diff_reports, drift_to_json
-from hatls.report.diff_text import drift_lines
-from hatls.report.model import Report
-from hatls.report.output import OutputError
+from hatls.report import OutputError, Report
 
 EXIT_NOTHING_WORSE = 0
 EXIT_WORSE = 1
@@ -66,8 +64,7 @@ def diff(
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.
     Exit: 0 nothing got worse, 1 something got worse, 2 usage error, 3 output not writable."""
-    from hatls.report.diff_html import render_diff_html
-    from hatls.report.html import HtmlTemplateError, check_templates
+    from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html
 
     try:
         plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),

@@ -30,8 +30,7 @@ from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import can_listen_on, serve_endpoints
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.model import Report
-from hatls.report.text import summary_lines
+from hatls.report import Report, summary_lines
 from hatls.rules.model import Severity
 from hatls.scan_cli import EXIT_INTERRUPTED, ScanRequest, run_scan, utc_now
 

@@ -24,10 +24,16 @@ from pathlib import Path
 
 from hatls.evidence import EvidenceError, signature_from_text
 from hatls.inventory.model import ClientIdentity, Inventory, PemFile
-from hatls.report.codec import mapped
-from hatls.report.model import Report
-from hatls.report.output import OutputError, check_writable, write_atomic
-from hatls.report.reader import EscapeScan, ReportInvalid, report_from_buffer
+from hatls.report import (
+    EscapeScan,
+    OutputError,
+    Report,
+    ReportInvalid,
+    check_writable,
+    mapped,
+    report_from_buffer,
+    write_atomic,
+)
 
 __all__ = ["MAX_REPORT_BYTES", "STDOUT", "OutputError", "ReportFileError", "UsagePlanError",
            "check_output", "inventory_inputs", "plan_files", "read_regular", "read_report", "write_output",

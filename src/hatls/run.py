@@ -24,7 +24,7 @@ from hatls.plan import Endpoint
 from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
+from hatls.report import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain

@@ -26,9 +26,7 @@ from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.codec import iter_json
-from hatls.report.model import Report, ScanStatus, breaks_compliance
-from hatls.report.output import OutputError
+from hatls.report import OutputError, Report, ScanStatus, breaks_compliance, iter_json
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
 from hatls.waivers import Waiver

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 from hatls.inventory import Inventory
 from hatls.plan import PortTarget
-from hatls.report.model import Report, ScanStatus, ZoneCoverage
+from hatls.report import Report, ScanStatus, ZoneCoverage
 from hatls.rules.catalog import RULES, Scope
 from hatls.rules.model import Finding
 

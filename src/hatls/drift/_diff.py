@@ -11,14 +11,10 @@ is not worse in itself: the expiry rules judge that.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping
-from importlib import resources
 from typing import Any
 
-from hatls.observations import EndpointObservation
-from hatls.report.codec import decode, encode
-from hatls.report.diff_endpoints import (
+from hatls.drift._endpoints import (
     NO_OBJECTIONS,
     EndpointKey,
     certificate_drift,
@@ -27,8 +23,9 @@ from hatls.report.diff_endpoints import (
     protocol_drift,
     suite_drift,
 )
-from hatls.report.diff_findings import findings_drift
-from hatls.report.diff_model import (
+from hatls.drift._findings import findings_drift
+from hatls.observations import EndpointObservation
+from hatls.report import (
     CertificateDrift,
     Drift,
     DriftSummary,
@@ -38,15 +35,15 @@ from hatls.report.diff_model import (
     PortChange,
     PortDrift,
     ProtocolDrift,
+    Report,
     ScanSide,
+    ScanStatus,
     SuiteDrift,
+    compliant_of,
+    decode,
+    encode,
 )
-from hatls.report.model import Report, ScanStatus
-from hatls.report.verdict import compliant_of
 from hatls.rules.fold import unfold
-
-__all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
-           "drift_to_json"]
 
 
 def _side(report: Report) -> ScanSide:
@@ -148,10 +145,3 @@ def attach_drift(report: Report, drift: Drift) -> Report:
 def drift_of(report: Report) -> Drift | None:
     """The drift a report carries (from ``--baseline``), or None."""
     return None if report.drift is None else drift_from_json(report.drift)
-
-
-def drift_schema() -> dict[str, Any]:
-    """The published JSON Schema of ``drift_to_json``'s output (shipped as drift.schema.json)."""
-    text = resources.files("hatls.report").joinpath("drift.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema

@@ -11,9 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from hatls.drift._findings import PROBLEMS
 from hatls.observations import EndpointObservation
-from hatls.report.diff_findings import PROBLEMS
-from hatls.report.diff_model import (
+from hatls.report import (
     CertificateDrift,
     ItemChange,
     PortChange,

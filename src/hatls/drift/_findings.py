@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from hatls.report.diff_model import FindingChange, FindingDrift
+from hatls.report import FindingChange, FindingDrift
 from hatls.rules.model import Finding, Status
 
 PROBLEMS = frozenset({Status.FAIL, Status.ERROR, Status.WARN})

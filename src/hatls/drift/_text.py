@@ -6,7 +6,7 @@ so a hostile certificate cannot rewrite the operator's terminal.
 
 from __future__ import annotations
 
-from hatls.report.diff_model import Drift, FindingDrift, ItemChange, PortChange
+from hatls.report import Drift, FindingDrift, ItemChange, PortChange
 from hatls.tls.certs import bounded_text
 
 

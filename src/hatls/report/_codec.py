@@ -24,8 +24,8 @@ from enum import Enum
 from typing import Any
 
 from hatls.observations import EndpointObservation
-from hatls.report.json_stream import Buffer, parse_object
-from hatls.report.model import Report, ScanMeta, Summary
+from hatls.report._json_stream import Buffer, parse_object
+from hatls.report._model import Report, ScanMeta, Summary
 from hatls.rules.model import Finding
 from hatls.waivers import WaiverOutcome
 

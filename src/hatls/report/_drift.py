@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from hatls.report.model import ScanStatus
+from hatls.report._model import ScanStatus
 from hatls.rules.model import Severity, Status
 
 DRIFT_SCHEMA_ID = "hatls-drift/1"

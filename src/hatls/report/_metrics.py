@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from hatls.observations import EndpointObservation
-from hatls.report.model import Report
-from hatls.report.verdict import compliant_of
+from hatls.report._model import Report
+from hatls.report._verdict import compliant_of
 from hatls.rules.fold import unfold
 from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import bounded_text

@@ -33,10 +33,10 @@ from datetime import UTC
 from typing import Any, NoReturn
 
 from hatls.observations import EndpointObservation
-from hatls.report.codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
-from hatls.report.diff_model import Drift
-from hatls.report.json_stream import Buffer, parse_object, parse_value, starts_object
-from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
+from hatls.report._codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
+from hatls.report._drift import Drift
+from hatls.report._json_stream import Buffer, parse_object, parse_value, starts_object
+from hatls.report._model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
 from hatls.rules.engine import is_internal
 from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
 from hatls.rules.model import Finding, Status

@@ -1,4 +1,5 @@
-"""The published JSON Schemas: the report's (shipped file) and the inventory's data model."""
+"""The published JSON Schemas: the report's and the drift's (shipped files) and the inventory's data
+model."""
 
 from __future__ import annotations
 
@@ -9,6 +10,13 @@ from typing import Any
 
 def report_schema() -> dict[str, Any]:
     text = resources.files("hatls.report").joinpath("report.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def drift_schema() -> dict[str, Any]:
+    """The published JSON Schema of ``drift_to_json``'s output (shipped as drift.schema.json)."""
+    text = resources.files("hatls.report").joinpath("drift.schema.json").read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 

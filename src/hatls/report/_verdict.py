@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hatls.report.model import Report, ScanStatus
+from hatls.report._model import Report, ScanStatus
 
 
 class Verdict(StrEnum):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hatls.observations import EndpointObservation
-from hatls.report.html_text import day, expiry, fingerprint, shown, shown_list
+from hatls.report.html._text import day, expiry, fingerprint, shown, shown_list
 from hatls.tls.certs import CertificateFacts
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import jinja2
 
-from hatls.report.diff_html_view import build_drift_view
-from hatls.report.diff_model import Drift
-from hatls.report.html import HtmlTemplateError, environment
+from hatls.report import Drift
+from hatls.report.html._drift_view import build_drift_view
+from hatls.report.html._render import HtmlTemplateError, environment
 
 DIFF_TEMPLATE = "diff.html.j2"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hatls.report.diff_model import (
+from hatls.report import (
     CertificateDrift,
     FindingChange,
     FindingDrift,
@@ -20,7 +20,7 @@ from hatls.report.diff_model import (
     ProtocolDrift,
     SuiteDrift,
 )
-from hatls.report.html_text import MAX_MESSAGE_CHARS, fingerprint, moment, shown
+from hatls.report.html._text import MAX_MESSAGE_CHARS, fingerprint, moment, shown
 from hatls.rules.model import Status
 
 

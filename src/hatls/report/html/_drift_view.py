@@ -11,8 +11,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hatls.report.diff import drift_of
-from hatls.report.diff_html_rows import (
+from hatls.drift import drift_of
+from hatls.report import Drift, Report, ScanSide, verdict_for
+from hatls.report.html._drift_rows import (
     ChangeRow,
     Tone,
     certificate_row,
@@ -21,10 +22,7 @@ from hatls.report.diff_html_rows import (
     protocol_row,
     suite_row,
 )
-from hatls.report.diff_model import Drift, ScanSide
-from hatls.report.html_text import moment, plural, shown
-from hatls.report.model import Report
-from hatls.report.verdict import verdict_for
+from hatls.report.html._text import moment, plural, shown
 
 _TOPIC_ORDER = ("Port", "Finding", "Certificate", "Protocol", "Cipher suite")
 

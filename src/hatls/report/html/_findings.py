@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hatls.report.html_text import MAX_MESSAGE_CHARS, evidence_text, shown
-from hatls.report.model import Report, breaks_compliance
+from hatls.report import Report, breaks_compliance
+from hatls.report.html._text import MAX_MESSAGE_CHARS, evidence_text, shown
 from hatls.rules.catalog import RULES
 from hatls.rules.fold import REASON_KEY, ROOT_RULE, folded_rules
 from hatls.rules.model import Finding, Severity, Status

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from hatls.observations import EndpointObservation
-from hatls.report.html_chains import ChainView, chain_views
-from hatls.report.html_compare import Absent, Row, Side, Tone, compare_row
-from hatls.report.html_findings import FindingView, status_counts
-from hatls.report.html_rows import RowSpec, row_groups
-from hatls.report.html_text import shown
-from hatls.report.html_unreachable import UnreachableGroup, all_unreachable, unreachable_groups
-from hatls.report.model import Report
+from hatls.report import Report
+from hatls.report.html._chains import ChainView, chain_views
+from hatls.report.html._compare import Absent, Row, Side, Tone, compare_row
+from hatls.report.html._findings import FindingView, status_counts
+from hatls.report.html._rows import RowSpec, row_groups
+from hatls.report.html._text import shown
+from hatls.report.html._unreachable import UnreachableGroup, all_unreachable, unreachable_groups
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,8 +22,8 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from hatls.evidence import DetachedSignature
-from hatls.report.html_view import build_view
-from hatls.report.model import Report
+from hatls.report import Report
+from hatls.report.html._view import build_view
 
 TEMPLATE_PACKAGE = "hatls.templates"
 MAIN_TEMPLATE = "report.html.j2"

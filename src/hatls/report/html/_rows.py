@@ -13,8 +13,8 @@ from datetime import datetime
 from functools import partial
 
 from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, PlaintextCase
-from hatls.report.html_compare import Item, RowKind, plain, state_item
-from hatls.report.html_text import day, expiry, fingerprint, flag, moment, shown, shown_list
+from hatls.report.html._compare import Item, RowKind, plain, state_item
+from hatls.report.html._text import day, expiry, fingerprint, flag, moment, shown, shown_list
 from hatls.tls.certs import CertificateFacts
 
 Items = tuple[Item, ...] | None

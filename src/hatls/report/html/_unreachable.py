@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from hatls.observations import EndpointObservation
-from hatls.report.html_findings import FindingView
-from hatls.report.html_text import MAX_MESSAGE_CHARS, shown
+from hatls.report.html._findings import FindingView
+from hatls.report.html._text import MAX_MESSAGE_CHARS, shown
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from hatls.evidence import DetachedSignature
 from hatls.inventory import ReportLabels
-from hatls.report.diff_html_view import DriftView, drift_view_of
-from hatls.report.html_compare import TONE_MEANING, Tone
-from hatls.report.html_findings import (
+from hatls.report import Report, ScanStatus, Verdict, compliant_of, coverage, verdict_of
+from hatls.report.html._compare import TONE_MEANING, Tone
+from hatls.report.html._drift_view import DriftView, drift_view_of
+from hatls.report.html._findings import (
     SEVERITIES,
     FindingBundle,
     FindingView,
@@ -25,10 +26,8 @@ from hatls.report.html_findings import (
     settled_by_rule,
     severity_groups,
 )
-from hatls.report.html_pairs import PairView, pair_views
-from hatls.report.html_text import day, duration, moment, plural, shown, shown_list
-from hatls.report.model import Report, ScanStatus
-from hatls.report.verdict import Verdict, compliant_of, coverage, verdict_of
+from hatls.report.html._pairs import PairView, pair_views
+from hatls.report.html._text import day, duration, moment, plural, shown, shown_list
 from hatls.rules.model import Severity, Status
 from hatls.waivers import WaiverState
 from hatls.zones import zone_notes
