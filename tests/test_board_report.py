@@ -408,7 +408,7 @@ def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
                       for e in sample.endpoints)
     ports = _port_views(replace(sample, endpoints=endpoints), "tserver-sip-01")
     # A port nobody answered on is a line per endpoint in its pair's unreachable group
-    # (html_unreachable), not a port of its own.
+    # (report/html/_unreachable.py), not a port of its own.
     assert "default" not in ports
     (pair,) = [p for p in build_view(replace(sample, endpoints=endpoints)).pairs
                if p.name == "tserver-sip-01"]

@@ -1,4 +1,4 @@
-"""Files a user can trust (hatls.files, hatls.report.output, hatls.report.reader).
+"""Files a user can trust (hatls.files; hatls.report: _output.py, _reader.py).
 
 Every command that writes or reads a file follows the same rules: no output may be an input or
 another output; links planted by another user in a sticky world-writable folder are not followed;

@@ -1,6 +1,6 @@
 """The drift between two reports of the same estate: what ``hatls diff`` and ``--baseline`` show.
 
-Plain frozen values, JSON-ready through ``hatls.report.codec.encode``; the published shape is
+Plain frozen values, JSON-ready through ``hatls.report.encode``; the published shape is
 ``drift.schema.json``. Every item names its endpoint the way a report does (pair, role, port_id,
 address), so a reader can find it in either report, and carries its own ``worse`` so a scheduler
 can tell a regression from a change without re-deriving the rules here.

@@ -4,11 +4,11 @@
 have edited. This module turns the bytes into a `Report` or one `ReportInvalid` naming the JSON
 path at fault; ``hatls.files`` adds the file rules (a regular file, a size cap) in front of it.
 
-The report is read the memory-lean way (``json_stream``): the top-level members one by one, and
+The report is read the memory-lean way (``_json_stream``): the top-level members one by one, and
 each endpoint and finding parsed, checked and turned into its typed object before the next is
 read, so neither the whole text nor the whole parse is ever held beside the model.
 
-Validation is structural, in the typed loader (``codec.decode``), per member and per item, not by
+Validation is structural, in the typed loader (``_codec.decode``), per member and per item, not by
 a JSON Schema validator at run time: the loader checks every value's type anyway, and after a
 failure looks for the JSON path of the value at fault, so a good report loads as fast as without
 validation, while
@@ -170,7 +170,7 @@ def report_from_buffer(data: Buffer, *, surrogates: bool = True,
     """The report in ``data`` (UTF-8 JSON bytes, or a memory map of them), validated as it is
     parsed; the summary recomputed from the findings. ``surrogates``: whether the bytes hold a
     surrogate escape (``EscapeScan``); when False, strings are not walked for a lone one.
-    ``done``: told which bytes were parsed (``json_stream.parse_object``)."""
+    ``done``: told which bytes were parsed (``_json_stream.parse_object``)."""
 
     def items(name: str, convert: Callable[[Any, str], Any]) -> Callable[[Any], Any]:
         index = itertools.count()

@@ -1,6 +1,6 @@
 """The drift as HTML: ``hatls diff --html`` (a page of its own) and the drift section of a report.
 
-Same rules as the report (hatls.report.html): the view model (diff_html_view) decides and bounds
+Same rules as the report (hatls.report.html): the view model (_drift_view) decides and bounds
 everything, the templates (``diff.html.j2``, ``diff_section.j2``) only lay it out, autoescape is
 on, undefined names are errors, and the page loads nothing. The look is the report's own
 stylesheet plus ``diff_style.css.j2`` for the few things only a drift has.

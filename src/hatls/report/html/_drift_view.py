@@ -1,6 +1,6 @@
 """The drift's HTML view model: everything the drift templates show, decided and bounded here.
 
-Pure, like the report's view model (html_view): the drift in, plain frozen values out. It imports
+Pure, like the report's view model (_view): the drift in, plain frozen values out. It imports
 nothing of the HTML machinery, so the report's own view model can carry a drift section
 (``drift_view_of``) without an import cycle.
 """
@@ -29,7 +29,7 @@ _TOPIC_ORDER = ("Port", "Finding", "Certificate", "Protocol", "Cipher suite")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MetaLine:
-    """One fact about the two scans (the same shape as the report's html_view.MetaLine)."""
+    """One fact about the two scans (the same shape as the report's _view.MetaLine)."""
 
     label: str
     value: str

@@ -1,6 +1,6 @@
 """The HTML report: one self-contained file rendered from a Report (REPORT.md), for people.
 
-The view model (html_view) decides everything; Jinja templates only lay it out. The built-in
+The view model (_view) decides everything; Jinja templates only lay it out. The built-in
 templates live in the repository's ``reports/templates/`` and ship as the package data
 ``hatls.templates``. ``template_dir`` puts a user's folder in front of them, so one can override
 a single part (say ``_style.css.j2`` for a house style) and keep the rest.

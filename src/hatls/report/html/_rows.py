@@ -1,6 +1,6 @@
 """What the side-by-side view shows of one endpoint, row by row, and what each row means.
 
-Each row reads an observation into display items (``None`` = not probed); html_compare decides
+Each row reads an observation into display items (``None`` = not probed); _compare decides
 how the two sides compare. The row kind says whether a difference is drift (MATCH), expected
 (IDENTITY) or context (INFO); the hint names the rule that judges it.
 """

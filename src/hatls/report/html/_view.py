@@ -189,7 +189,7 @@ def _board_line(f: FindingView) -> BoardLine:
 
 def _failing_lines(groups: Sequence[SeverityGroup]) -> tuple[BoardLine, ...]:
     """Page 1's fail / error lines, worst first: a line per finding, except that TLS-001 findings
-    sharing a card (html_findings.BundleKey: the same error, the same checks made impossible)
+    sharing a card (_findings.BundleKey: the same error, the same checks made impossible)
     share a line too: 5,000 closed ports are one line naming how many, not 5,000."""
     lines: list[BoardLine] = []
     for group in groups:
