@@ -20,10 +20,11 @@ import pytest
 from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
-from hatls.cli_diff import load_report_file, with_baseline
+from hatls.cli_diff import with_baseline
 from hatls.demo_cli import run_demo
 from hatls.drift import attach_drift, diff_reports, drift_from_json, drift_lines, drift_of, drift_to_json
 from hatls.drift._findings import classify, got_worse
+from hatls.files import read_report
 from hatls.observations import EndpointObservation
 from hatls.report import (
     Drift,
@@ -82,7 +83,7 @@ def fixed(demo: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> 
 @functools.cache
 def load(path: Path) -> Report:
     """Each saved report parsed once: reports are immutable values."""
-    return load_report_file(path)
+    return read_report(path)[0]
 
 
 def finding(drift: Drift, rule: str, key: tuple[str, ...]) -> Any:

@@ -16,7 +16,7 @@ import trio
 import typer
 
 from hatls._version import __version__
-from hatls.cli_diff import ReportFileError, diff, load_report_file
+from hatls.cli_diff import ReportFileError, diff
 from hatls.cli_evidence import init, sign, verify
 from hatls.cli_outputs import ExportPaths, check_exports, export
 from hatls.cli_zones import merge_command
@@ -160,7 +160,7 @@ def scan(
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
-        older = load_report_file(baseline) if baseline is not None else None
+        older = read_report(baseline)[0] if baseline is not None else None
         waiver_file = str(waivers) if waivers is not None else inv.scan.waivers
         # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
         accepted = () if waiver_file is None else load_waivers(

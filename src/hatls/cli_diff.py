@@ -31,13 +31,7 @@ EXIT_WORSE = 1
 EXIT_USAGE = 2
 EXIT_CANNOT_RUN = 3
 
-__all__ = ["ReportFileError", "diff", "load_report_file", "with_baseline"]
-
-
-def load_report_file(path: Path) -> Report:
-    """A saved JSON report, validated (``hatls.files.read_report``), or ReportFileError."""
-    report, _ = read_report(path)
-    return report
+__all__ = ["ReportFileError", "diff", "with_baseline"]
 
 
 def with_baseline(report: Report, baseline: Report) -> Report:
@@ -70,7 +64,7 @@ def diff(
         plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),
                    outputs=(("--json", json_out), ("--html", html_out)))
         check_templates(template_dir)
-        old, new = load_report_file(old_path), load_report_file(new_path)
+        (old, _), (new, _) = read_report(old_path), read_report(new_path)
     except (UsagePlanError, ReportFileError, HtmlTemplateError) as exc:
         raise _fail(str(exc)) from None
     try:

@@ -12,7 +12,6 @@ from hatls.report._codec import (
     dumps,
     encode,
     iter_json,
-    loads,
     mapped,
     report_to_json,
     rfc3339,
@@ -47,7 +46,13 @@ from hatls.report._model import (
     summarize,
 )
 from hatls.report._output import OutputError, check_writable, write_atomic
-from hatls.report._reader import EscapeScan, ReportInvalid, report_from_buffer, report_from_bytes
+from hatls.report._reader import (
+    EscapeScan,
+    ReportInvalid,
+    loads,
+    report_from_buffer,
+    report_from_bytes,
+)
 from hatls.report._sarif import render_sarif
 from hatls.report._schema import drift_schema, inventory_schema, report_schema
 from hatls.report._text import summary_lines

@@ -24,10 +24,9 @@ from enum import Enum
 from typing import Any
 
 from hatls.observations import EndpointObservation
-from hatls.report._json_stream import Buffer, parse_object
-from hatls.report._model import Report, ScanMeta, Summary
+from hatls.report._json_stream import Buffer
+from hatls.report._model import Report
 from hatls.rules.model import Finding
-from hatls.waivers import WaiverOutcome
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}
 _KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order", "groups_by_version")
@@ -303,34 +302,6 @@ def report_to_json(report: Report) -> dict[str, Any]:
     return {**_head(report), **lists, **_tail(report)}
 
 
-def report_from_json(data: dict[str, Any]) -> Report:
-    return _report(data, tuple(_endpoint_from_json(e) for e in _as_list(data["endpoints"])),
-                   tuple(_finding_from_json(f) for f in _as_list(data["findings"])))
-
-
-def _finding_from_json(data: Any) -> Finding:
-    value: Finding = decode(Finding, data)
-    return value
-
-
-def _report(data: Mapping[str, Any], endpoints: tuple[EndpointObservation, ...],
-            findings: tuple[Finding, ...]) -> Report:
-    summary = {({v: k for k, v in _SUMMARY_RENAMES.items()}).get(k, k): v
-               for k, v in data["summary"].items()}
-    return Report(
-        schema=data["schema"],
-        tool_name=data["tool"]["name"],
-        tool_version=data["tool"]["version"],
-        scan=decode(ScanMeta, data["scan"]),
-        inputs=data["inputs"],
-        summary=decode(Summary, summary),
-        endpoints=endpoints,
-        findings=findings,
-        drift=data.get("drift"),
-        waivers=decode(tuple[WaiverOutcome, ...], data.get("waivers", [])),
-    )
-
-
 def iter_json(report: Report) -> Iterator[str]:
     """The text of ``dumps`` in pieces, one endpoint or finding at a time: a writer that takes
     them as they come never holds the whole report as JSON (see ``write_json``)."""
@@ -362,39 +333,6 @@ def write_json(report: Report, handle: typing.TextIO) -> None:
 
 def dumps(report: Report) -> str:
     return "".join(iter_json(report))
-
-
-def loads(text: str | bytes) -> Report:
-    """A report from its JSON text (or its UTF-8 bytes), not validated: for the reports hatls
-    itself just wrote (tests, the Python API). A saved report from elsewhere is read by
-    ``hatls.files.read_report``, which validates it the same lean way. ValueError or TypeError
-    says in a reader's words what does not fit.
-
-    Each endpoint and finding becomes its typed object as soon as it is parsed, and from bytes no
-    text copy of the whole is made: a large report's parse is never held whole beside the model
-    (json_stream)."""
-    return _from_buffer(text.encode("utf-8") if isinstance(text, str) else text)
-
-
-def _from_buffer(buffer: Buffer, done: Callable[[int], None] | None = None) -> Report:
-    data = parse_object(buffer, {"endpoints": _endpoint_from_json,
-                                 "findings": _finding_from_json}, done=done)
-    for name in ("endpoints", "findings"):
-        if not isinstance(data.get(name), tuple):   # absent, or not an array
-            raise TypeError(f"expected a list of {name}, got {type(data.get(name)).__name__}")
-    try:
-        return _report(data, data["endpoints"], data["findings"])
-    except KeyError as missing:
-        # A bare KeyError prints as "'summary'": say which field is missing instead.
-        raise ValueError(f"the field {missing.args[0]!s} is missing") from None
-    except AttributeError as wrong:
-        raise ValueError(f"a field has the wrong type: {wrong}"[:300]) from None
-
-
-def read_report(handle: typing.BinaryIO) -> tuple[Report, str]:
-    """The report in an open file (not validated, as ``loads``), and the SHA-256 of its bytes."""
-    with mapped(handle.fileno()) as (view, digest, done):
-        return _from_buffer(view, done), digest
 
 
 @contextlib.contextmanager

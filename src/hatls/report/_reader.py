@@ -301,3 +301,12 @@ def report_from_bytes(data: bytes) -> Report:
     scan = EscapeScan()
     scan.feed(data)
     return report_from_buffer(data, surrogates=scan.seen)
+
+
+def loads(text: str | bytes) -> Report:
+    """A report from its JSON text (or its UTF-8 bytes): ``hatls.load_report``, the inverse of
+    ``dumps``. Read as any saved report is, validated (``report_from_buffer``: there is one
+    reader, so the Python API cannot trust a summary the command would recompute); a report that
+    does not fit is a ReportInvalid (a ValueError) naming the JSON path at fault. A report file is
+    read by ``hatls.files.read_report``, which adds the file rules (a regular file, a size cap)."""
+    return report_from_bytes(text.encode("utf-8") if isinstance(text, str) else text)
