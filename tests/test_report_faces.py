@@ -34,6 +34,8 @@ def loaded_by(module: str) -> set[str]:
 @pytest.mark.parametrize(("module", "forbidden"), [
     ("hatls.report", (*_HTML, "hatls.drift")),
     ("hatls.drift", _HTML),
+    # Every command's error handling needs OutputError: a leaf, not the report core.
+    ("hatls.output", (*_HTML, "hatls.report", "hatls.inventory")),
 ])
 def test_a_light_face_loads_no_html(module: str, forbidden: tuple[str, ...]) -> None:
     loaded = loaded_by(module)

@@ -33,9 +33,9 @@ from hatls.identity import load_identities
 from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, ReportLabels, load_inventory
 from hatls.inventory.build import MAX_LABEL_CHARS
+from hatls.output import OutputError
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report import OutputError
 from hatls.report.html import HtmlTemplateError, check_templates
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Severity

@@ -24,7 +24,8 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report import OutputError, Report
+from hatls.output import OutputError
+from hatls.report import Report
 
 EXIT_NOTHING_WORSE = 0
 EXIT_WORSE = 1

@@ -22,11 +22,12 @@ from hatls.cli_outputs import ExportPaths, write_exports
 from hatls.files import write_output
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge
+from hatls.output import OutputError
 from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report import OutputError, Report, ScanStatus, breaks_compliance, iter_json
+from hatls.report import Report, ScanStatus, breaks_compliance, iter_json
 from hatls.rules.model import Severity
 from hatls.run import build_report, observations_of
 from hatls.waivers import Waiver

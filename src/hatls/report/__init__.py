@@ -45,7 +45,6 @@ from hatls.report._model import (
     breaks_compliance,
     summarize,
 )
-from hatls.report._output import OutputError, check_writable, write_atomic
 from hatls.report._reader import (
     EscapeScan,
     ReportInvalid,
@@ -74,7 +73,6 @@ __all__ = [
     "FindingChange",
     "FindingDrift",
     "ItemChange",
-    "OutputError",
     "PolicyRef",
     "PortChange",
     "PortDrift",
@@ -91,7 +89,6 @@ __all__ = [
     "ZoneCoverage",
     "ZoneSource",
     "breaks_compliance",
-    "check_writable",
     "compliant_of",
     "coverage",
     "decode",
@@ -115,6 +112,5 @@ __all__ = [
     "summary_lines",
     "verdict_for",
     "verdict_of",
-    "write_atomic",
     "write_json",
 ]
