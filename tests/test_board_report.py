@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import InventoryError, ReportLabels, parse_inventory
 from hatls.report.codec import dumps, loads
 from hatls.report.html import render_html
@@ -24,7 +25,6 @@ from hatls.report.junit import render_junit
 from hatls.report.model import Report, summarize
 from hatls.report.sarif import render_sarif
 from hatls.report.schema import report_schema
-from hatls.rules.model import Finding, Severity, Status
 from hatls.waivers import WaiverState, apply_waivers, parse_waivers, waivers_to_data
 from tests.report_fixtures import SAMPLE_PATH
 

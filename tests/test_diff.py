@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 from hatls.cli import app as hatls_app
 from hatls.cli_diff import load_report_file, with_baseline
 from hatls.demo_cli import run_demo
+from hatls.findings import Finding, Severity, Status
 from hatls.observations import EndpointObservation
 from hatls.report.codec import dumps, loads, report_to_json
 from hatls.report.diff import (
@@ -40,7 +41,6 @@ from hatls.report.diff_text import drift_lines
 from hatls.report.html import render_html
 from hatls.report.model import Report, ScanStatus
 from hatls.report.schema import report_schema
-from hatls.rules.model import Finding, Severity, Status
 from hatls.run import rejudge
 from tests.report_fixtures import HOSTILE_SUBJECT, T_SERVER, sample_report
 

@@ -21,6 +21,7 @@ import pytest
 import trio
 import trio.testing
 
+from hatls.findings import Finding
 from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.hostile_certs import HOSTILE_MARKUP, hostile_names_leaf, long_chain
@@ -37,7 +38,6 @@ from hatls.report.html_text import MAX_MESSAGE_CHARS
 from hatls.report.model import Report
 from hatls.report.schema import report_schema
 from hatls.report.text import summary_lines
-from hatls.rules.model import Finding
 from hatls.run import scan
 from hatls.tls.certs import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf

@@ -29,6 +29,7 @@ from hatls.files import (
     read_report,
     write_output,
 )
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, ReportLabels, load_inventory
@@ -38,7 +39,6 @@ from hatls.probe.scanner import ScanLimits
 from hatls.report.html import HtmlTemplateError, check_templates
 from hatls.report.output import OutputError
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity
 from hatls.scan_cli import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from hatls.findings import Finding
 from hatls.observations import EndpointObservation
 from hatls.report.json_stream import Buffer, parse_object
 from hatls.report.model import Report, ScanMeta, Summary
-from hatls.rules.model import Finding
 from hatls.waivers import WaiverOutcome
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}

@@ -43,7 +43,7 @@ from hatls.report.diff_model import (
 )
 from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import compliant_of
-from hatls.rules.fold import unfold
+from hatls.rules import unfold
 
 __all__ = ["Drift", "attach_drift", "diff_reports", "drift_from_json", "drift_of", "drift_schema",
            "drift_to_json"]

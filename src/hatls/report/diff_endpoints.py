@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from hatls.findings import Finding
 from hatls.observations import EndpointObservation
 from hatls.report.diff_findings import PROBLEMS
 from hatls.report.diff_model import (
@@ -21,8 +22,7 @@ from hatls.report.diff_model import (
     ProtocolDrift,
     SuiteDrift,
 )
-from hatls.rules.endpoint_support import iana
-from hatls.rules.model import Finding
+from hatls.rules.endpoint import iana
 
 EndpointKey = tuple[str, str, str, str]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from hatls.findings import Status
 from hatls.report.diff_model import (
     CertificateDrift,
     FindingChange,
@@ -21,7 +22,6 @@ from hatls.report.diff_model import (
     SuiteDrift,
 )
 from hatls.report.html_text import MAX_MESSAGE_CHARS, fingerprint, moment, shown
-from hatls.rules.model import Status
 
 
 class Tone(StrEnum):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hatls.evidence import DetachedSignature
+from hatls.findings import Severity, Status
 from hatls.inventory import ReportLabels
 from hatls.report.diff_html_view import DriftView, drift_view_of
 from hatls.report.html_compare import TONE_MEANING, Tone
@@ -29,7 +30,6 @@ from hatls.report.html_pairs import PairView, pair_views
 from hatls.report.html_text import day, duration, moment, plural, shown, shown_list
 from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import Verdict, compliant_of, coverage, verdict_of
-from hatls.rules.model import Severity, Status
 from hatls.waivers import WaiverState
 from hatls.zones import zone_notes
 

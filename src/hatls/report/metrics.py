@@ -14,11 +14,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hatls.findings import Finding, Severity, Status
 from hatls.observations import EndpointObservation
 from hatls.report.model import Report
 from hatls.report.verdict import compliant_of
-from hatls.rules.fold import unfold
-from hatls.rules.model import Finding, Severity, Status
+from hatls.rules import unfold
 from hatls.tls.certs import bounded_text
 
 MAX_LABEL_CHARS = 300

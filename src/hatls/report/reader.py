@@ -32,14 +32,13 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any, NoReturn
 
+from hatls.findings import Finding, Status
 from hatls.observations import EndpointObservation
 from hatls.report.codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
 from hatls.report.diff_model import Drift
 from hatls.report.json_stream import Buffer, parse_object, parse_value, starts_object
 from hatls.report.model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
-from hatls.rules.engine import is_internal
-from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
-from hatls.rules.model import Finding, Status
+from hatls.rules import REASON_KEY, ROOT_RULE, RULES_KEY, is_internal
 from hatls.waivers import WaiverOutcome, waivers_from_data
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
