@@ -13,6 +13,7 @@ from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, Stage
 from hatls.rules import EndpointRule
+from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_002
 
 WARM = Redundancy.WARM_STANDBY
@@ -191,8 +192,6 @@ def test_later_rules_depend_on_reachability_and_handshake(rule_fn: Rule) -> None
 
 
 def test_endpoint_rules_are_in_id_order_and_catalogued() -> None:
-    from hatls.rules.catalog import RULES
-
     ids = [f.id for f in ENDPOINT_RULES]
     assert ids == sorted(ids) and len(ids) == 23
     assert ids == [r for r in RULES if r.startswith("TLS-")]

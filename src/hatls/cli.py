@@ -211,7 +211,7 @@ def scan(
     except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
         raise _fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
-        from hatls.report.text import summary_lines
+        from hatls.report.text import summary_lines  # noqa: PLC0415 (lazy: start-up time)
 
         for line in summary_lines(report):
             typer.echo(line, err=True)
@@ -232,7 +232,7 @@ def demo(
 ) -> None:
     """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
     the normal result: the lab has faults planted on purpose."""
-    from hatls.demo_cli import run_demo
+    from hatls.demo_cli import run_demo  # noqa: PLC0415 (lazy: start-up time)
 
     if fixed and not serve:
         raise _fail("--fixed goes with --serve", EXIT_USAGE)
@@ -284,7 +284,7 @@ def render(
         metavar="NAME", help="Who prepared the report.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
-    from hatls.report.html import iter_html, render_html
+    from hatls.report.html import iter_html, render_html  # noqa: PLC0415 (lazy: start-up time)
 
     if html_out is None and pdf_out is None:
         raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
@@ -367,8 +367,8 @@ def policies() -> None:
 def schema(what: Annotated[str, typer.Argument(
         metavar="report|drift|inventory", help="Which schema to print.")]) -> None:
     """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
-    from hatls.report.diff import drift_schema
-    from hatls.report.schema import inventory_schema, report_schema
+    from hatls.report.diff import drift_schema  # noqa: PLC0415 (lazy: start-up time)
+    from hatls.report.schema import inventory_schema, report_schema  # noqa: PLC0415 (lazy: start-up time)
 
     schemas = {"report": report_schema, "drift": drift_schema, "inventory": inventory_schema}
     if what not in schemas:
