@@ -26,7 +26,7 @@ from hatls.rules.endpoint import iana
 
 EndpointKey = tuple[str, str, str, str]
 
-# Evidence entries in which a rule names the versions / suites it objects to (rules/endpoint_*.py):
+# Evidence entries in which a rule names the versions / suites it objects to (rules/endpoint/):
 # TLS-010 "forbidden" / "discouraged_accepted", TLS-011 "outside"; TLS-020 "offending", TLS-021
 # "without_forward_secrecy" (objects with "version" and "suite").
 _VERSION_EVIDENCE = ("forbidden", "discouraged_accepted", "outside")

@@ -49,7 +49,7 @@ def render_metrics(report: Report) -> str:
 def metric_families(report: Report) -> tuple[Family, ...]:
     scan = report.scan
     # Every check as judged, skips folded into TLS-001 included: the counts match summary, and a
-    # rule's series at a port does not vanish when the port closes (rules/fold.py).
+    # rule's series at a port does not vanish when the port closes (rules/_fold.py).
     every = tuple(unfold(report.findings))
     return (
         Family(name="hatls_scan_info", help="The scan's tool version, policy and inventory (1).",

@@ -257,7 +257,7 @@ _RULE_ID = re.compile(r"(GHA|TLS)-\d{3}")
 
 
 def _check_folded(finding: Finding, path: str) -> None:
-    """Skips folded into a TLS-001 finding (rules/fold.py) are counted in the summary and listed
+    """Skips folded into a TLS-001 finding (rules/_fold.py) are counted in the summary and listed
     again by diff and metrics: only where the engine puts them, and only rule IDs."""
     if finding.rule != ROOT_RULE or finding.status not in (Status.ERROR, Status.WARN):
         _invalid(f"{path}.{RULES_KEY}", "only a TLS-001 error or warn holds folded skips")

@@ -121,7 +121,7 @@ def judge(
                 continue
             grouped[(obs.role, obs.port_id)].append(obs)
             # Folded per endpoint, after the policy (an "off" rule is not listed as skipped
-            # either): a closed port's 22 repeated skips never pile up (rules/fold.py).
+            # either): a closed port's 22 repeated skips never pile up (rules/_fold.py).
             findings += fold_endpoint(_kept(_endpoint_findings(EndpointContext(
                 pair=pair, server=server, port=port, observation=obs, policy=policy,
                 trust=trust, now=now)), policy))
