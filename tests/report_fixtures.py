@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import Inventory, Pair, PortSpec, Server
 from hatls.inventory.codec import inventory_to_dict
 from hatls.inventory.model import Mode, Redundancy, Role, ScanSettings, TlsExpectations
@@ -33,7 +34,6 @@ from hatls.observations import (
 )
 from hatls.policy import load_policy, policy_to_dict
 from hatls.report import PolicyRef, Report, ScanMeta, dumps, summarize
-from hatls.rules.model import Finding, Severity, Status
 from hatls.tls.certs import CertificateFacts
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)

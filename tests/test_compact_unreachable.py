@@ -29,6 +29,7 @@ from hatls.cli import app
 from hatls.drift import diff_reports
 from hatls.drift._findings import findings_drift
 from hatls.files import read_report
+from hatls.findings import Severity, Status, WaiverRef
 from hatls.inventory import inventory_from_dict
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import policy_from_dict
@@ -44,15 +45,14 @@ from hatls.report import (
     report_schema,
 )
 from hatls.report.html import build_view, iter_html, render_html
-from hatls.rules import engine
+from hatls.rules import _engine as engine
+from hatls.rules import fold_endpoint, folded_count, folded_rules, unfold
 from hatls.rules.endpoint import ENDPOINT_RULES
-from hatls.rules.fold import fold_endpoint, folded_count, folded_rules, unfold
-from hatls.rules.model import Severity, Status, WaiverRef
 from hatls.run import rejudge
 from tests.labkit import ca
 from tests.report_fixtures import sample_report
 
-ENDPOINT_RULE_IDS = sorted(fn.__name__.upper().replace("_", "-") for fn in ENDPOINT_RULES)
+ENDPOINT_RULE_IDS = sorted(fn.id for fn in ENDPOINT_RULES)
 TICKS = iter(range(10**6))
 
 

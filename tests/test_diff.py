@@ -25,6 +25,7 @@ from hatls.demo_cli import run_demo
 from hatls.drift import attach_drift, diff_reports, drift_from_json, drift_lines, drift_of, drift_to_json
 from hatls.drift._findings import classify, got_worse
 from hatls.files import read_report
+from hatls.findings import Finding, Severity, Status
 from hatls.observations import EndpointObservation
 from hatls.report import (
     Drift,
@@ -40,7 +41,6 @@ from hatls.report import (
     report_to_json,
 )
 from hatls.report.html import build_drift_view, render_diff_html, render_html
-from hatls.rules.model import Finding, Severity, Status
 from hatls.run import rejudge
 from tests.report_fixtures import HOSTILE_SUBJECT, T_SERVER, sample_report
 

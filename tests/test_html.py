@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from bench.screenshot import CHROMIUM, chromium_run, print_pdf, screenshot
+from hatls.findings import Severity, Status
 from hatls.report import Report, ScanStatus, dumps, loads, summarize
 from hatls.report.html import HtmlTemplateError, build_view, builtin_template_names, environment, render_html
 from hatls.report.html._compare import Absent, Item, ItemState, RowKind, Tone, compare_row, tone_of
 from hatls.report.html._pairs import PairView, PortView
-from hatls.rules.model import Severity, Status
 from tests.report_fixtures import HOSTILE_SUBJECT, SAMPLE_PATH, sample_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,9 +23,9 @@ from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
 from hatls.cli_outputs import ExportPaths, usage_problem
+from hatls.findings import Severity, Status
 from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity, Status
 from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

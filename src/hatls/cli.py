@@ -29,6 +29,7 @@ from hatls.files import (
     read_report,
     write_output,
 )
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, ReportLabels, load_inventory
@@ -38,7 +39,6 @@ from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.html import HtmlTemplateError, check_templates
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity
 from hatls.scan_cli import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,
@@ -211,7 +211,7 @@ def scan(
     except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
         raise _fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
-        from hatls.report import summary_lines
+        from hatls.report import summary_lines  # noqa: PLC0415 (lazy: start-up time)
 
         for line in summary_lines(report):
             typer.echo(line, err=True)
@@ -232,7 +232,7 @@ def demo(
 ) -> None:
     """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
     the normal result: the lab has faults planted on purpose."""
-    from hatls.demo_cli import run_demo
+    from hatls.demo_cli import run_demo  # noqa: PLC0415 (lazy: start-up time)
 
     if fixed and not serve:
         raise _fail("--fixed goes with --serve", EXIT_USAGE)
@@ -284,7 +284,7 @@ def render(
         metavar="NAME", help="Who prepared the report.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
-    from hatls.report.html import iter_html, render_html
+    from hatls.report.html import iter_html, render_html  # noqa: PLC0415 (lazy: start-up time)
 
     if html_out is None and pdf_out is None:
         raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
@@ -367,7 +367,7 @@ def policies() -> None:
 def schema(what: Annotated[str, typer.Argument(
         metavar="report|drift|inventory", help="Which schema to print.")]) -> None:
     """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
-    from hatls.report import drift_schema, inventory_schema, report_schema
+    from hatls.report import drift_schema, inventory_schema, report_schema  # noqa: PLC0415 (lazy: start-up time)
 
     schemas = {"report": report_schema, "drift": drift_schema, "inventory": inventory_schema}
     if what not in schemas:

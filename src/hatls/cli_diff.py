@@ -59,7 +59,7 @@ def diff(
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.
     Exit: 0 nothing got worse, 1 something got worse, 2 usage error, 3 output not writable."""
-    from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html
+    from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html  # noqa: PLC0415 (lazy: start-up time)
 
     try:
         plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),

@@ -11,13 +11,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
-from hatls.inventory import (
-    ClientIdentity,
-    Inventory,
-    ReportLabels,
-    inventory_from_dict,
-    inventory_to_dict,
-)
+from hatls.findings import Severity
+from hatls.inventory import ClientIdentity, Inventory, ReportLabels, inventory_from_dict, inventory_to_dict
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint
@@ -25,8 +20,7 @@ from hatls.policy import Policy, load_policy, policy_from_dict, policy_to_dict
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
-from hatls.rules.engine import is_internal, judge, scan_trust
-from hatls.rules.model import Severity
+from hatls.rules import is_internal, judge, scan_trust
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data

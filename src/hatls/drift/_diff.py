@@ -43,7 +43,7 @@ from hatls.report import (
     decode,
     encode,
 )
-from hatls.rules.fold import unfold
+from hatls.rules import unfold
 
 
 def _side(report: Report) -> ScanSide:
@@ -108,7 +108,7 @@ def diff_reports(old: Report, new: Report) -> Drift:
     both = [(before[k], after[k]) for k in after if k in before]
     flags = objections(new.findings)
     keys = list(before) + [k for k in after if k not in before]
-    # Compared as listed before folding (rules/fold.py), so a port that closed reads as its
+    # Compared as listed before folding (rules/_fold.py), so a port that closed reads as its
     # checks turning skipped, as it did before skips were folded.
     findings = findings_drift(unfold(old.findings), unfold(new.findings))
     certificates = tuple(c for o, n in both if (c := certificate_drift(o, n)) is not None)

@@ -12,21 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hatls.drift._findings import PROBLEMS
+from hatls.findings import Finding
 from hatls.observations import EndpointObservation
-from hatls.report import (
-    CertificateDrift,
-    ItemChange,
-    PortChange,
-    PortDrift,
-    ProtocolDrift,
-    SuiteDrift,
-)
-from hatls.rules.endpoint_support import iana
-from hatls.rules.model import Finding
+from hatls.report import CertificateDrift, ItemChange, PortChange, PortDrift, ProtocolDrift, SuiteDrift
+from hatls.rules.endpoint import iana
 
 EndpointKey = tuple[str, str, str, str]
 
-# Evidence entries in which a rule names the versions / suites it objects to (rules/endpoint_*.py):
+# Evidence entries in which a rule names the versions / suites it objects to (rules/endpoint/):
 # TLS-010 "forbidden" / "discouraged_accepted", TLS-011 "outside"; TLS-020 "offending", TLS-021
 # "without_forward_secrecy" (objects with "version" and "suite").
 _VERSION_EVIDENCE = ("forbidden", "discouraged_accepted", "outside")

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
+from hatls.findings import Finding, Status
 from hatls.report import FindingChange, FindingDrift
-from hatls.rules.model import Finding, Status
 
 PROBLEMS = frozenset({Status.FAIL, Status.ERROR, Status.WARN})
 _BROKEN = frozenset({Status.FAIL, Status.ERROR})

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
 
+from hatls.findings import Finding
 from hatls.observations import EndpointObservation
 from hatls.report._json_stream import Buffer
 from hatls.report._model import Report
-from hatls.rules.model import Finding
 
 _SUMMARY_RENAMES = {"passed": "pass", "failed": "fail", "warned": "warn", "errored": "error"}
 _KEYED_BY_VERSION = ("protocols", "ciphers", "cipher_order", "groups_by_version")

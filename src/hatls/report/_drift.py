@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from hatls.findings import Severity, Status
 from hatls.report._model import ScanStatus
-from hatls.rules.model import Severity, Status
 
 DRIFT_SCHEMA_ID = "hatls-drift/1"
 

@@ -14,11 +14,11 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hatls.findings import Finding, Severity, Status
 from hatls.observations import EndpointObservation
 from hatls.report._model import Report
 from hatls.report._verdict import compliant_of
-from hatls.rules.fold import unfold
-from hatls.rules.model import Finding, Severity, Status
+from hatls.rules import unfold
 from hatls.tls.certs import bounded_text
 
 MAX_LABEL_CHARS = 300
@@ -49,7 +49,7 @@ def render_metrics(report: Report) -> str:
 def metric_families(report: Report) -> tuple[Family, ...]:
     scan = report.scan
     # Every check as judged, skips folded into TLS-001 included: the counts match summary, and a
-    # rule's series at a port does not vanish when the port closes (rules/fold.py).
+    # rule's series at a port does not vanish when the port closes (rules/_fold.py).
     every = tuple(unfold(report.findings))
     return (
         Family(name="hatls_scan_info", help="The scan's tool version, policy and inventory (1).",

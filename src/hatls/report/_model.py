@@ -8,10 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind
-from hatls.rules.fold import folded_count
-from hatls.rules.model import Finding, Severity, Status
+from hatls.rules import folded_count
 from hatls.waivers import WaiverOutcome
 
 SCHEMA_ID = "hatls-report/1"

@@ -32,14 +32,13 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Any, NoReturn
 
+from hatls.findings import Finding, Status
 from hatls.observations import EndpointObservation
 from hatls.report._codec import DecodeError, decode_checked, endpoint_from_json, summary_renames
 from hatls.report._drift import Drift
 from hatls.report._json_stream import Buffer, parse_object, parse_value, starts_object
 from hatls.report._model import SCHEMA_ID, Report, ScanMeta, ScanStatus, Summary, summarize
-from hatls.rules.engine import is_internal
-from hatls.rules.fold import REASON_KEY, ROOT_RULE, RULES_KEY
-from hatls.rules.model import Finding, Status
+from hatls.rules import REASON_KEY, ROOT_RULE, RULES_KEY, is_internal
 from hatls.waivers import WaiverOutcome, waivers_from_data
 
 # A report nests about eight levels deep (endpoint → chain → certificate → san); evidence and the
@@ -258,7 +257,7 @@ _RULE_ID = re.compile(r"(GHA|TLS)-\d{3}")
 
 
 def _check_folded(finding: Finding, path: str) -> None:
-    """Skips folded into a TLS-001 finding (rules/fold.py) are counted in the summary and listed
+    """Skips folded into a TLS-001 finding (rules/_fold.py) are counted in the summary and listed
     again by diff and metrics: only where the engine puts them, and only rule IDs."""
     if finding.rule != ROOT_RULE or finding.status not in (Status.ERROR, Status.WARN):
         _invalid(f"{path}.{RULES_KEY}", "only a TLS-001 error or warn holds folded skips")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hatls.findings import Status
 from hatls.report._model import Report, ScanStatus
 from hatls.report._verdict import Verdict, incomplete_reason, verdict_of
-from hatls.rules.model import Status
 from hatls.waivers import WaiverState
 
 _SHOWN = (Status.FAIL, Status.ERROR, Status.WARN)

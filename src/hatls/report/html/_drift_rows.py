@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from hatls.report import (
+from hatls.findings import Status
+from hatls.report._drift import (
     CertificateDrift,
     FindingChange,
     FindingDrift,
@@ -21,7 +22,6 @@ from hatls.report import (
     SuiteDrift,
 )
 from hatls.report.html._text import MAX_MESSAGE_CHARS, fingerprint, moment, shown
-from hatls.rules.model import Status
 
 
 class Tone(StrEnum):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hatls.report import Report, breaks_compliance
+from hatls.findings import Finding, Severity, Status
+from hatls.report._model import Report, breaks_compliance
 from hatls.report.html._text import MAX_MESSAGE_CHARS, evidence_text, shown
+from hatls.rules import REASON_KEY, ROOT_RULE, folded_rules
 from hatls.rules.catalog import RULES
-from hatls.rules.fold import REASON_KEY, ROOT_RULE, folded_rules
-from hatls.rules.model import Finding, Severity, Status
 
 ACTIONABLE = (Status.FAIL, Status.ERROR, Status.WARN)
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)
@@ -37,7 +37,7 @@ class BundleKey:
     status: Status
     severity: Severity
     reason: str                     # the error kind
-    skipped_rules: tuple[str, ...]  # the checks it made impossible (rules/fold.py)
+    skipped_rules: tuple[str, ...]  # the checks it made impossible (rules/_fold.py)
     skipped_reason: str
     remediation: str
     reference: str
@@ -63,7 +63,7 @@ class FindingView:
     reason: str            # why a skipped finding was skipped ("not-probed", "depends on TLS-002")
     breaks_compliance: bool
     waiver: str = ""       # an accepted risk: "CHG0012345 until 2027-01-31: reason"
-    folded: int = 0        # skipped checks folded into this TLS-001 finding (rules/fold.py)
+    folded: int = 0        # skipped checks folded into this TLS-001 finding (rules/_fold.py)
     bundle: BundleKey | None = None   # a TLS-001 error / warn: shares a card with its like
 
     @property

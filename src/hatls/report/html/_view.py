@@ -12,8 +12,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from hatls.evidence import DetachedSignature
+from hatls.findings import Severity, Status
 from hatls.inventory import ReportLabels
-from hatls.report import Report, ScanStatus, Verdict, compliant_of, coverage, verdict_of
+from hatls.report._model import Report, ScanStatus
+from hatls.report._verdict import Verdict, compliant_of, coverage, verdict_of
 from hatls.report.html._compare import TONE_MEANING, Tone
 from hatls.report.html._drift_view import DriftView, drift_view_of
 from hatls.report.html._findings import (
@@ -28,7 +30,6 @@ from hatls.report.html._findings import (
 )
 from hatls.report.html._pairs import PairView, pair_views
 from hatls.report.html._text import day, duration, moment, plural, shown, shown_list
-from hatls.rules.model import Severity, Status
 from hatls.waivers import WaiverState
 from hatls.zones import zone_notes
 

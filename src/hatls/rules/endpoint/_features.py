@@ -7,44 +7,42 @@ from __future__ import annotations
 
 from typing import Any
 
-from hatls.rules.common import not_probed, skipped, tls_gate
-from hatls.rules.endpoint_support import (
-    accepts_only_tls13,
-    finding,
-    not_probed_with,
-    tls12_suites,
-)
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.findings import Finding, Status
+from hatls.rules._common import not_probed, skipped, tls_gate
+from hatls.rules._context import EndpointContext
+from hatls.rules._rule import rule
+from hatls.rules.endpoint._support import accepts_only_tls13, finding, not_probed_with, tls12_suites
 from hatls.tls.suites import lookup
 
 _ONLY_TLS13 = "only TLS 1.3 is accepted"
 
 
+@rule("TLS-040")
 def tls_040(ctx: EndpointContext) -> Finding:
     """RULES.md: "A client certificate is requested and required exactly when `tls_mutual` is
     expected for the port; the CA names it advertises include the pair's CA"."""
-    if (gated := tls_gate("TLS-040", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     auth = ctx.observation.client_auth
     if auth is None:
-        return not_probed("TLS-040", ctx, "the client-certificate request")
+        return not_probed(ctx, "the client-certificate request")
     expected = ctx.port.tls.tls_mutual
     evidence: dict[str, Any] = {"tls_mutual": expected, "requested": auth.requested,
                                 "required": auth.required, "ca_names": list(auth.ca_names)}
     if not expected:
         if auth.requested:
-            return finding("TLS-040", ctx, Status.FAIL, "requests a client certificate although "
+            return finding(ctx, Status.FAIL, "requests a client certificate although "
                            "tls_mutual is not expected for this port", evidence)
-        return finding("TLS-040", ctx, Status.PASS,
+        return finding(ctx, Status.PASS,
                        "requests no client certificate, as expected", evidence)
     if not auth.requested:
-        return finding("TLS-040", ctx, Status.FAIL, "tls_mutual is expected but no client "
+        return finding(ctx, Status.FAIL, "tls_mutual is expected but no client "
                        "certificate is requested", evidence)
     if auth.required is None:
-        return not_probed_with("TLS-040", ctx, "whether a client certificate is required",
+        return not_probed_with(ctx, "whether a client certificate is required",
                                evidence)
     if not auth.required:
-        return finding("TLS-040", ctx, Status.FAIL, "requests a client certificate but completes "
+        return finding(ctx, Status.FAIL, "requests a client certificate but completes "
                        "the handshake without one (tls_mutual expects it required)", evidence)
     return _advertised_names(ctx, evidence)
 
@@ -57,79 +55,82 @@ def _advertised_names(ctx: EndpointContext, evidence: dict[str, Any]) -> Finding
     pair_cas = sorted({ca.subject.rfc4514_string() for ca in ctx.trust.pair or ctx.trust.scan})
     evidence = evidence | {"pair_ca": pair_cas[:20]}
     if not names:
-        return finding("TLS-040", ctx, Status.WARN, "requires a client certificate but advertises "
+        return finding(ctx, Status.WARN, "requires a client certificate but advertises "
                        "no CA names", evidence)
     if pair_cas and not set(pair_cas) & set(names):
-        return finding("TLS-040", ctx, Status.FAIL, "requires a client certificate but does not "
+        return finding(ctx, Status.FAIL, "requires a client certificate but does not "
                        "advertise the pair's CA", evidence)
-    return finding("TLS-040", ctx, Status.PASS,
+    return finding(ctx, Status.PASS,
                    "requests and requires a client certificate and advertises the pair's CA",
                    evidence)
 
 
+@rule("TLS-041")
 def tls_041(ctx: EndpointContext) -> Finding:
     """RFC 5746 §4.3: servers "MUST" support secure renegotiation; RFC 9325 §3.5 also asks to
     refuse client-initiated renegotiation."""
-    if (gated := tls_gate("TLS-041", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation
     if accepts_only_tls13(obs):
-        return skipped("TLS-041", ctx, _ONLY_TLS13)
+        return skipped(ctx, _ONLY_TLS13)
     secure, client = obs.features.secure_renegotiation, obs.features.client_renegotiation
     evidence = {"secure_renegotiation": secure, "client_renegotiation": client}
     problems = ["secure renegotiation (RFC 5746) is not supported"] if secure is False else []
     if client is True:
         problems.append("client-initiated renegotiation is accepted")
     if problems:
-        return finding("TLS-041", ctx, Status.FAIL, "; ".join(problems), evidence)
+        return finding(ctx, Status.FAIL, "; ".join(problems), evidence)
     if secure is None or client is None:
         what = "secure renegotiation" if secure is None else "client-initiated renegotiation"
-        return not_probed_with("TLS-041", ctx, what, evidence)
-    return finding("TLS-041", ctx, Status.PASS, "renegotiation is secure and client-initiated "
+        return not_probed_with(ctx, what, evidence)
+    return finding(ctx, Status.PASS, "renegotiation is secure and client-initiated "
                    "renegotiation is refused", evidence)
 
 
+@rule("TLS-042")
 def tls_042(ctx: EndpointContext) -> Finding:
     """RFC 9325 §3.3: "implementations and deployments SHOULD disable TLS-level compression"."""
-    if (gated := tls_gate("TLS-042", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     compression = ctx.observation.features.compression
     evidence = {"compression": compression}
     if compression is None:
-        return not_probed_with("TLS-042", ctx, "TLS compression", evidence)
+        return not_probed_with(ctx, "TLS compression", evidence)
     if compression:
-        return finding("TLS-042", ctx, Status.FAIL, "negotiates TLS compression (CRIME)", evidence)
-    return finding("TLS-042", ctx, Status.PASS, "TLS compression is off", evidence)
+        return finding(ctx, Status.FAIL, "negotiates TLS compression (CRIME)", evidence)
+    return finding(ctx, Status.PASS, "TLS compression is off", evidence)
 
 
+@rule("TLS-043")
 def tls_043(ctx: EndpointContext) -> Finding:
     """RFC 7507 §3: a server that receives TLS_FALLBACK_SCSV below its highest version "MUST
     respond with a fatal inappropriate_fallback alert". What matters to a client is the abort: an
     alert or a close refuses the downgrade; only a ServerHello for the lower version ignores it."""
-    if (gated := tls_gate("TLS-043", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
-    when = ctx.policy.option("TLS-043", "when")
+    when = ctx.policy.option(ctx.rule, "when")
     applies = _fallback_applies(ctx, when)
     obs = ctx.observation
     evidence = {"when": when, "accepted": list(obs.accepted_versions()),
                 "fallback_scsv": obs.features.fallback_scsv,
                 "seen": obs.fallback_scsv_evidence}
     if applies is None:
-        return not_probed_with("TLS-043", ctx, "the accepted protocol versions", evidence)
+        return not_probed_with(ctx, "the accepted protocol versions", evidence)
     if not applies:
         reason = "a single version is accepted" if when == "several-versions" else \
             "no version below TLS 1.2 is accepted without TLS 1.3"
-        return skipped("TLS-043", ctx, f"{reason} (policy condition {when!r})")
+        return skipped(ctx, f"{reason} (policy condition {when!r})")
     if obs.features.fallback_scsv is None and obs.fallback_scsv_evidence is not None:
         # Both hellos were sent, and their answers decide nothing: could not be checked.
-        return finding("TLS-043", ctx, Status.ERROR, "TLS_FALLBACK_SCSV could not be judged: "
+        return finding(ctx, Status.ERROR, "TLS_FALLBACK_SCSV could not be judged: "
                        f"{obs.fallback_scsv_evidence}", evidence)
     if obs.features.fallback_scsv is None:
-        return not_probed_with("TLS-043", ctx, "TLS_FALLBACK_SCSV", evidence)
+        return not_probed_with(ctx, "TLS_FALLBACK_SCSV", evidence)
     if not obs.features.fallback_scsv:
-        return finding("TLS-043", ctx, Status.FAIL, "ignores TLS_FALLBACK_SCSV (downgrade "
+        return finding(ctx, Status.FAIL, "ignores TLS_FALLBACK_SCSV (downgrade "
                        f"protection missing){_seen_as(obs.fallback_scsv_evidence)}", evidence)
-    return finding("TLS-043", ctx, Status.PASS,
+    return finding(ctx, Status.PASS,
                    f"honours TLS_FALLBACK_SCSV{_seen_as(obs.fallback_scsv_evidence)}", evidence)
 
 
@@ -157,40 +158,42 @@ def _fallback_applies(ctx: EndpointContext, when: str) -> bool | None:
     return None
 
 
+@rule("TLS-044")
 def tls_044(ctx: EndpointContext) -> Finding:
     """RFC 7627 §5.3: a server SHOULD negotiate the extended master secret (TLS ≤ 1.2)."""
-    if (gated := tls_gate("TLS-044", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation
     if accepts_only_tls13(obs):
-        return skipped("TLS-044", ctx, _ONLY_TLS13)
+        return skipped(ctx, _ONLY_TLS13)
     ems = obs.features.extended_master_secret
     evidence = {"extended_master_secret": ems}
     if ems is None:
-        return not_probed_with("TLS-044", ctx, "Extended Master Secret", evidence)
+        return not_probed_with(ctx, "Extended Master Secret", evidence)
     if not ems:
-        return finding("TLS-044", ctx, Status.FAIL, "does not negotiate Extended Master Secret "
+        return finding(ctx, Status.FAIL, "does not negotiate Extended Master Secret "
                        "on TLS ≤ 1.2", evidence)
-    return finding("TLS-044", ctx, Status.PASS, "negotiates Extended Master Secret", evidence)
+    return finding(ctx, Status.PASS, "negotiates Extended Master Secret", evidence)
 
 
+@rule("TLS-045")
 def tls_045(ctx: EndpointContext) -> Finding:
     """RFC 7366 §2: with a CBC suite, Encrypt-then-MAC replaces MAC-then-encrypt (padding
     oracles); RULES.md asks for it whenever a CBC suite is accepted."""
-    if (gated := tls_gate("TLS-045", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation
     if obs.ciphers is None:
-        return not_probed("TLS-045", ctx, "cipher suite enumeration")
+        return not_probed(ctx, "cipher suite enumeration")
     cbc = sorted({name for _v, name in tls12_suites(obs) if (s := lookup(name)) and s.is_cbc})
     if not cbc:
-        return skipped("TLS-045", ctx, "no CBC suite is accepted")
+        return skipped(ctx, "no CBC suite is accepted")
     etm = obs.features.encrypt_then_mac
     evidence = {"cbc_suites": cbc, "encrypt_then_mac": etm}
     if etm is None:
-        return not_probed_with("TLS-045", ctx, "Encrypt-then-MAC", evidence)
+        return not_probed_with(ctx, "Encrypt-then-MAC", evidence)
     if not etm:
-        return finding("TLS-045", ctx, Status.FAIL, "accepts CBC suites without Encrypt-then-MAC",
+        return finding(ctx, Status.FAIL, "accepts CBC suites without Encrypt-then-MAC",
                        evidence)
-    return finding("TLS-045", ctx, Status.PASS, "negotiates Encrypt-then-MAC with CBC suites",
+    return finding(ctx, Status.PASS, "negotiates Encrypt-then-MAC with CBC suites",
                    evidence)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import UNREACHABLE_KINDS, EndpointObservation, ErrorKind
-from hatls.rules.catalog import RuleInfo, rule
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.rules._context import EndpointContext, PairContext
+from hatls.rules.catalog import RuleInfo, rule_info
 
 
 def endpoint_finding(
-    rule_id: str,
     ctx: EndpointContext,
     status: Status,
     message: str,
@@ -20,10 +20,10 @@ def endpoint_finding(
     *,
     remediation: str | None = None,
 ) -> Finding:
-    info: RuleInfo = rule(rule_id)
+    info: RuleInfo = rule_info(ctx.rule)
     obs = ctx.observation
     return Finding(
-        rule=rule_id, status=status, severity=info.severity, pair=obs.pair, role=obs.role,
+        rule=ctx.rule, status=status, severity=info.severity, pair=obs.pair, role=obs.role,
         port_id=obs.port_id, address=obs.address, message=message, evidence=dict(evidence or {}),
         remediation=info.remediation if remediation is None else remediation,
         reference=info.reference,
@@ -31,32 +31,31 @@ def endpoint_finding(
 
 
 def pair_finding(
-    rule_id: str,
-    pair_name: str,
+    ctx: PairContext,
     status: Status,
     message: str,
     evidence: Mapping[str, Any] | None = None,
     *,
     remediation: str | None = None,
 ) -> Finding:
-    info = rule(rule_id)
+    info = rule_info(ctx.rule)
     return Finding(
-        rule=rule_id, status=status, severity=info.severity, pair=pair_name, message=message,
+        rule=ctx.rule, status=status, severity=info.severity, pair=ctx.pair.name, message=message,
         evidence=dict(evidence or {}), remediation=info.remediation if remediation is None else remediation,
         reference=info.reference,
     )
 
 
-def skipped(rule_id: str, ctx: EndpointContext, reason: str, *, depends_on: str | None = None) -> Finding:
+def skipped(ctx: EndpointContext, reason: str, *, depends_on: str | None = None) -> Finding:
     evidence: dict[str, Any] = {"reason": reason}
     if depends_on:
         evidence["depends_on"] = depends_on
-    return endpoint_finding(rule_id, ctx, Status.SKIPPED, f"not checked: {reason}", evidence)
+    return endpoint_finding(ctx, Status.SKIPPED, f"not checked: {reason}", evidence)
 
 
-def not_probed(rule_id: str, ctx: EndpointContext, what: str) -> Finding:
+def not_probed(ctx: EndpointContext, what: str) -> Finding:
     """A rule whose observation hatls did not collect: never reads as compliant (RULES.md)."""
-    return endpoint_finding(rule_id, ctx, Status.SKIPPED, f"not checked: {what} was not probed",
+    return endpoint_finding(ctx, Status.SKIPPED, f"not checked: {what} was not probed",
                             {"reason": "not-probed", "missing": what})
 
 
@@ -78,25 +77,25 @@ def expects_tls(ctx: EndpointContext) -> bool:
     return mode is Mode.SECURED or (mode is Mode.AUTO_DETECT and ctx.observation.speaks_tls is True)
 
 
-def tls_gate(rule_id: str, ctx: EndpointContext) -> Finding | None:
+def tls_gate(ctx: EndpointContext) -> Finding | None:
     """The shared "when rules apply" of RULES.md for the TLS-01x … TLS-04x rules.
 
     Returns the skipped finding when the rule does not apply, None when the rule should judge.
     """
     obs = ctx.observation
     if ctx.port.mode is Mode.UNSECURED:
-        return skipped(rule_id, ctx, "port is configured unsecured")
+        return skipped(ctx, "port is configured unsecured")
     if is_idle_warm_backup(ctx):
-        return skipped(rule_id, ctx, "warm-standby backup is not serving", depends_on="TLS-001")
+        return skipped(ctx, "warm-standby backup is not serving", depends_on="TLS-001")
     if obs.reachable is None:
-        return not_probed(rule_id, ctx, "the port")
+        return not_probed(ctx, "the port")
     if not obs.reachable:
-        return skipped(rule_id, ctx, "port is unreachable", depends_on="TLS-001")
+        return skipped(ctx, "port is unreachable", depends_on="TLS-001")
     if ctx.port.mode is Mode.AUTO_DETECT and obs.speaks_tls is not True:
-        return skipped(rule_id, ctx, "auto-detect port did not take an immediate TLS handshake",
+        return skipped(ctx, "auto-detect port did not take an immediate TLS handshake",
                        depends_on="GHA-008")
     if obs.certificate is None and obs.negotiated_version is None:
-        return skipped(rule_id, ctx, "no TLS handshake completed", depends_on="TLS-002")
+        return skipped(ctx, "no TLS handshake completed", depends_on="TLS-002")
     return None
 
 

@@ -11,7 +11,8 @@ from types import MappingProxyType
 from typing import Any
 
 from hatls.observations import PROTOCOL_VERSIONS
-from hatls.policy_fields import KEY_TYPES, SIGNATURE_NAMES, Reader
+from hatls.policy._fields import KEY_TYPES, SIGNATURE_NAMES, Reader
+from hatls.rules.catalog import RULES
 
 FORWARD_SECRECY = ("fail", "warn", "off")
 SEVERITY_OR_OFF = ("critical", "high", "medium", "low", "info", "off")
@@ -111,8 +112,6 @@ def certificate(reader: Reader, data: dict[str, Any]) -> dict[str, Any]:
 
 def rules(reader: Reader, data: dict[str, Any]) -> dict[str, Any]:
     """``"TLS-021" = "off"`` or ``[rules."TLS-043"] severity = "low", when = "…"``."""
-    from hatls.rules.catalog import RULES  # late: the catalogue's modules import this one
-
     table = reader.table(data, "rules", "", required=False)
     severity: dict[str, str] = {}
     options: dict[str, Mapping[str, str]] = {}

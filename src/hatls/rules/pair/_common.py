@@ -13,11 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Mode, PortSpec, Server
 from hatls.observations import EndpointObservation
-from hatls.rules.common import is_idle_warm_backup, pair_finding
-from hatls.rules.endpoint_reach import tls_002
-from hatls.rules.model import EndpointContext, Finding, PairContext, Status
+from hatls.rules._common import is_idle_warm_backup, pair_finding
+from hatls.rules._context import EndpointContext, PairContext
+from hatls.rules.endpoint import tls_002
 
 NOT_PROBED = "not-probed"
 DEFAULT_PORT_ID = "default"
@@ -65,7 +66,7 @@ def worst(verdicts: Sequence[SideVerdict]) -> SideVerdict:
     return min(verdicts, key=lambda v: _PRECEDENCE.index(v.status))
 
 
-def fold(rule_id: str, ctx: PairContext, sides: Mapping[str, SideVerdict], *,
+def fold(ctx: PairContext, sides: Mapping[str, SideVerdict], *,
          port_id: str | None = None, **extra: Any) -> Finding:
     """One finding from named sides ("primary", "backup", …): the worst status, every side shown."""
     chosen = worst(tuple(sides.values()))
@@ -77,7 +78,7 @@ def fold(rule_id: str, ctx: PairContext, sides: Mapping[str, SideVerdict], *,
         evidence["depends_on"] = chosen.depends_on
     if chosen.cause is not None:
         evidence["cause"] = chosen.cause
-    return with_port(pair_finding(rule_id, ctx.pair.name, chosen.status,
+    return with_port(pair_finding(ctx, chosen.status,
                                   _where(port_id) + _sides_message(sides, chosen.status),
                                   evidence), port_id)
 
@@ -113,7 +114,7 @@ def with_port(finding: Finding, port_id: str | None) -> Finding:
     return replace(finding, port_id=port_id)
 
 
-def single(rule_id: str, ctx: PairContext, verdict: SideVerdict, *,
+def single(ctx: PairContext, verdict: SideVerdict, *,
            port_id: str | None = None) -> Finding:
     """A finding about the pair as a whole (no sides)."""
     evidence = dict(verdict.evidence)
@@ -123,16 +124,16 @@ def single(rule_id: str, ctx: PairContext, verdict: SideVerdict, *,
         evidence["depends_on"] = verdict.depends_on
     if verdict.cause is not None:
         evidence["cause"] = verdict.cause
-    return with_port(pair_finding(rule_id, ctx.pair.name, verdict.status,
+    return with_port(pair_finding(ctx, verdict.status,
                                   _where(port_id) + verdict.message, evidence), port_id)
 
 
-def standalone(rule_id: str, ctx: PairContext) -> tuple[Finding, ...] | None:
+def standalone(ctx: PairContext) -> tuple[Finding, ...] | None:
     """INVENTORY.md: "A standalone server (no backup) … pair rules then report skipped, never
     pass"."""
     if ctx.pair.backup is not None:
         return None
-    return (single(rule_id, ctx, skip(STANDALONE, primary_host=ctx.pair.primary.host)),)
+    return (single(ctx, skip(STANDALONE, primary_host=ctx.pair.primary.host)),)
 
 
 def sides(ctx: PairContext) -> tuple[tuple[str, Server], ...]:

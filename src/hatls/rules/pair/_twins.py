@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Mode, Redundancy, Server
 from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
-from hatls.rules.model import Finding, PairContext, Status
-from hatls.rules.pair_common import (
+from hatls.rules._context import PairContext
+from hatls.rules._rule import rule
+from hatls.rules.pair._common import (
     NOT_PROBED,
     SideVerdict,
     answered,
@@ -51,8 +53,9 @@ def shown_modes(modes: frozenset[str]) -> str:
     return ", ".join(sorted(modes))
 
 
+@rule("GHA-002")
 def gha_002(ctx: PairContext) -> tuple[Finding, ...]:
-    if (skipped := standalone("GHA-002", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     primary, backup = ctx.pair.primary, ctx.pair.backup
     assert backup is not None
@@ -61,7 +64,7 @@ def gha_002(ctx: PairContext) -> tuple[Finding, ...]:
     differences += live
     evidence = {"differences": differences, "not_compared": not_compared,
                 "redundancy": ctx.pair.redundancy.value}
-    return (single("GHA-002", ctx, naming_silent(
+    return (single(ctx, naming_silent(
         _judge_002(ctx, differences, not_compared, evidence), quiet)),)
 
 
@@ -140,8 +143,9 @@ def _difference_status(ctx: PairContext, counted: list[dict[str, Any]]) -> Statu
     return Status.FAIL if any(d["port_id"] in link for d in counted) else Status.WARN
 
 
+@rule("GHA-007")
 def gha_007(ctx: PairContext) -> tuple[Finding, ...]:
-    if (skipped := standalone("GHA-007", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     return tuple(_compare_link_port(ctx, port_id) for port_id in ha_link_ids(ctx))
 
@@ -152,18 +156,18 @@ def _compare_link_port(ctx: PairContext, port_id: str) -> Finding:
     mine, twin = primary.port(port_id), backup.port(port_id)
     if mine is None or twin is None:
         missing = "backup" if twin is None else "primary"
-        return single("GHA-007", ctx, skip(f"port {port_id!r} does not exist on the {missing}",
+        return single(ctx, skip(f"port {port_id!r} does not exist on the {missing}",
                                            depends_on="GHA-002"), port_id=port_id)
     gates = {"primary": ha_tls_gate(ctx, primary, mine), "backup": ha_tls_gate(ctx, backup, twin)}
     if any(gates.values()):
-        return fold("GHA-007", ctx, {role: g or ok("TLS data observed") for role, g in
+        return fold(ctx, {role: g or ok("TLS data observed") for role, g in
                                      gates.items()}, port_id=port_id)
     # Every answering address of one side against every one of the other: a host whose addresses
     # differ among themselves differs from its twin on some of them.
     couples = [(p, b) for p in answered(ctx, primary, mine, tls=True)
                for b in answered(ctx, backup, twin, tls=True)]
     quiet = silent(ctx, primary, mine, tls=True) + silent(ctx, backup, twin, tls=True)
-    return single("GHA-007", ctx, naming_silent(_judge_007(couples), quiet), port_id=port_id)
+    return single(ctx, naming_silent(_judge_007(couples), quiet), port_id=port_id)
 
 
 def _settings(obs: EndpointObservation, per_version: bool) -> dict[str, Any]:

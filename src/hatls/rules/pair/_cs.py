@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Mode, PortSpec, Redundancy, Server
 from hatls.observations import EndpointObservation, Stage
-from hatls.rules.model import Finding, PairContext, Status
-from hatls.rules.pair_common import (
+from hatls.rules._context import PairContext
+from hatls.rules._rule import rule
+from hatls.rules.pair._common import (
     DEFAULT_PORT_ID,
     SideVerdict,
     answered,
@@ -26,21 +28,22 @@ from hatls.rules.pair_common import (
     skip,
     standalone,
 )
-from hatls.rules.pair_twins import observed_modes, shown_modes
+from hatls.rules.pair._twins import observed_modes, shown_modes
 
 
+@rule("GHA-008")
 def gha_008(ctx: PairContext) -> tuple[Finding, ...]:
     if not ctx.pair.is_configuration_server:
-        return (single("GHA-008", ctx, skip("not a Configuration Server pair",
+        return (single(ctx, skip("not a Configuration Server pair",
                                             app_type=ctx.pair.app_type)),)
-    if (skipped := standalone("GHA-008", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     verdicts: dict[str, SideVerdict] = {role: _default_port(ctx, server)
                                         for role, server in sides(ctx)}
     verdicts["redundancy"] = _redundancy(ctx)
     verdicts["identical"] = _identical(ctx)
     verdicts["observed_alike"] = _observed_alike(ctx)
-    return (fold("GHA-008", ctx, verdicts, port_id=DEFAULT_PORT_ID),)
+    return (fold(ctx, verdicts, port_id=DEFAULT_PORT_ID),)
 
 
 def _redundancy(ctx: PairContext) -> SideVerdict:

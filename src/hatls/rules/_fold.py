@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from hatls.findings import Finding, Status
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Finding, Status
 
 ROOT_RULE = "TLS-001"
 RULES_KEY = "skipped_rules"
@@ -34,7 +34,7 @@ def _place(f: Finding) -> tuple[str, str | None, str | None, str | None]:
 
 
 def _rebuilt(root: Finding, rule_id: str, reason: str) -> Finding:
-    """The skipped finding ``rule_id`` as the rule itself states it (rules/common.skipped)."""
+    """The skipped finding ``rule_id`` as the rule itself states it (rules/_common.skipped)."""
     info = RULES[rule_id]
     return Finding(rule=rule_id, status=Status.SKIPPED, severity=info.severity, pair=root.pair,
                    role=root.role, port_id=root.port_id, address=root.address,
@@ -106,5 +106,5 @@ def _unfold_run(run: list[Finding]) -> list[Finding]:
         evidence = {k: v for k, v in f.evidence.items() if k not in (RULES_KEY, REASON_KEY)}
         out.append(replace(f, evidence=evidence))
         out += (_rebuilt(f, r, reason) for r in rules if r in RULES)
-    # Endpoint findings are sorted by rule within their place (engine._order_key).
+    # Endpoint findings are sorted by rule within their place (_engine._order_key).
     return sorted(out, key=lambda f: f.rule)

@@ -12,9 +12,10 @@ from typing import Any
 
 from cryptography import x509
 
+from hatls.findings import Finding, Status
 from hatls.observations import EndpointObservation, Stage
-from hatls.rules.common import endpoint_finding, skipped, tls_gate
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.rules._common import endpoint_finding, skipped, tls_gate
+from hatls.rules._context import EndpointContext
 from hatls.tls.certs import CertificateFacts, load_pem_certificates
 from hatls.tls.suites import lookup
 
@@ -36,42 +37,42 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def finding(rule_id: str, ctx: EndpointContext, status: Status, message: str,
+def finding(ctx: EndpointContext, status: Status, message: str,
             evidence: Mapping[str, Any] | None = None) -> Finding:
     """A finding whose message starts with where it was seen."""
-    return endpoint_finding(rule_id, ctx, status, f"{where(ctx)}: {message}", evidence)
+    return endpoint_finding(ctx, status, f"{where(ctx)}: {message}", evidence)
 
 
-def not_probed_with(rule_id: str, ctx: EndpointContext, what: str,
+def not_probed_with(ctx: EndpointContext, what: str,
                     evidence: Mapping[str, Any] | None = None) -> Finding:
     """common.not_probed, keeping the partial evidence gathered so far."""
-    return endpoint_finding(rule_id, ctx, Status.SKIPPED, f"not checked: {what} was not probed",
+    return endpoint_finding(ctx, Status.SKIPPED, f"not checked: {what} was not probed",
                             {**(evidence or {}), "reason": "not-probed", "missing": what})
 
 
-def missing_observation(rule_id: str, ctx: EndpointContext, what: str, stage: Stage,
+def missing_observation(ctx: EndpointContext, what: str, stage: Stage,
                         evidence: Mapping[str, Any] | None = None) -> Finding:
     """A needed field is None: an error when its probe failed, else not probed."""
     error = ctx.observation.first_error(stage)
     if error is None:
-        return not_probed_with(rule_id, ctx, what, evidence)
-    return finding(rule_id, ctx, Status.ERROR, f"{what} could not be observed: {error.message}",
+        return not_probed_with(ctx, what, evidence)
+    return finding(ctx, Status.ERROR, f"{what} could not be observed: {error.message}",
                    {**(evidence or {}), "stage": error.stage.value, "kind": error.kind.value,
                     "error": error.message})
 
 
-def leaf_or_finding(rule_id: str, ctx: EndpointContext) -> CertificateFacts | Finding:
+def leaf_or_finding(ctx: EndpointContext) -> CertificateFacts | Finding:
     """The served leaf, or the finding that says why the rule cannot look at one."""
-    gated = tls_gate(rule_id, ctx)
+    gated = tls_gate(ctx)
     if gated is not None:
         return gated
     obs = ctx.observation
     if obs.certificate is not None:
         return obs.certificate
     if obs.chain_problems:
-        return finding(rule_id, ctx, Status.ERROR, "the certificate sent could not be decoded",
+        return finding(ctx, Status.ERROR, "the certificate sent could not be decoded",
                        {"chain_problems": list(obs.chain_problems)})
-    return skipped(rule_id, ctx, "no certificate was presented (anonymous or PSK handshake)")
+    return skipped(ctx, "no certificate was presented (anonymous or PSK handshake)")
 
 
 def parsed(facts: CertificateFacts) -> x509.Certificate:

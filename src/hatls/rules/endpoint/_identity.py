@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.observations import EndpointObservation
-from hatls.rules.common import skipped
-from hatls.rules.endpoint_support import certificate_summary, finding, leaf_or_finding, parsed
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.rules._common import skipped
+from hatls.rules._context import EndpointContext
+from hatls.rules._rule import rule
+from hatls.rules.endpoint._support import certificate_summary, finding, leaf_or_finding, parsed
 from hatls.tls.certs import (
     CertificateFacts,
     NameMatch,
@@ -24,27 +26,29 @@ _WEAK_HASHES = frozenset({"md2", "md5", "sha1"})
 _SERVER_AUTH, _ANY_EKU = "serverAuth", "anyExtendedKeyUsage"
 
 
+@rule("TLS-032")
 def tls_032(ctx: EndpointContext) -> Finding:
     """RFC 6125 §6.4.4: "a client MUST NOT seek a match for a reference identifier of CN-ID if the
     presented identifiers include a DNS-ID" — SANs decide; a CN-only match is a warning."""
-    leaf = leaf_or_finding("TLS-032", ctx)
+    leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf
     if not ctx.observation.expected.name_check:
-        return skipped("TLS-032", ctx, "tls_target_name_check is off for this port")
+        return skipped(ctx, "tls_target_name_check is off for this port")
     verdict, detail = match_host(parsed(leaf), ctx.server.host)
     evidence = certificate_summary(leaf) | {"host": ctx.server.host, "san": list(leaf.san),
                                             "match": verdict.value, "detail": detail}
     message = {NameMatch.MATCH: f"certificate names {ctx.server.host}",
                NameMatch.CN_ONLY: f"certificate names {ctx.server.host} in its CN only (no SAN)",
                NameMatch.MISMATCH: f"certificate does not name {ctx.server.host}"}[verdict]
-    return finding("TLS-032", ctx, _NAME_STATUS[verdict], f"{message}: {detail}", evidence)
+    return finding(ctx, _NAME_STATUS[verdict], f"{message}: {detail}", evidence)
 
 
+@rule("TLS-033")
 def tls_033(ctx: EndpointContext) -> Finding:
     """RULES.md: "leaf key type and size, EC curve, signature algorithm (leaf list), and no
     MD5/SHA-1 signature in the chain below the anchor"."""
-    leaf = leaf_or_finding("TLS-033", ctx)
+    leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf
     problems = [*_key_problems(ctx, leaf), *_weak_chain_signatures(ctx.observation)]
@@ -58,8 +62,8 @@ def tls_033(ctx: EndpointContext) -> Finding:
         "chain_signatures": [f.signature_algorithm for f in ctx.observation.chain],
         "problems": problems}
     if problems:
-        return finding("TLS-033", ctx, Status.FAIL, "; ".join(problems), evidence)
-    return finding("TLS-033", ctx, Status.PASS,
+        return finding(ctx, Status.FAIL, "; ".join(problems), evidence)
+    return finding(ctx, Status.PASS,
                    f"key and signatures meet {ctx.policy.name}", evidence)
 
 
@@ -89,27 +93,28 @@ def _weak_chain_signatures(obs: EndpointObservation) -> list[str]:
             if not (index > 0 and facts.self_signed) and facts.signature_hash in _WEAK_HASHES]
 
 
+@rule("TLS-034")
 def tls_034(ctx: EndpointContext) -> Finding:
     """RULES.md: "The certificate is the expected one, where a `thumbprint` is given (SHA-1 or
     SHA-256)"."""
-    leaf = leaf_or_finding("TLS-034", ctx)
+    leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf
     thumbprint = ctx.observation.expected.thumbprint
     if not thumbprint:
-        return skipped("TLS-034", ctx, "no thumbprint given in the inventory")
+        return skipped(ctx, "no thumbprint given in the inventory")
     algorithm = thumbprint_algorithm(thumbprint)
     evidence = certificate_summary(leaf) | {"expected": thumbprint, "algorithm": algorithm,
                                             "sha1": leaf.sha1}
     if algorithm is None:
-        return finding("TLS-034", ctx, Status.ERROR,
+        return finding(ctx, Status.ERROR,
                        "the expected thumbprint is neither SHA-1 (40 hex) nor SHA-256 (64 hex)",
                        evidence)
     actual = leaf.sha1 if algorithm == "sha1" else leaf.sha256
     if fingerprint_matches(leaf, thumbprint):
-        return finding("TLS-034", ctx, Status.PASS,
+        return finding(ctx, Status.PASS,
                        f"certificate has the expected {algorithm.upper()} thumbprint", evidence)
-    return finding("TLS-034", ctx, Status.FAIL,
+    return finding(ctx, Status.FAIL,
                    f"certificate is not the expected one: {algorithm.upper()} thumbprint "
                    f"{actual} instead of {normalize_thumbprint(thumbprint)}", evidence)
 
@@ -121,10 +126,11 @@ def _pinned(ctx: EndpointContext, leaf: CertificateFacts) -> bool:
         fingerprint_matches(leaf, thumbprint or "")
 
 
+@rule("TLS-035")
 def tls_035(ctx: EndpointContext) -> Finding:
     """RFC 5280 §4.2.1.12: "If the extension is present, then the certificate MUST only be used
     for one of the purposes indicated"; no extension means no restriction."""
-    leaf = leaf_or_finding("TLS-035", ctx)
+    leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf
     rules = ctx.policy.certificate
@@ -133,35 +139,36 @@ def tls_035(ctx: EndpointContext) -> Finding:
                                             "any_eku_forbidden": rules.any_eku_forbidden}
     if leaf.eku is None:
         status = Status.WARN if rules.eku_required else Status.PASS
-        return finding("TLS-035", ctx, status,
+        return finding(ctx, status,
                        "certificate has no Extended Key Usage extension"
                        + (f" ({ctx.policy.name} requires one)" if rules.eku_required else ""),
                        evidence)
     if _ANY_EKU in leaf.eku and rules.any_eku_forbidden:
-        return finding("TLS-035", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        f"certificate carries anyExtendedKeyUsage, which {ctx.policy.name} forbids",
                        evidence)
     if _SERVER_AUTH in leaf.eku or _ANY_EKU in leaf.eku:
-        return finding("TLS-035", ctx, Status.PASS,
+        return finding(ctx, Status.PASS,
                        "certificate allows server authentication", evidence)
-    return finding("TLS-035", ctx, Status.FAIL,
+    return finding(ctx, Status.FAIL,
                    f"certificate does not allow server authentication (EKU: "
                    f"{', '.join(leaf.eku) or 'empty'})", evidence)
 
 
+@rule("TLS-036")
 def tls_036(ctx: EndpointContext) -> Finding:
     """RULES.md: "The leaf is not self-signed; a self-signed leaf whose `thumbprint` is pinned is
     `pass`"."""
-    leaf = leaf_or_finding("TLS-036", ctx)
+    leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf
     evidence = certificate_summary(leaf) | {"self_signed": leaf.self_signed}
     if not leaf.self_signed:
-        return finding("TLS-036", ctx, Status.PASS, "certificate is CA-issued", evidence)
+        return finding(ctx, Status.PASS, "certificate is CA-issued", evidence)
     if _pinned(ctx, leaf):
-        return finding("TLS-036", ctx, Status.PASS,
+        return finding(ctx, Status.PASS,
                        "certificate is self-signed and pinned by its thumbprint",
                        evidence | {"pinned": True})
-    return finding("TLS-036", ctx, Status.FAIL,
+    return finding(ctx, Status.FAIL,
                    "certificate is self-signed and not pinned by a thumbprint",
                    evidence | {"pinned": False})

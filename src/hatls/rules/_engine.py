@@ -10,17 +10,19 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from cryptography import x509
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import Inventory, Pair, PemFile, Role
 from hatls.observations import EndpointObservation
 from hatls.policy import Policy
+from hatls.rules._context import EndpointContext, PairContext, Trust
+from hatls.rules._fold import fold_endpoint
 from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES
-from hatls.rules.fold import fold_endpoint
-from hatls.rules.model import EndpointContext, Finding, PairContext, Severity, Status, Trust
 from hatls.rules.pair import PAIR_RULES
 from hatls.tls.certs import load_pem_certificates
 
@@ -73,30 +75,26 @@ def _apply_policy(finding: Finding, policy: Policy) -> Finding | None:
         return finding
     if override == "off":
         return None
-    from dataclasses import replace
-
     return replace(finding, severity=Severity(override))
 
 
 def _endpoint_findings(ctx: EndpointContext) -> list[Finding]:
     out: list[Finding] = []
-    for rule_fn in ENDPOINT_RULES:
-        rule_id = rule_fn.__name__.upper().replace("_", "-")
+    for endpoint_rule in ENDPOINT_RULES:
         try:
-            out.append(rule_fn(ctx))
+            out.append(endpoint_rule(ctx))
         except Exception as exc:
-            out.append(_internal(rule_id, ctx.pair.name, exc, ctx.observation))
+            out.append(_internal(endpoint_rule.id, ctx.pair.name, exc, ctx.observation))
     return out
 
 
 def _pair_findings(ctx: PairContext) -> list[Finding]:
     out: list[Finding] = []
-    for rule_fn in PAIR_RULES:
-        rule_id = rule_fn.__name__.upper().replace("_", "-")
+    for pair_rule in PAIR_RULES:
         try:
-            out += rule_fn(ctx)
+            out += pair_rule(ctx)
         except Exception as exc:
-            out.append(_internal(rule_id, ctx.pair.name, exc, None))
+            out.append(_internal(pair_rule.id, ctx.pair.name, exc, None))
     return out
 
 
@@ -123,7 +121,7 @@ def judge(
                 continue
             grouped[(obs.role, obs.port_id)].append(obs)
             # Folded per endpoint, after the policy (an "off" rule is not listed as skipped
-            # either): a closed port's 22 repeated skips never pile up (rules/fold.py).
+            # either): a closed port's 22 repeated skips never pile up (rules/_fold.py).
             findings += fold_endpoint(_kept(_endpoint_findings(EndpointContext(
                 pair=pair, server=server, port=port, observation=obs, policy=policy,
                 trust=trust, now=now)), policy))

@@ -17,19 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from hatls import policy_sections as sections
-from hatls.policy_fields import Reader
-from hatls.policy_sections import FORWARD_SECRECY, RULE_OPTIONS, SEVERITY_OR_OFF
-
-BUILTIN_POLICIES: tuple[str, ...] = (
-    "genesys-ha", "mozilla-modern", "mozilla-intermediate", "mozilla-old", "nist-800-52r2",
-)
-DEFAULT_POLICY = "genesys-ha"
-__all__ = [
-    "BUILTIN_POLICIES", "DEFAULT_POLICY", "FORWARD_SECRECY", "RULE_OPTIONS", "SEVERITY_OR_OFF",
-    "CertificatePolicy", "Policy", "PolicyError", "builtin_policies", "load_policy", "parse_policy",
-    "policy_from_dict", "policy_to_dict",
-]
+from hatls.policy import _sections as sections
+from hatls.policy._fields import Reader
+from hatls.policy._names import BUILTIN_POLICIES
+from hatls.policy._sections import RULE_OPTIONS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

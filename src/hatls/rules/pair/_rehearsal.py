@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from cryptography import x509
 
+from hatls.findings import Finding, Status
 from hatls.inventory import ClientIdentity, Server
 from hatls.observations import EndpointObservation, ErrorKind, Rehearsal
-from hatls.rules.model import Finding, PairContext, Status
-from hatls.rules.pair_certs import served_chain
-from hatls.rules.pair_common import (
+from hatls.rules._context import PairContext
+from hatls.rules._rule import rule
+from hatls.rules.pair._certs import served_chain
+from hatls.rules.pair._common import (
     SideVerdict,
     answered,
     bad,
@@ -41,13 +43,14 @@ def client_identity(ctx: PairContext, client: Server) -> ClientIdentity | None:
     return ctx.inventory.client_identity_of(ctx.pair, client)
 
 
+@rule("GHA-009")
 def gha_009(ctx: PairContext) -> tuple[Finding, ...]:
-    if (skipped := standalone("GHA-009", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     out: list[Finding] = []
     for port_id in ha_link_ids(ctx):
         dialed = [(role, s) for role, s in sides(ctx) if port_id in ctx.pair.ha_link_port_ids(s)]
-        out.append(fold("GHA-009", ctx, {role: _rehearse(ctx, server, port_id)
+        out.append(fold(ctx, {role: _rehearse(ctx, server, port_id)
                                          for role, server in dialed}, port_id=port_id))
     return tuple(out)
 

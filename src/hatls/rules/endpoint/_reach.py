@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Mode
 from hatls.observations import ErrorKind, Stage
-from hatls.rules.common import is_idle_warm_backup, not_probed, skipped
-from hatls.rules.endpoint_support import finding, missing_observation
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.rules._common import is_idle_warm_backup, not_probed, skipped
+from hatls.rules._context import EndpointContext
+from hatls.rules._rule import rule
+from hatls.rules.endpoint._support import finding, missing_observation
 
 # A handshake that timed out or broke inside hatls says nothing about the server's mode.
 _INCONCLUSIVE = frozenset({ErrorKind.TIMEOUT, ErrorKind.INTERNAL})
 
 
+@rule("TLS-001")
 def tls_001(ctx: EndpointContext) -> Finding:
     obs = ctx.observation
     error = obs.first_error()
@@ -25,29 +28,30 @@ def tls_001(ctx: EndpointContext) -> Finding:
     # RULES.md: "A warm-standby backup that is not serving (connection refused, or accepted and
     # closed before any byte) is TLS-001 warn (it accepts clients only once promoted)".
     if is_idle_warm_backup(ctx):
-        return finding("TLS-001", ctx, Status.WARN,
+        return finding(ctx, Status.WARN,
                        "warm-standby backup is not serving (it accepts clients only once "
                        "promoted): verify this port during a switchover",
                        {"reachable": obs.reachable, "redundancy": ctx.pair.redundancy.value,
                         **detail})
     if obs.reachable is None:
-        return not_probed("TLS-001", ctx, "the TCP connection")
+        return not_probed(ctx, "the TCP connection")
     if obs.reachable:
-        return finding("TLS-001", ctx, Status.PASS, "accepts TCP connections",
+        return finding(ctx, Status.PASS, "accepts TCP connections",
                        {"reachable": True, "connections": obs.connections})
     # "A timeout is still error", and so is every other failure to connect: never pass.
     message = f"could not connect: {error.message}" if error else "could not connect"
-    return finding("TLS-001", ctx, Status.ERROR, message, {"reachable": False, **detail})
+    return finding(ctx, Status.ERROR, message, {"reachable": False, **detail})
 
 
+@rule("TLS-002")
 def tls_002(ctx: EndpointContext) -> Finding:
     obs = ctx.observation
     if is_idle_warm_backup(ctx):
-        return skipped("TLS-002", ctx, "warm-standby backup is not serving", depends_on="TLS-001")
+        return skipped(ctx, "warm-standby backup is not serving", depends_on="TLS-001")
     if obs.reachable is None:
-        return not_probed("TLS-002", ctx, "the port")
+        return not_probed(ctx, "the port")
     if not obs.reachable:
-        return skipped("TLS-002", ctx, "port is unreachable", depends_on="TLS-001")
+        return skipped(ctx, "port is unreachable", depends_on="TLS-001")
     judge = {Mode.SECURED: _secured, Mode.UNSECURED: _unsecured,
              Mode.AUTO_DETECT: _auto_detect}[ctx.port.mode]
     return judge(ctx)
@@ -65,19 +69,19 @@ def _secured(ctx: EndpointContext) -> Finding:
     """RULES.md: "`secured` = TLS only"."""
     obs = ctx.observation
     if obs.speaks_tls is None:
-        return missing_observation("TLS-002", ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
+        return missing_observation(ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
     if obs.speaks_tls is False:
         return _no_handshake(ctx)
     if obs.accepts_plaintext is None:
-        return missing_observation("TLS-002", ctx, "the plaintext probe", Stage.PLAINTEXT,
+        return missing_observation(ctx, "the plaintext probe", Stage.PLAINTEXT,
                                    _seen(ctx))
     if obs.accepts_plaintext:
         # Seen: a banner or a plaintext answer, or silence on a port that also speaks TLS promptly
         # (it waits for a whole plaintext message): a plain client is not refused.
-        return finding("TLS-002", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        f"configured secured but also accepts plaintext ({obs.plaintext_evidence})",
                        _seen(ctx))
-    return finding("TLS-002", ctx, Status.PASS, "speaks TLS only, as configured (secured); "
+    return finding(ctx, Status.PASS, "speaks TLS only, as configured (secured); "
                    f"plaintext refused ({obs.plaintext_evidence})", _seen(ctx))
 
 
@@ -88,7 +92,7 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
     if obs.accepts_plaintext:
         # Definite whatever the handshake did: the port answered plaintext in plaintext. (A port
         # that answers nothing at all is never here: merge.py leaves accepts_plaintext None.)
-        return finding("TLS-002", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        "configured secured but completes no TLS handshake and accepts plaintext "
                        f"({obs.plaintext_evidence})", evidence)
     if error is not None and error.kind in _INCONCLUSIVE:
@@ -96,11 +100,11 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
         # DESIGN.md: a port that answers nothing at all is a timeout -- say that plaintext got
         # no answer either, and claim nothing about it.
         also = "" if silent is None else f"; no answer to plaintext either ({silent.message})"
-        return finding("TLS-002", ctx, Status.ERROR,
+        return finding(ctx, Status.ERROR,
                        f"the TLS handshake could not be completed: {error.message}{also}",
                        evidence)
     reason = f": {error.message}" if error else ""
-    return finding("TLS-002", ctx, Status.FAIL,
+    return finding(ctx, Status.FAIL,
                    f"configured secured but completes no TLS handshake{reason}", evidence)
 
 
@@ -108,18 +112,18 @@ def _unsecured(ctx: EndpointContext) -> Finding:
     """RULES.md: "`unsecured` = no TLS" (whether plaintext is answered does not matter)."""
     obs = ctx.observation
     if obs.speaks_tls is None:
-        return missing_observation("TLS-002", ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
+        return missing_observation(ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
     if obs.speaks_tls:
-        return finding("TLS-002", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        "configured unsecured but completes a TLS handshake", _seen(ctx))
     handshake = obs.first_error(Stage.HANDSHAKE)
     silent = obs.first_error(Stage.PLAINTEXT)
     if handshake is not None and handshake.kind in _INCONCLUSIVE and silent is not None:
         # RULES.md: a port that answers nothing at all is `error` (timeout): "no TLS" unseen.
-        return finding("TLS-002", ctx, Status.ERROR,
+        return finding(ctx, Status.ERROR,
                        f"the port answered neither TLS nor plaintext: {silent.message}",
                        _seen(ctx) | {"kind": silent.kind.value, "error": silent.message})
-    return finding("TLS-002", ctx, Status.PASS, "speaks no TLS, as configured (unsecured)",
+    return finding(ctx, Status.PASS, "speaks no TLS, as configured (unsecured)",
                    _seen(ctx))
 
 
@@ -127,14 +131,14 @@ def _auto_detect(ctx: EndpointContext) -> Finding:
     """RULES.md: "`auto-detect` = plaintext accepted (TLS as GHA-008 says)"."""
     obs = ctx.observation
     if obs.accepts_plaintext is None:
-        return missing_observation("TLS-002", ctx, "the plaintext probe", Stage.PLAINTEXT,
+        return missing_observation(ctx, "the plaintext probe", Stage.PLAINTEXT,
                                    _seen(ctx))
     if not obs.accepts_plaintext:
-        return finding("TLS-002", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        f"configured auto-detect but refuses plaintext ({obs.plaintext_evidence})",
                        _seen(ctx))
     tls = {True: "an immediate TLS handshake also completes",
            False: "an immediate TLS handshake does not (GHA-008 judges the upgrade)",
            None: "the immediate TLS handshake was not probed"}[obs.speaks_tls]
-    return finding("TLS-002", ctx, Status.PASS,
+    return finding(ctx, Status.PASS,
                    f"accepts plaintext, as configured (auto-detect); {tls}", _seen(ctx))

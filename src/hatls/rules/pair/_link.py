@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import CertificateLevel, Mode, PortSpec, Server
 from hatls.observations import EndpointObservation, Stage
-from hatls.rules.model import Finding, PairContext, Status
-from hatls.rules.pair_common import (
+from hatls.rules._context import PairContext
+from hatls.rules._rule import rule
+from hatls.rules.pair._common import (
     SideVerdict,
     answered,
     bad,
@@ -31,17 +33,18 @@ from hatls.rules.pair_common import (
 )
 
 
+@rule("GHA-001")
 def gha_001(ctx: PairContext) -> tuple[Finding, ...]:
     """The HA link is secured: one finding per HA link port, and one for a missing or split link."""
-    if (skipped := standalone("GHA-001", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     structure = {role: _link_structure(ctx, server) for role, server in sides(ctx)}
     out: list[Finding] = []
     if any(v.status is not Status.PASS for v in structure.values()):
-        out.append(fold("GHA-001", ctx, structure))
+        out.append(fold(ctx, structure))
     for port_id in ha_link_ids(ctx):
         judged, others = _link_sides(ctx, port_id)
-        out.append(fold("GHA-001", ctx, {role: _secured(ctx, server, server.port(port_id))
+        out.append(fold(ctx, {role: _secured(ctx, server, server.port(port_id))
                                          for role, server in judged}, port_id=port_id, **others))
     return tuple(out)
 
@@ -123,25 +126,26 @@ def _secured_seen(ctx: PairContext, server: Server, port: PortSpec,
               plaintext=[o.plaintext_evidence for o in observed])
 
 
+@rule("GHA-003")
 def gha_003(ctx: PairContext) -> tuple[Finding, ...]:
     """Guide steps 1 and 4: the port created "with the same ID" on both is flagged HA sync."""
-    if (skipped := standalone("GHA-003", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     flagged = {role: [p.id for p in server.ports if p.ha_sync] for role, server in sides(ctx)}
     evidence: dict[str, Any] = {"primary_ha_sync": flagged["primary"],
                                 "backup_ha_sync": flagged["backup"]}
     if not flagged["primary"] and not flagged["backup"]:
-        return (single("GHA-003", ctx, skip(
+        return (single(ctx, skip(
             "no port is flagged HA sync on either server (the partner connects to 'default')",
             **evidence)),)
     if set(flagged["primary"]) == set(flagged["backup"]):
         named = ", ".join(repr(port_id) for port_id in flagged["primary"])
-        return (single("GHA-003", ctx, ok(f"both servers flag {named} HA sync", **evidence)),)
+        return (single(ctx, ok(f"both servers flag {named} HA sync", **evidence)),)
     differences = [_flag_states(ctx, port_id) for port_id in
                    sorted(set(flagged["primary"]) ^ set(flagged["backup"]))]
     text = "; ".join(f"{d['port_id']!r}: primary {d['primary']}, backup {d['backup']}"
                      for d in differences)
-    return (single("GHA-003", ctx, bad(Status.FAIL, f"HA sync flags differ: {text}",
+    return (single(ctx, bad(Status.FAIL, f"HA sync flags differ: {text}",
                                        differences=differences, **evidence)),)
 
 
@@ -153,14 +157,15 @@ def _flag_states(ctx: PairContext, port_id: str) -> dict[str, str]:
     return out
 
 
+@rule("GHA-004")
 def gha_004(ctx: PairContext) -> tuple[Finding, ...]:
     """One finding per HA link port: the certificate level, from the inventory or inferred live."""
-    if (skipped := standalone("GHA-004", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     out: list[Finding] = []
     for port_id in ha_link_ids(ctx):
         judged, others = _link_sides(ctx, port_id)
-        out.append(fold("GHA-004", ctx, {role: _certificate_level(ctx, server, port_id)
+        out.append(fold(ctx, {role: _certificate_level(ctx, server, port_id)
                                          for role, server in judged}, port_id=port_id, **others))
     return tuple(out)
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from cryptography import x509
 
+from hatls.findings import Finding, Status
 from hatls.inventory import Server
 from hatls.observations import EndpointObservation
-from hatls.rules.model import Finding, PairContext, Status
-from hatls.rules.pair_common import (
+from hatls.rules._context import PairContext
+from hatls.rules._rule import rule
+from hatls.rules.pair._common import (
     SideVerdict,
     answered,
     bad,
@@ -67,30 +69,31 @@ def link_silent(ctx: PairContext, server: Server) -> list[dict[str, Any]]:
             for quiet in silent(ctx, server, port, tls=True)]
 
 
+@rule("GHA-005")
 def gha_005(ctx: PairContext) -> tuple[Finding, ...]:
-    if (skipped := standalone("GHA-005", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     primary, backup = ctx.pair.primary, ctx.pair.backup
     assert backup is not None
     hosts = {"primary_host": primary.host, "backup_host": backup.host}
     if primary.host.casefold() == backup.host.casefold():
-        return (single("GHA-005", ctx, ok("same host: one certificate may serve both servers",
+        return (single(ctx, ok("same host: one certificate may serve both servers",
                                           same_host=True, **hosts)),)
     leaves: dict[str, dict[str, CertificateFacts]] = {}
     for role, server in sides(ctx):
         # A side without TLS on its link shows no certificate: whose it is was not seen (error).
         observed, gate = link_observations(ctx, server, no_tls=Status.ERROR)
         if gate is not None:
-            return (fold("GHA-005", ctx, {role: gate}, **hosts),)
+            return (fold(ctx, {role: gate}, **hosts),)
         leaves[role] = {o.certificate.sha256: o.certificate for o in observed if o.certificate}
     evidence: dict[str, Any] = {**hosts, "primary_sha256": sorted(leaves["primary"]),
                                 "backup_sha256": sorted(leaves["backup"])}
     quiet = [q for _, server in sides(ctx) for q in link_silent(ctx, server)]
     shared = sorted(leaves["primary"].keys() & leaves["backup"].keys())
     if not shared:
-        return (single("GHA-005", ctx, naming_silent(
+        return (single(ctx, naming_silent(
             ok("the backup presents its own certificate", **evidence), quiet)),)
-    return (single("GHA-005", ctx, naming_silent(_shared_certificate(
+    return (single(ctx, naming_silent(_shared_certificate(
         leaves["primary"][shared[0]], primary, backup, evidence), quiet)),)
 
 
@@ -111,8 +114,9 @@ def _shared_certificate(facts: CertificateFacts, primary: Server, backup: Server
                f"although it runs on another host than {primary.host}", **evidence)
 
 
+@rule("GHA-006")
 def gha_006(ctx: PairContext) -> tuple[Finding, ...]:
-    if (skipped := standalone("GHA-006", ctx)) is not None:
+    if (skipped := standalone(ctx)) is not None:
         return skipped
     anchors = ctx.trust.pair or ctx.trust.scan
     own_ca = tuple(anchors) != tuple(ctx.trust.scan)
@@ -120,7 +124,7 @@ def gha_006(ctx: PairContext) -> tuple[Finding, ...]:
                  if port.id in ctx.pair.ha_link_port_ids(server))
     verdicts = {role: _trusts(ctx, server, anchors, own_ca=own_ca, mutual=mutual)
                 for role, server in sides(ctx)}
-    return (fold("GHA-006", ctx, verdicts, tls_mutual=mutual,
+    return (fold(ctx, verdicts, tls_mutual=mutual,
                  anchors="the pair's trusted_ca" if own_ca else "the scan's trusted CAs",
                  anchor_subjects=[a.subject.rfc4514_string() for a in anchors][:20]),)
 

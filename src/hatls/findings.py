@@ -1,18 +1,15 @@
-"""Findings and the inputs every rule reads. Rules are pure functions over these values."""
+"""A finding: what a rule concluded about one endpoint or pair, with its status and severity.
+
+A leaf: it imports nothing from hatls, so the catalogue, the policy, the report and the rules all
+build on it without importing one another.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
-
-from cryptography import x509
-
-from hatls.inventory import Inventory, Pair, PortSpec, Server
-from hatls.observations import EndpointObservation
-from hatls.policy import Policy
 
 
 class Status(StrEnum):
@@ -67,38 +64,3 @@ class Finding:
     @property
     def not_probed(self) -> bool:
         return self.status is Status.SKIPPED and self.evidence.get("reason") == "not-probed"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Trust:
-    """Parsed CA sets: ``scan`` for TLS-031 (else the system store), ``pair`` for GHA-006/009, TLS-040."""
-
-    scan: tuple[x509.Certificate, ...]
-    pair: tuple[x509.Certificate, ...]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EndpointContext:
-    """One endpoint as a rule sees it: the inventory's view and the observation side by side."""
-
-    pair: Pair
-    server: Server
-    port: PortSpec
-    observation: EndpointObservation
-    policy: Policy
-    trust: Trust
-    now: datetime          # the scan's start time: re-judging a saved report gives the same findings
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PairContext:
-    pair: Pair
-    # Observations of this pair, keyed (role, port_id) -> every address's observation of that port.
-    observations: Mapping[tuple[str, str], tuple[EndpointObservation, ...]]
-    policy: Policy
-    trust: Trust
-    now: datetime
-    inventory: Inventory
-
-    def of(self, server: Server, port_id: str) -> tuple[EndpointObservation, ...]:
-        return self.observations.get((server.role.value, port_id), ())

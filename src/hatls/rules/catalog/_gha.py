@@ -7,8 +7,8 @@ HA sync check box, certificates at host, application or port level), so a findin
 
 from __future__ import annotations
 
-from hatls.rules.catalog import RuleInfo, Scope
-from hatls.rules.model import Severity
+from hatls.findings import Severity
+from hatls.rules.catalog._info import RuleInfo, Scope
 
 GUIDE = "Securing High Availability Connections"
 

@@ -8,30 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from hatls.findings import Finding, Status
 from hatls.inventory import CipherList
-from hatls.rules.common import not_probed, skipped, tls_gate
-from hatls.rules.endpoint_support import (
-    TLS13,
-    finding,
-    iana,
-    not_probed_with,
-    tls12_suites,
-)
-from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.rules._common import not_probed, skipped, tls_gate
+from hatls.rules._context import EndpointContext
+from hatls.rules._rule import rule
+from hatls.rules.endpoint._support import TLS13, finding, iana, not_probed_with, tls12_suites
 from hatls.tls.groups import GroupKind, group_by_name
 from hatls.tls.suites import lookup
 
 _EC_KINDS = frozenset({GroupKind.EC, GroupKind.ECX, GroupKind.HYBRID_PQ})
 
 
+@rule("TLS-020")
 def tls_020(ctx: EndpointContext) -> Finding:
     """RULES.md: "Every accepted cipher suite is in the policy's allow-list for its version …
     and in `cipher_list` where that is set. Evidence names each offending suite and version"."""
-    if (gated := tls_gate("TLS-020", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation
     if obs.ciphers is None:
-        return not_probed("TLS-020", ctx, "cipher suite enumeration")
+        return not_probed(ctx, "cipher suite enumeration")
     limit = ctx.port.tls.cipher_list
     offending = [
         {"version": version, "suite": name, "reasons": reasons}
@@ -46,10 +43,10 @@ def tls_020(ctx: EndpointContext) -> Finding:
     if offending:
         shown = ", ".join(f"{o['suite']} ({o['version']})" for o in offending[:5])
         more = f" and {len(offending) - 5} more" if len(offending) > 5 else ""
-        return finding("TLS-020", ctx, Status.FAIL,
+        return finding(ctx, Status.FAIL,
                        f"accepts {len(offending)} suite(s) not allowed: {shown}{more}",
                        evidence | {"offending": offending})
-    return finding("TLS-020", ctx, Status.PASS, "accepts only allowed cipher suites", evidence)
+    return finding(ctx, Status.PASS, "accepts only allowed cipher suites", evidence)
 
 
 def _suite_problems(ctx: EndpointContext, version: str, name: str,
@@ -63,19 +60,20 @@ def _suite_problems(ctx: EndpointContext, version: str, name: str,
     return reasons
 
 
+@rule("TLS-021")
 def tls_021(ctx: EndpointContext) -> Finding:
     """RULES.md: "Every accepted TLS ≤ 1.2 suite has forward secrecy (ECDHE or DHE)"."""
-    if (gated := tls_gate("TLS-021", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     mode = ctx.policy.forward_secrecy
     if mode == "off":
-        return skipped("TLS-021", ctx, f"policy {ctx.policy.name} does not require forward secrecy")
+        return skipped(ctx, f"policy {ctx.policy.name} does not require forward secrecy")
     obs = ctx.observation
     if obs.ciphers is None:
-        return not_probed("TLS-021", ctx, "cipher suite enumeration")
+        return not_probed(ctx, "cipher suite enumeration")
     accepted = tls12_suites(obs)
     if not accepted:
-        return skipped("TLS-021", ctx, "no TLS ≤ 1.2 suite is accepted (TLS 1.3 is always "
+        return skipped(ctx, "no TLS ≤ 1.2 suite is accepted (TLS 1.3 is always "
                        "forward secret)")
     static = [{"version": v, "suite": name} for v, name in accepted
               if (suite := lookup(name)) is None or not suite.forward_secret]
@@ -83,22 +81,23 @@ def tls_021(ctx: EndpointContext) -> Finding:
     if static:
         status = Status.WARN if mode == "warn" else Status.FAIL
         names = sorted({s["suite"] for s in static})
-        return finding("TLS-021", ctx, status,
+        return finding(ctx, status,
                        f"accepts suites without forward secrecy: {', '.join(names)}",
                        evidence | {"without_forward_secrecy": static})
-    return finding("TLS-021", ctx, Status.PASS,
+    return finding(ctx, Status.PASS,
                    "every accepted TLS ≤ 1.2 suite has forward secrecy", evidence)
 
 
+@rule("TLS-022")
 def tls_022(ctx: EndpointContext) -> Finding:
     """RULES.md: "DH groups ≥ its `dh_min_bits`, ECDH ≥ its `ecdh_min_bits`, every accepted named
     group in its allow-list (where it has one), and at least one of its required groups"."""
-    if (gated := tls_gate("TLS-022", ctx)) is not None:
+    if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation
     kx = obs.key_exchange
     if obs.groups is None and kx.dh_min_bits is None and kx.ecdh_min_bits is None:
-        return not_probed("TLS-022", ctx, "named groups and key-exchange sizes")
+        return not_probed(ctx, "named groups and key-exchange sizes")
     failures, warnings = _key_exchange_problems(ctx)
     if obs.groups is not None:
         more_failures, more_warnings = _group_problems(ctx, obs.groups)
@@ -116,12 +115,12 @@ def tls_022(ctx: EndpointContext) -> Finding:
                    "required_any": sorted(ctx.policy.groups_required_any)},
         "problems": failures, "warnings": warnings}
     if failures:
-        return finding("TLS-022", ctx, Status.FAIL, "; ".join(failures), evidence)
+        return finding(ctx, Status.FAIL, "; ".join(failures), evidence)
     if obs.groups is None:
-        return not_probed_with("TLS-022", ctx, "named group enumeration", evidence)
+        return not_probed_with(ctx, "named group enumeration", evidence)
     if warnings:
-        return finding("TLS-022", ctx, Status.WARN, "; ".join(warnings), evidence)
-    return finding("TLS-022", ctx, Status.PASS,
+        return finding(ctx, Status.WARN, "; ".join(warnings), evidence)
+    return finding(ctx, Status.PASS,
                    f"key exchange is as strong as {ctx.policy.name} requires", evidence)
 
 
