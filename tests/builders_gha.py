@@ -17,6 +17,7 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts, pem_text
 
+from hatls.findings import Finding, Status
 from hatls.inventory import (
     CertificateLevel,
     ClientIdentity,
@@ -42,7 +43,7 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import load_policy
-from hatls.rules.model import Finding, PairContext, Status, Trust
+from hatls.rules import PairContext, PairRule, Trust
 
 HOST_A = "tsrv-a.example.test"
 HOST_B = "tsrv-b.example.test"
@@ -162,13 +163,12 @@ def policy() -> Any:
     return load_policy("genesys-ha")
 
 
-def judge(rule: Callable[[PairContext], tuple[Finding, ...]], ctx: PairContext
-          ) -> tuple[Finding, ...]:
+def judge(rule: PairRule, ctx: PairContext) -> tuple[Finding, ...]:
     """Run a pair rule and check what every pair finding must be (REPORT.md)."""
     findings = rule(ctx)
     assert findings, "a pair rule always says something"
     for f in findings:
-        assert f.rule == rule.__name__.upper().replace("_", "-")
+        assert f.rule == rule.id
         assert f.pair == ctx.pair.name and f.role is None and f.address is None
         assert f.message and f.remediation and f.reference
         json.dumps(f.evidence)  # JSON-ready

@@ -17,6 +17,7 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts
 
+from hatls.findings import Finding, Status
 from hatls.inventory import (
     Mode,
     Pair,
@@ -38,8 +39,8 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import Policy, load_policy
-from hatls.rules.catalog import rule
-from hatls.rules.model import EndpointContext, Finding, Status, Trust
+from hatls.rules import EndpointContext, EndpointRule, Trust
+from hatls.rules.catalog import rule_info
 
 HOST = "tsrv-a.example.test"
 GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -133,17 +134,16 @@ def refused(obs: EndpointObservation) -> EndpointObservation:
                    errors=(error(Stage.CONNECT, ErrorKind.REFUSED, "connection refused"),))
 
 
-def judge(rule_fn: Callable[[EndpointContext], Finding], ctx: EndpointContext,
-          expected: Status) -> Finding:
+def judge(rule_fn: EndpointRule, ctx: EndpointContext, expected: Status) -> Finding:
     """Run one rule and check what every endpoint finding must be (REPORT.md)."""
     found = rule_fn(ctx)
-    rule_id = rule_fn.__name__.upper().replace("_", "-")
+    rule_id = rule_fn.id
     assert found.rule == rule_id
     assert found.status is expected, (found.status, found.message, dict(found.evidence))
     obs = ctx.observation
     assert (found.pair, found.role, found.port_id, found.address) == \
         (obs.pair, obs.role, obs.port_id, obs.address)
-    assert found.severity is rule(rule_id).severity
+    assert found.severity is rule_info(rule_id).severity
     assert found.message and found.remediation and found.reference
     json.dumps(dict(found.evidence))  # evidence is JSON-ready
     return found

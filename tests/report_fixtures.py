@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import Inventory, Pair, PortSpec, Server
 from hatls.inventory.model import Mode, Redundancy, Role, ScanSettings, TlsExpectations
 from hatls.observations import (
@@ -31,9 +32,7 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import load_policy
-from hatls.report.codec import dumps
-from hatls.report.model import PolicyRef, Report, ReportInputs, ScanMeta, summarize
-from hatls.rules.model import Finding, Severity, Status
+from hatls.report import PolicyRef, Report, ReportInputs, ScanMeta, dumps, summarize
 from hatls.tls.certs import CertificateFacts
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)

@@ -42,7 +42,7 @@ from hatls.inventory import (
     parse_inventory,
 )
 from hatls.inventory.locate import LineIndex
-from hatls.report.codec import decode, encode
+from hatls.report import decode, encode
 from hatls.waivers import parse_waivers
 
 HERE = Path(__file__).parent

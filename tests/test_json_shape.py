@@ -10,7 +10,7 @@ from typing import ClassVar
 import pytest
 
 from hatls.json_shape import Shared, shaped
-from hatls.report.codec import DecodeError, decode, decode_checked, encode
+from hatls.report._codec import DecodeError, decode, decode_checked, encode
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

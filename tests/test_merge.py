@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from hatls.inventory import parse_inventory
 from hatls.merge import JobResult, merge
 from hatls.observations import ErrorKind, PlaintextCase, ProbeError, Stage
@@ -31,9 +34,6 @@ def endpoint() -> Endpoint:
 
 
 def leaf_der() -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     cert = x509.load_pem_x509_certificate((FIXTURES / "tsrv-a.pem").read_bytes())
     return cert.public_bytes(Encoding.DER)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import hatls
+from hatls.findings import Status
 from hatls.inventory import SecProtocol
 from hatls.objections import Objected, SuiteObjection, objected
-from hatls.report.codec import dumps, loads
-from hatls.rules.model import Status
+from hatls.report import dumps, loads
 from tests.report_fixtures import sample_report
 
 CBC = "TLS_RSA_WITH_AES_128_CBC_SHA"

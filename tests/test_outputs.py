@@ -23,13 +23,9 @@ from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
 from hatls.cli_outputs import ExportPaths, usage_problem
-from hatls.report.codec import loads
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.model import Report, ScanStatus
-from hatls.report.sarif import render_sarif
+from hatls.findings import Severity, Status
+from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity, Status
 from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

@@ -22,7 +22,7 @@ from hatls.policy import (
     load_policy,
     parse_policy,
 )
-from hatls.report.codec import DecodeError, decode, decode_checked, encode
+from hatls.report._codec import DecodeError, decode, decode_checked, encode
 from hatls.rules.catalog import RULES
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup

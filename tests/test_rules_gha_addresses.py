@@ -21,9 +21,9 @@ from builders_gha import (
 )
 from fixture_pki import facts
 
+from hatls.findings import Status
 from hatls.inventory import Pair, Role
 from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_002, gha_004, gha_005, gha_006, gha_007, gha_008
 
 PRIMARY_ADDRESSES = ("127.0.1.71", "127.0.1.72", "127.0.1.73", "127.0.1.74")

@@ -18,9 +18,9 @@ from builders_gha import (
     server,
 )
 
+from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import PROTOCOL_VERSIONS, ClientAuth
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_002, gha_007
 
 # --- GHA-002: same port IDs and Listening Modes ---------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from builders_tls import context, judge
 from fixture_pki import NOW, chain_facts, facts, pem_text
 
+from hatls.findings import Status
 from hatls.inventory import PemFile, TlsExpectations
 from hatls.observations import EndpointObservation
 from hatls.rules.endpoint import (
@@ -22,7 +23,6 @@ from hatls.rules.endpoint import (
     tls_037,
     tls_038,
 )
-from hatls.rules.model import Status
 from hatls.tls.certs import CertificateFacts
 
 Change = Callable[[EndpointObservation], EndpointObservation]

@@ -14,11 +14,11 @@ from dataclasses import replace
 import pytest
 
 import hatls
+from hatls.findings import Finding, Status
 from hatls.observations import ClientAuth, EndpointObservation
-from hatls.report.html_compare import Tone
-from hatls.report.html_view import build_view
-from hatls.report.model import Report
-from hatls.rules.model import Finding, Status
+from hatls.report import Report
+from hatls.report.html import build_view
+from hatls.report.html._compare import Tone
 from hatls.twins import TwinJudgement, TwinKey, TwinSetting, compare_twins
 from tests.report_fixtures import sample_report
 

@@ -16,7 +16,7 @@ import trio
 import typer
 
 from hatls._version import __version__
-from hatls.cli_diff import ReportFileError, diff, load_report_file
+from hatls.cli_diff import ReportFileError, diff
 from hatls.cli_evidence import init, sign, verify
 from hatls.cli_outputs import ExportPaths, check_exports, export
 from hatls.cli_zones import merge_command
@@ -29,16 +29,16 @@ from hatls.files import (
     read_report,
     write_output,
 )
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.importer import import_inventory
 from hatls.inventory import InventoryError, ReportLabels, load_inventory
 from hatls.inventory.build import MAX_LABEL_CHARS
+from hatls.output import OutputError
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
 from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity
 from hatls.scan_cli import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,
@@ -160,7 +160,7 @@ def scan(
         inv = load_inventory(inventory)
         chosen = load_policy(policy or inv.scan.policy)
         identities = load_identities(inv, os.environ)
-        older = load_report_file(baseline) if baseline is not None else None
+        older = read_report(baseline)[0] if baseline is not None else None
         waiver_file = str(waivers) if waivers is not None else inv.scan.waivers
         # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
         accepted = () if waiver_file is None else load_waivers(
@@ -211,7 +211,7 @@ def scan(
     except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
         raise _fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
-        from hatls.report.text import summary_lines
+        from hatls.report import summary_lines  # noqa: PLC0415 (lazy: start-up time)
 
         for line in summary_lines(report):
             typer.echo(line, err=True)
@@ -232,7 +232,7 @@ def demo(
 ) -> None:
     """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
     the normal result: the lab has faults planted on purpose."""
-    from hatls.demo_cli import run_demo
+    from hatls.demo_cli import run_demo  # noqa: PLC0415 (lazy: start-up time)
 
     if fixed and not serve:
         raise _fail("--fixed goes with --serve", EXIT_USAGE)
@@ -284,7 +284,7 @@ def render(
         metavar="NAME", help="Who prepared the report.")] = None,
 ) -> None:
     """Render a saved JSON report as HTML and/or PDF again: no network, no inventory file needed."""
-    from hatls.report.html import iter_html, render_html
+    from hatls.report.html import iter_html, render_html  # noqa: PLC0415 (lazy: start-up time)
 
     if html_out is None and pdf_out is None:
         raise _fail("render needs --html PATH or --pdf PATH (or both)", EXIT_USAGE)
@@ -367,8 +367,7 @@ def policies() -> None:
 def schema(what: Annotated[str, typer.Argument(
         metavar="report|drift|inventory", help="Which schema to print.")]) -> None:
     """Print a JSON Schema: the report's, the drift output's, or the inventory's data model."""
-    from hatls.report.diff import drift_schema
-    from hatls.report.schema import inventory_schema, report_schema
+    from hatls.report import drift_schema, inventory_schema, report_schema  # noqa: PLC0415 (lazy: start-up time)
 
     schemas = {"report": report_schema, "drift": drift_schema, "inventory": inventory_schema}
     if what not in schemas:

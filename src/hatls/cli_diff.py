@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from hatls.drift import attach_drift, diff_reports, drift_lines, drift_to_json
 from hatls.files import (
     STDOUT,
     ReportFileError,
@@ -23,23 +24,15 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report.diff import attach_drift, diff_reports, drift_to_json
-from hatls.report.diff_text import drift_lines
-from hatls.report.model import Report
-from hatls.report.output import OutputError
+from hatls.output import OutputError
+from hatls.report import Report
 
 EXIT_NOTHING_WORSE = 0
 EXIT_WORSE = 1
 EXIT_USAGE = 2
 EXIT_CANNOT_RUN = 3
 
-__all__ = ["ReportFileError", "diff", "load_report_file", "with_baseline"]
-
-
-def load_report_file(path: Path) -> Report:
-    """A saved JSON report, validated (``hatls.files.read_report``), or ReportFileError."""
-    report, _ = read_report(path)
-    return report
+__all__ = ["ReportFileError", "diff", "with_baseline"]
 
 
 def with_baseline(report: Report, baseline: Report) -> Report:
@@ -66,14 +59,13 @@ def diff(
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.
     Exit: 0 nothing got worse, 1 something got worse, 2 usage error, 3 output not writable."""
-    from hatls.report.diff_html import render_diff_html
-    from hatls.report.html import HtmlTemplateError, check_templates
+    from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html  # noqa: PLC0415 (lazy: start-up time)
 
     try:
         plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),
                    outputs=(("--json", json_out), ("--html", html_out)))
         check_templates(template_dir)
-        old, new = load_report_file(old_path), load_report_file(new_path)
+        (old, _), (new, _) = read_report(old_path), read_report(new_path)
     except (UsagePlanError, ReportFileError, HtmlTemplateError) as exc:
         raise _fail(str(exc)) from None
     try:

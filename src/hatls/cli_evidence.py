@@ -38,7 +38,7 @@ from hatls.files import (
     write_output,
 )
 from hatls.init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
-from hatls.report.output import OutputError
+from hatls.output import OutputError
 
 EXIT_VALID = 0
 EXIT_INVALID = 1

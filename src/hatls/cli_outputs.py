@@ -24,11 +24,8 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.model import Report
-from hatls.report.output import OutputError
-from hatls.report.sarif import render_sarif
+from hatls.output import OutputError
+from hatls.report import Report, render_junit, render_metrics, render_sarif
 
 EXIT_USAGE = 2          # scan_cli's meanings, repeated so this module needs no trio to import
 EXIT_CANNOT_RUN = 3

@@ -16,9 +16,9 @@ from hatls.cli_diff import ReportFileError
 from hatls.cli_outputs import ExportPaths, check_exports
 from hatls.files import UsagePlanError, check_output, plan_files, read_report
 from hatls.inventory import InventoryError
+from hatls.output import OutputError
+from hatls.report import summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
-from hatls.report.text import summary_lines
 from hatls.scan_cli import (
     EXIT_CANNOT_RUN,
     EXIT_USAGE,

@@ -14,6 +14,7 @@ from pathlib import Path
 import trio
 import typer
 
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import (
@@ -30,9 +31,7 @@ from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import can_listen_on, serve_endpoints
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.model import Report
-from hatls.report.text import summary_lines
-from hatls.rules.model import Severity
+from hatls.report import Report, summary_lines
 from hatls.scan_cli import EXIT_INTERRUPTED, ScanRequest, run_scan, utc_now
 
 

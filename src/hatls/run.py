@@ -10,6 +10,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
+from hatls.findings import Severity
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
@@ -17,7 +18,7 @@ from hatls.plan import Endpoint
 from hatls.policy import Policy, load_policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.model import (
+from hatls.report import (
     PolicyRef,
     Report,
     ReportInputs,
@@ -26,8 +27,7 @@ from hatls.report.model import (
     ZoneCoverage,
     summarize,
 )
-from hatls.rules.engine import is_internal, judge, scan_trust
-from hatls.rules.model import Severity
+from hatls.rules import is_internal, judge, scan_trust
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers

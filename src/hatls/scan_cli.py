@@ -19,17 +19,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
-from hatls.files import write_output
+from hatls.files import OutputError, write_output
+from hatls.findings import Severity
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.plan import endpoints_for, port_targets
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.codec import iter_json
-from hatls.report.model import Report, ScanStatus, breaks_compliance
-from hatls.report.output import OutputError
-from hatls.rules.model import Severity
+from hatls.report import Report, ScanStatus, breaks_compliance, iter_json
 from hatls.run import build_report, observations_of
 from hatls.waivers import Waiver
 from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
@@ -157,7 +155,7 @@ def write_report_files(report: Report, *, json_path: str | None, html_path: str 
     digest = write_output(json_path, iter_json(report)) if json_path else None
     write_exports(report, exports)
     if pdf_path:
-        from hatls.report.html import render_html
+        from hatls.report.html import render_html  # noqa: PLC0415 (lazy: start-up time)
 
         # The PDF is made from the whole page, so it is held once, for both files.
         html = render_html(report, template_dir=template_dir, json_sha256=digest)
@@ -165,7 +163,7 @@ def write_report_files(report: Report, *, json_path: str | None, html_path: str 
             write_output(html_path, html)
         write_pdf(pdf_path, html)
     elif html_path:
-        from hatls.report.html import iter_html
+        from hatls.report.html import iter_html  # noqa: PLC0415 (lazy: start-up time)
 
         # Streamed: the page goes to its file piece by piece, never held whole.
         write_output(html_path, iter_html(report, template_dir=template_dir, json_sha256=digest))
@@ -175,7 +173,7 @@ def pdf_unavailable() -> str | None:
     """Why --pdf cannot work here (WeasyPrint is an optional extra), or None: asked before any
     work, so a scan is not run only to fail at its last step."""
     try:
-        import hatls.report.pdf  # noqa: F401  (the import is the check: optional extra)
+        import hatls.report.pdf  # noqa: F401, PLC0415  (the import is the check: optional extra)
     except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
         return (f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
                 f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500])
@@ -187,7 +185,7 @@ def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
     """Render the user's templates once, before the scan, on what the scan of the first pair would
     report if nothing answered (no connection is made): a template that names something the view
     does not have fails now (HtmlTemplateError, exit 2), not after a ten-minute scan."""
-    from hatls.report.html import render_html
+    from hatls.report.html import render_html  # noqa: PLC0415 (lazy: start-up time)
 
     first = dataclasses.replace(inventory, pairs=inventory.pairs[:1])
     unanswered = tuple(merge(endpoint, []) for target in port_targets(first)
@@ -201,7 +199,7 @@ def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
 def write_pdf(path: str, html: str) -> None:
     """The PDF from the same HTML; a PDF that cannot be made is an output that cannot be
     written (exit 3), after the JSON and HTML are safe on disk."""
-    from hatls.report.pdf import PdfError, render_pdf
+    from hatls.report.pdf import PdfError, render_pdf  # noqa: PLC0415 (lazy: start-up time)
 
     try:
         data = render_pdf(html)

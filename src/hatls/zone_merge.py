@@ -19,7 +19,7 @@ from hatls.inventory import Inventory, ReportLabels
 from hatls.merge import merge
 from hatls.observations import EndpointObservation
 from hatls.plan import Endpoint, port_targets
-from hatls.report.model import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
+from hatls.report import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.run import build_report
 from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from hatls.findings import Finding
 from hatls.inventory import Inventory
 from hatls.plan import PortTarget
-from hatls.report.model import Report, ScanStatus, ZoneCoverage
+from hatls.report import Report, ScanStatus, ZoneCoverage
 from hatls.rules.catalog import RULES, Scope
-from hatls.rules.model import Finding
 
 
 class ZoneError(Exception):

@@ -17,7 +17,7 @@ from hatls.importer._model import SourceFormat, printable
 from hatls.importer._sources import import_sources
 from hatls.importer._toml import render_draft
 from hatls.inventory import InventoryError, parse_inventory
-from hatls.report.output import OutputError, check_writable, write_atomic
+from hatls.output import OutputError, check_writable, write_atomic
 
 EXIT_USAGE = 2  # scan_cli's meanings, repeated so the import needs no scan code
 EXIT_CANNOT_RUN = 3

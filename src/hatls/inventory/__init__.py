@@ -8,7 +8,7 @@ else `hatls.inventory.locate` finds the line in the source text.
     inventory = load_inventory("inventory.toml")   # or InventoryError, before any connection
 
 The shapes live in `hatls.inventory.model` (which also says how a report's JSON holds them, for
-the generic codec of `hatls.report.codec`), the checks in `hatls.inventory.build`; this module is
+the generic codec of `hatls.report`), the checks in `hatls.inventory.build`; this module is
 the public face of all of them.
 """
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import trio
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, load_pem_private_key
 from OpenSSL import SSL
 
 from hatls.observations import ErrorKind
@@ -21,6 +22,11 @@ from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.probe.handshake_tap import HandshakeTap
 from hatls.tls import suites
 from hatls.tls.host_name import sni_host_name
+
+try:  # pyOpenSSL's private binding: extended master secret support has no public API
+    from OpenSSL._util import lib as _openssl_lib
+except ImportError:
+    _openssl_lib = None
 
 T = TypeVar("T")
 
@@ -101,9 +107,6 @@ def _make_context(offer: ClientOffer) -> SSL.Context:
 
 
 def load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
     certs = x509.load_pem_x509_certificates(identity.certificate_pem)
     key = load_pem_private_key(identity.key_pem, password=identity.password)
     ctx.use_certificate(certs[0])
@@ -152,11 +155,11 @@ def _ca_names(conn: SSL.Connection) -> tuple[str, ...]:
 
 
 def _ems(conn: SSL.Connection) -> bool | None:
+    if _openssl_lib is None:
+        return None
     try:
-        from OpenSSL._util import lib
-
-        return bool(lib.SSL_get_extms_support(conn._ssl))
-    except (ImportError, AttributeError):
+        return bool(_openssl_lib.SSL_get_extms_support(conn._ssl))
+    except AttributeError:
         return None
 
 

@@ -23,6 +23,7 @@ from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
+from hatls.tls.certs import load_pem_certificates
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
            "resolve_plan", "scan_inventory"]
@@ -164,8 +165,6 @@ def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
 
 
 def _subject_of(identity: ClientIdentity) -> str:
-    from hatls.tls.certs import load_pem_certificates
-
     certs = load_pem_certificates(identity.certificate.text)
     return certs[0].subject.rfc4514_string() if certs else identity.certificate.path
 
