@@ -314,7 +314,7 @@ def test_a_scan_with_waivers_labels_and_pdf_end_to_end(tmp_path: Path) -> None:
     not compliant (exit 1); waived under a ticket, compliant (exit 0) with the waiver in every
     output; the JSON re-judges to the same verdict; an expired waiver is red again."""
     from hatls.lab.server import LabThread
-    from hatls.run import rejudge
+    from hatls.scanning import rejudge
     from tests.test_cli import cfg, write_inventory
 
     with LabThread([cfg("127.0.1.61", "tsrv-a.example.test"),

@@ -45,7 +45,7 @@ from hatls.rules import engine
 from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.fold import fold_endpoint, folded_count, folded_rules, unfold
 from hatls.rules.model import Severity, Status, WaiverRef
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from tests.labkit import ca
 from tests.report_fixtures import sample_report
 

@@ -41,7 +41,7 @@ from hatls.report.html import render_html
 from hatls.report.model import Report, ScanStatus
 from hatls.report.schema import report_schema
 from hatls.rules.model import Finding, Severity, Status
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from tests.report_fixtures import HOSTILE_SUBJECT, T_SERVER, sample_report
 
 LEGACY_BACKUP = ("statserver-legacy", "backup", "secure", "127.0.2.3")

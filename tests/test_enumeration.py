@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hatls.enumeration import (
+from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
+from hatls.scanning import (
     MAX_SUITES_PER_HELLO,
     Answer,
     Elimination,
@@ -22,7 +23,6 @@ from hatls.enumeration import (
     classify,
     fallback_answer,
 )
-from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.tls.codec import TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods

@@ -30,7 +30,7 @@ from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, St
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.plaintext import ANSWER_WAIT, BANNER_WAIT
-from hatls.probe.scanner import ScanEvent, ScanLimits
+from hatls.probe.scanner import ScanLimits, scan
 from hatls.report.codec import dumps, loads
 from hatls.report.html import render_html
 from hatls.report.html_text import MAX_MESSAGE_CHARS
@@ -38,7 +38,7 @@ from hatls.report.model import Report
 from hatls.report.schema import report_schema
 from hatls.report.text import summary_lines
 from hatls.rules.model import Finding
-from hatls.run import scan
+from hatls.scanning import ScanEvent
 from hatls.tls.certs import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf
 

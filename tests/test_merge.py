@@ -5,12 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from hatls.inventory import parse_inventory
-from hatls.merge import JobResult, merge
 from hatls.observations import ErrorKind, PlaintextCase, ProbeError, Stage
-from hatls.plan import Endpoint, JobKind, follow_up_jobs, port_targets, version_inferences
-from hatls.probe.enumerate import EnumerationFacts
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.probe.plaintext import PlaintextOutcome
+from hatls.scanning import (
+    Endpoint,
+    EnumerationFacts,
+    HandshakeOutcome,
+    JobKind,
+    JobResult,
+    PlaintextOutcome,
+    follow_up_jobs,
+    merge,
+    port_targets,
+    version_inferences,
+)
 from hatls.tls.hello_parse import ServerHello
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"

@@ -11,8 +11,8 @@ from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.server import serve_endpoints
 from hatls.observations import ErrorKind
-from hatls.probe.scanner import ScanEvent, ScanLimits, scan_inventory
-from hatls.run import observations_of
+from hatls.probe.scanner import ScanLimits, scan_inventory
+from hatls.scanning import ScanEvent, observations_of
 from tests.labkit import leaf
 
 

@@ -14,30 +14,30 @@ import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from hatls.enumeration import (
-    Answer,
-    Elimination,
-    PairedElimination,
-    classify,
-    fallback_answer,
-)
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.hellos import (
     EC_GROUPS,
     FFDHE_GROUPS,
     OFFERED_GROUPS,
     Dial,
-    EnumerationFacts,
     Session,
 )
 from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiation
+from hatls.scanning import (
+    Answer,
+    Elimination,
+    EnumerationFacts,
+    PairedElimination,
+    classify,
+    fallback_answer,
+)
 from hatls.tls.flight import ServerFlight
 from hatls.tls.groups import group_by_code, group_by_name
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag
 from hatls.tls.protocol import VERSION_CODES
 from hatls.tls.suites import Authentication, KeyExchange, Suite, by_code, lookup, suites_for_version
 
-__all__ = ["EnumerationFacts", "enumerate_tls"]
+__all__ = ["enumerate_tls"]
 
 TLS_VERSIONS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2")
 _NEWEST_FIRST = ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3")

@@ -19,6 +19,7 @@ from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.probe.handshake_tap import HandshakeTap
+from hatls.scanning import HandshakeOutcome
 from hatls.tls import suites
 from hatls.tls.host_name import sni_host_name
 
@@ -64,27 +65,6 @@ class ClientOffer:
     # Ask for a stapled OCSP response (status_request) and count TLS 1.3 NewSessionTickets: the
     # endpoint's first handshake does, so these facts cost no connection of their own.
     session_facts: bool = False
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HandshakeOutcome:
-    completed: bool
-    version: str | None = None
-    cipher: str | None = None
-    group: str | None = None
-    chain_der: tuple[bytes, ...] = ()
-    client_cert_requested: bool = False
-    client_cert_required: bool | None = None
-    ca_names: tuple[str, ...] = ()
-    extended_master_secret: bool | None = None
-    # With ClientOffer.session_facts: the stapled OCSP response as sent (b"" = none stapled; None =
-    # not asked, or OpenSSL never got as far as the server's certificate).
-    ocsp_staple: bytes | None = None
-    # TLS 1.3 NewSessionTicket messages received before the server answered our close_notify;
-    # None unless TLS 1.3 was negotiated and the server closed (or a ticket came) in time.
-    tickets_tls13: int | None = None
-    error_kind: ErrorKind | None = None
-    error_message: str | None = None
 
 
 def _make_context(offer: ClientOffer) -> SSL.Context:

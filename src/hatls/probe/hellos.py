@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import trio
 
@@ -23,11 +23,11 @@ from hatls.observations import ErrorKind, ProbeError, Stage
 from hatls.probe.connection import MAX_BYTES_PER_CONNECTION, RECEIVE_CHUNK
 from hatls.probe.errors import classify as classify_exception
 from hatls.probe.handshake import ClientIdentityMaterial
+from hatls.scanning import EnumerationFacts
 from hatls.tls.codec import ParseErrorKind, TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.groups import GROUPS, GroupKind
 from hatls.tls.hello_build import build_client_hello, chunk_suites, hello_size
-from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
 
 Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
@@ -39,34 +39,6 @@ EC_GROUPS = tuple(g.code for g in GROUPS
 FFDHE_GROUPS = tuple(g.code for g in GROUPS if g.kind is GroupKind.FFDH)
 # Below 512 bytes on the wire: the size the first intolerant servers still took.
 SMALL_HELLO = 508
-
-
-@dataclass(slots=True)
-class EnumerationFacts:
-    """What the raw hellos showed; merged into the endpoint observation (merge.py)."""
-
-    protocols: dict[str, bool | None] = field(default_factory=dict)
-    ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    # Every group accepted in any version (the union of groups_by_version); () when the server
-    # has none, None when a version's groups could not be found.
-    groups: tuple[str, ...] | None = None
-    # Per version probed: TLS 1.3 (HelloRetryRequests) and the newest TLS <= 1.2 version with an
-    # ECDHE or DHE suite (ServerKeyExchanges); None where that probe was inconclusive.
-    groups_by_version: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
-    # The DH prime size of every DHE ServerKeyExchange seen: dh_min_bits is the smallest.
-    dh_bits: list[int] = field(default_factory=list)
-    # TLS 1.0 .. 1.2 ServerHellos seen: answers to hellos that asked for RI, EMS and ETM.
-    hellos: list[ServerHello] = field(default_factory=list)
-    cbc_hellos: list[ServerHello] = field(default_factory=list)
-    fallback_scsv: bool | None = None
-    fallback_scsv_evidence: str | None = None  # the two answers, in words (enumeration.py)
-    # None unless a hello offered DEFLATE and got a ServerHello: only then is "no" evidence.
-    compression: bool | None = None
-    client_renegotiation: bool | None = None   # probe/renegotiation.py
-    # Per version with two or more suites: "server" when the server enforces its own order (the
-    # found order is then its preference), "client" when it follows the hello's, None unknown.
-    cipher_order: dict[str, str | None] = field(default_factory=dict)
-    errors: list[ProbeError] = field(default_factory=list)
 
 
 def pieces(suites: tuple[int, ...], count: int) -> tuple[tuple[int, ...], ...]:

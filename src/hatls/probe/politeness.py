@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import trio
 
 from hatls.inventory import Inventory
-from hatls.merge import JobResult
 from hatls.observations import ErrorKind
-from hatls.plan import Endpoint
 from hatls.probe.connection import open_connection
+from hatls.scanning import Endpoint, JobResult
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

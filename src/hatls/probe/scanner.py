@@ -9,41 +9,43 @@ comes from trio's clock, so tests run on a virtual clock.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 import trio
 
 from hatls.inventory import ClientIdentity, Inventory
-from hatls.merge import JobResult, merge, unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
-from hatls.plan import Endpoint, Job, JobKind, PortTarget, first_job, follow_up_jobs, port_targets
+from hatls.policy import Policy, load_policy
 from hatls.probe.connection import resolve
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
+from hatls.report.model import Report
+from hatls.rules.model import Severity
+from hatls.scanning import (
+    Endpoint,
+    Job,
+    JobKind,
+    JobResult,
+    PortTarget,
+    ScanEvent,
+    ScanState,
+    build_report,
+    first_job,
+    follow_up_jobs,
+    merge,
+    observations_of,
+    port_targets,
+    unreached,
+)
+from hatls.tls.certs import load_pem_certificates
+from hatls.waivers import Waiver
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
-           "resolve_plan", "scan_inventory"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanEvent:
-    kind: str          # "planned" | "started" | "finished"
-    endpoint: tuple[str, str, str, str] | None = None
-    total: int = 0
-
-
-@dataclass(slots=True)
-class ScanState:
-    """What the scan has learned so far; read after an interruption, too."""
-
-    observations: dict[tuple[str, str, str, str], EndpointObservation] = field(default_factory=dict)
-    endpoints: list[Endpoint] = field(default_factory=list)
-    # Every port of the inventory, known before any name is resolved: a scan stopped while it
-    # resolved still lists each port as not probed, instead of a report with no endpoint at all.
-    targets: list[PortTarget] = field(default_factory=list)
+           "resolve_plan", "scan", "scan_inventory"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -164,8 +166,6 @@ def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
 
 
 def _subject_of(identity: ClientIdentity) -> str:
-    from hatls.tls.certs import load_pem_certificates
-
     certs = load_pem_certificates(identity.certificate.text)
     return certs[0].subject.rfc4514_string() if certs else identity.certificate.path
 
@@ -257,3 +257,25 @@ async def probe_plan(
             if endpoint.key not in state.observations:
                 await window.acquire()
                 nursery.start_soon(probe_one, endpoint)
+
+
+async def scan(
+    inventory: Inventory,
+    *,
+    now: Callable[[], datetime],
+    policy: Policy | None = None,
+    fail_on: Severity = Severity.HIGH,
+    limits: ScanLimits | None = None,
+    state: ScanState | None = None,
+    on_event: Callable[[ScanEvent], None] | None = None,
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    waivers: tuple[Waiver, ...] = (),
+) -> Report:
+    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
+    chosen = policy or load_policy(inventory.scan.policy)
+    started, clock = now(), trio.current_time()
+    state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
+                                 identities=identities)
+    return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
+                        started=started, finished=now(), fail_on=fail_on, waivers=waivers,
+                        duration_seconds=trio.current_time() - clock)
