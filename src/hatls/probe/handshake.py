@@ -96,7 +96,7 @@ def load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
 class TlsDriver:
     """The memory-BIO retry loop: run an OpenSSL call until it stops wanting bytes."""
 
-    def __init__(self, conn: SSL.Connection, stream: trio.SocketStream) -> None:
+    def __init__(self, conn: SSL.Connection, stream: trio.abc.Stream) -> None:
         self.conn = conn
         self.stream = stream
         self.receiver = BoundedReceiver(stream)
@@ -141,7 +141,7 @@ def _ems(conn: SSL.Connection) -> bool | None:
 
 
 async def tls_handshake(
-    stream: trio.SocketStream, offer: ClientOffer, *, timeout: float
+    stream: trio.abc.Stream, offer: ClientOffer, *, timeout: float
 ) -> HandshakeOutcome:
     """Run one client handshake on an open stream and describe it.
 

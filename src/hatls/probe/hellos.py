@@ -30,7 +30,7 @@ from hatls.tls.groups import GROUPS, GroupKind
 from hatls.tls.hello_build import build_client_hello, chunk_suites, hello_size
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
 
-Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
+Dial = Callable[[], AbstractAsyncContextManager[trio.abc.Stream]]
 # Groups a hello offers: every group with a defined key exchange (not the explicit-curve markers).
 OFFERED_GROUPS = tuple(g.code for g in GROUPS if g.code < 0xFF00)
 # What a TLS <= 1.2 ECDHE suite can use: the elliptic curves (no ffdhe, no ML-KEM).
@@ -148,11 +148,11 @@ class Session:
         self.facts.errors.append(ProbeError(stage=Stage.PROTOCOLS, kind=kind, message=message[:300]))
 
 
-async def _exchange(stream: trio.SocketStream, spec: HelloSpec, timeout: float) -> ServerFlight:
+async def _exchange(stream: trio.abc.Stream, spec: HelloSpec, timeout: float) -> ServerFlight:
     await stream.send_all(build_client_hello(spec))
     reader = ServerFlightReader(spec, max_bytes=MAX_BYTES_PER_CONNECTION)
     with trio.fail_after(timeout):
         while True:
-            flight = reader.feed(await stream.receive_some(RECEIVE_CHUNK))
+            flight = reader.feed(bytes(await stream.receive_some(RECEIVE_CHUNK)))
             if flight.complete:
                 return flight

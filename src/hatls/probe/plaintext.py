@@ -98,7 +98,7 @@ def _is_tls(data: bytes) -> bool:
 
 
 async def plaintext_probe(
-    stream: trio.SocketStream, *, banner_wait: float = BANNER_WAIT, answer_wait: float = ANSWER_WAIT
+    stream: trio.abc.Stream, *, banner_wait: float = BANNER_WAIT, answer_wait: float = ANSWER_WAIT
 ) -> PlaintextOutcome:
     """Classify one connection. A reset is a refusal; other network errors propagate."""
     receiver = BoundedReceiver(stream)

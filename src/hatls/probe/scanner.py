@@ -17,7 +17,7 @@ import trio
 from hatls.inventory import ClientIdentity, Inventory
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import Policy, load_policy
-from hatls.probe.connection import resolve
+from hatls.probe.connection import Connect, open_connection, resolve
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
@@ -76,7 +76,7 @@ async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | 
                          error=probe_error(Stage.CONNECT, exc, timeout=lim.connect_timeout))
 
 
-async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
+async def _exchange(job: Job, stream: trio.abc.Stream, lim: ScanLimits,
                     identity: ClientIdentityMaterial | None, *, session_facts: bool) -> JobResult:
     server = job.endpoint.target.server
     try:
@@ -188,12 +188,13 @@ async def scan_inventory(
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
     select: Callable[[PortTarget], bool] | None = None,
+    connect: Connect = open_connection,
 ) -> ScanState:
     """Probe every endpoint of the inventory (``select``: only the ports it accepts, e.g. one
     zone's). Fills ``state`` as endpoints finish, so a caller that cancels the scan still holds
-    everything learned up to then."""
+    everything learned up to then. Every connection is opened with ``connect``, under the limits."""
     state = state if state is not None else ScanState()
-    limiter = Limits(limits or ScanLimits.from_inventory(inventory))
+    limiter = Limits(limits or ScanLimits.from_inventory(inventory), connect)
     emit = on_event or (lambda _event: None)
     await resolve_plan(inventory, state, limiter, select=select)
     emit(ScanEvent(kind="planned", total=len(state.endpoints)))
@@ -270,12 +271,13 @@ async def scan(
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
     waivers: tuple[Waiver, ...] = (),
+    connect: Connect = open_connection,
 ) -> Report:
     """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
     chosen = policy or load_policy(inventory.scan.policy)
     started, clock = now(), trio.current_time()
     state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
-                                 identities=identities)
+                                 identities=identities, connect=connect)
     return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
                         started=started, finished=now(), fail_on=fail_on, waivers=waivers,
                         duration_seconds=trio.current_time() - clock)
