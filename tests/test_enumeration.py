@@ -14,7 +14,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.scanning import (
     MAX_SUITES_PER_HELLO,
     Answer,
@@ -23,6 +22,7 @@ from hatls.scanning import (
     classify,
     fallback_answer,
 )
+from hatls.scanning._enumeration import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.tls.codec import TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods

@@ -145,7 +145,7 @@ def _merged(first: HandshakeOutcome, hellos: list[ServerHello] | None = None, *,
                          extra_connections=extra)]
     if hellos is not None:
         results.append(JobResult(kind=JobKind.ENUMERATE, connected=True,
-                                 enumeration=EnumerationFacts(hellos=hellos), attempts=5))
+                                 enumeration=EnumerationFacts(hellos=tuple(hellos)), attempts=5))
     return merge(endpoint(), results)
 
 

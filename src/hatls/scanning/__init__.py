@@ -2,7 +2,9 @@
 
 - jobs: the job and result types (one job, one connection), imported by the probes that fill them;
 - plan: inventory -> endpoints -> jobs, and which job follows which result;
-- elimination: the raw-hello enumeration as decisions (what to offer next, given the answers);
+- elimination: the elimination machines (what to offer next, given the answers);
+- enumeration: one endpoint's raw-hello enumeration as a state machine the scanner drives, one
+  connection per request;
 - merge: the job results of one endpoint -> one EndpointObservation;
 - pipeline: observations -> findings -> Report, and the re-judgement of a saved report.
 
@@ -19,16 +21,23 @@ from hatls.scanning._elimination import (
     classify,
     fallback_answer,
 )
+from hatls.scanning._enumeration import Enumeration
 from hatls.scanning._jobs import (
     OPENSSL_VERSIONS,
     Endpoint,
     EnumerationFacts,
+    EnumerationReply,
+    EnumerationRequest,
     HandshakeOutcome,
+    HelloReply,
+    HelloRequest,
     Job,
     JobKind,
     JobResult,
     PlaintextOutcome,
     PortTarget,
+    RenegotiationReply,
+    RenegotiationRequest,
 )
 from hatls.scanning._merge import merge, unreached
 from hatls.scanning._pipeline import anchors_used, build_report, observations_of, rejudge
@@ -47,15 +56,22 @@ __all__ = [
     "Answer",
     "Elimination",
     "Endpoint",
+    "Enumeration",
     "EnumerationFacts",
+    "EnumerationReply",
+    "EnumerationRequest",
     "FallbackAnswer",
     "HandshakeOutcome",
+    "HelloReply",
+    "HelloRequest",
     "Job",
     "JobKind",
     "JobResult",
     "PairedElimination",
     "PlaintextOutcome",
     "PortTarget",
+    "RenegotiationReply",
+    "RenegotiationRequest",
     "ScanEvent",
     "ScanState",
     "anchors_used",

@@ -7,12 +7,15 @@ values here are plain data: the probes (probe/) build them, merge.py reads them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hatls.inventory import Pair, PortSpec, Server
 from hatls.observations import ErrorKind, PlaintextCase, ProbeError
+from hatls.tls.flight import ServerFlight
 from hatls.tls.hello_parse import ServerHello
+from hatls.tls.hello_spec import HelloSpec
 
 # The versions the first handshake offers (every one OpenSSL speaks), oldest first.
 OPENSSL_VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -92,23 +95,62 @@ class PlaintextOutcome:
         return self.case is PlaintextCase.BANNER
 
 
-@dataclass(slots=True)
-class EnumerationFacts:
-    """What the raw hellos showed; merged into the endpoint observation (merge.py)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelloRequest:
+    """One raw ClientHello on a connection of its own (the enumeration's job)."""
 
-    protocols: dict[str, bool | None] = field(default_factory=dict)
-    ciphers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    id: int       # unique within one endpoint's enumeration: its reply is matched by it
+    spec: HelloSpec
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenegotiationRequest:
+    """One full handshake at ``version``, then a renegotiation the client starts."""
+
+    id: int
+    version: str
+
+
+EnumerationRequest = HelloRequest | RenegotiationRequest
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelloReply:
+    """The server's flight; None when nothing can be concluded (then ``error`` may say why). An
+    alert, a close or a reset is a flight too: a refusal, not an error."""
+
+    flight: ServerFlight | None
+    error: ProbeError | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RenegotiationReply:
+    """True: renegotiated at the client's request; False: refused; None: nothing learned."""
+
+    accepted: bool | None
+
+
+EnumerationReply = HelloReply | RenegotiationReply
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnumerationFacts:
+    """What the raw hellos showed; merged into the endpoint observation (merge.py). Built once,
+    when the enumeration is done (scanning/_enumeration.py)."""
+
+    protocols: Mapping[str, bool | None] = field(default_factory=dict)
+    ciphers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Every group accepted in any version (the union of groups_by_version); () when the server
     # has none, None when a version's groups could not be found.
     groups: tuple[str, ...] | None = None
     # Per version probed: TLS 1.3 (HelloRetryRequests) and the newest TLS <= 1.2 version with an
     # ECDHE or DHE suite (ServerKeyExchanges); None where that probe was inconclusive.
-    groups_by_version: dict[str, tuple[str, ...] | None] = field(default_factory=dict)
+    groups_by_version: Mapping[str, tuple[str, ...] | None] = field(default_factory=dict)
     # The DH prime size of every DHE ServerKeyExchange seen: dh_min_bits is the smallest.
-    dh_bits: list[int] = field(default_factory=list)
+    dh_bits: tuple[int, ...] = ()
     # TLS 1.0 .. 1.2 ServerHellos seen: answers to hellos that asked for RI, EMS and ETM.
-    hellos: list[ServerHello] = field(default_factory=list)
-    cbc_hellos: list[ServerHello] = field(default_factory=list)
+    hellos: tuple[ServerHello, ...] = ()
+    cbc_hellos: tuple[ServerHello, ...] = ()
     fallback_scsv: bool | None = None
     fallback_scsv_evidence: str | None = None  # the two answers, in words (elimination.py)
     # None unless a hello offered DEFLATE and got a ServerHello: only then is "no" evidence.
@@ -116,8 +158,8 @@ class EnumerationFacts:
     client_renegotiation: bool | None = None   # probe/renegotiation.py
     # Per version with two or more suites: "server" when the server enforces its own order (the
     # found order is then its preference), "client" when it follows the hello's, None unknown.
-    cipher_order: dict[str, str | None] = field(default_factory=dict)
-    errors: list[ProbeError] = field(default_factory=list)
+    cipher_order: Mapping[str, str | None] = field(default_factory=dict)
+    errors: tuple[ProbeError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -167,7 +167,7 @@ def _errors(results: Sequence[JobResult], *, expects_tls: bool,
             plaintext: PlaintextFinding) -> tuple[ProbeError, ...]:
     errors: list[ProbeError] = [r.error for r in results if r.error is not None]
     for r in results:
-        errors += r.enumeration.errors if r.enumeration is not None else []
+        errors += r.enumeration.errors if r.enumeration is not None else ()
     for r in results:
         hs = r.handshake
         if r.kind is JobKind.HANDSHAKE and hs is not None and not hs.completed and hs.error_kind:
