@@ -250,6 +250,7 @@ class Enumeration:
         self._session = _Session(server_name)
         self._run = _enumerate(self._session)
         self._outstanding: set[int] = set()
+        self._started = False
         self._facts: EnumerationFacts | None = None
 
     @property
@@ -257,6 +258,10 @@ class Enumeration:
         return self._facts is not None
 
     def start(self) -> tuple[EnumerationRequest, ...]:
+        """The first requests, all to go out side by side."""
+        if self._started:
+            raise RuntimeError("the enumeration has already started")
+        self._started = True
         return self._advance(None)
 
     def step(self, request_id: int, reply: EnumerationReply) -> tuple[EnumerationRequest, ...]:
