@@ -3,7 +3,11 @@
 An endpoint's first handshake decides what follows; it alone is retried after a timeout or a reset,
 with exponential backoff, and the tries are counted into the observation. Errors are data: each job
 turns its exception into a ProbeError (probe/errors.py); only a bug escapes as ``internal``. Time
-comes from trio's clock, so tests run on a virtual clock.
+comes from trio's clock and every connection from the ``connect`` function the scan is given, so
+tests run whole scans on a virtual clock over an in-memory network (tests/test_scanner.py).
+
+``scan`` is the public scan (``hatls.scan``): this scanner wired into the pure pipeline of
+hatls.scanning, which judges the observations and builds the Report.
 """
 
 from __future__ import annotations
