@@ -32,6 +32,8 @@ class Behaviour(StrEnum):
 class Peer:
     behaviour: Behaviour
     config: EndpointConfig | None = None
+    # Behave so for this many connections, then fall silent (None: always).
+    connections: int | None = None
 
 
 class _Counted(trio.abc.Stream):
@@ -64,6 +66,7 @@ class MemoryNetwork:
     starts: dict[str, list[float]] = field(default_factory=dict)   # connect calls, per address
     open_now: dict[str, int] = field(default_factory=dict)
     peak: dict[str, int] = field(default_factory=dict)
+    accepted: dict[tuple[str, int], int] = field(default_factory=dict)   # per (address, port)
     open_total: int = 0
     peak_total: int = 0
     timeouts: LabTimeouts = field(default_factory=LabTimeouts)
@@ -81,6 +84,9 @@ class MemoryNetwork:
                 await trio.sleep_forever()
         client, server = trio.testing.memory_stream_pair()
         self._opened(address)
+        served = self.accepted[(address, port)] = self.accepted.get((address, port), 0) + 1
+        if peer.connections is not None and served > peer.connections:
+            peer = Peer(behaviour=Behaviour.SILENT)
         self.nursery.start_soon(self._serve, peer, server)
         return _Counted(client, lambda: self._closed(address))
 

@@ -17,7 +17,8 @@ from hatls.lab.server import serve_endpoints
 from hatls.observations import ErrorKind
 from hatls.probe.plaintext import ANSWER_WAIT, BANNER_WAIT
 from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.scanning import ScanEvent, observations_of
+from hatls.scanning import MAX_SUITES_PER_HELLO, ScanEvent, observations_of
+from hatls.tls.suites import suites_for_version
 from tests.labkit import leaf
 from tests.memory_network import Behaviour, MemoryNetwork, Peer
 
@@ -223,3 +224,26 @@ async def test_a_delay_spaces_every_connection_start_to_one_address(autojump_clo
     starts = network.starts["127.0.1.23"]
     assert len(starts) == obs.connections >= 10
     assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.25 - 1e-9
+
+
+async def test_every_raw_hello_times_out_exactly_and_alone(autojump_clock: Any) -> None:
+    """A server that completes the first handshake, then answers nothing: each raw hello is its
+    own connection and ends at the handshake timeout; a version's next chunk waits for that."""
+    def setup(network: MemoryNetwork) -> list[tuple[str, list[int]]]:
+        network.listen("127.0.1.24", 443, Peer(
+            behaviour=Behaviour.LAB, connections=1,
+            config=config("127.0.1.24", "tsrv-primary.example.test", ciphers=MODERN)))
+        return [("127.0.1.24", [443])]
+
+    limits = ScanLimits(handshake_timeout=7, max_connections_per_host=64)
+    (obs,), network, elapsed = await memory_scan(setup, limits)
+    chunks = {v: -(-len(suites_for_version(v)) // MAX_SUITES_PER_HELLO)
+              for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2")}
+    starts = network.starts["127.0.1.24"]
+    # the first handshake, then the plaintext probe and the enumeration side by side from starts[1]
+    assert elapsed == starts[1] + max(BANNER_WAIT + ANSWER_WAIT, 7 * max(chunks.values()))
+    hellos = [e for e in obs.errors if e.stage.value == "protocols"]
+    assert len(hellos) == 2 + sum(chunks.values())   # SSLv2, TLS 1.3, and each chunk once
+    assert all(e.kind is ErrorKind.TIMEOUT and "7" in e.message for e in hellos)
+    assert obs.connections == len(starts) == 2 + len(hellos)
+    assert obs.speaks_tls and dict(obs.protocols)["TLSv1.3"] is True   # the first handshake's
