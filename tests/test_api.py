@@ -14,8 +14,8 @@ from hatls.findings import Severity
 from hatls.lab.endpoint import EndpointConfig, ListenMode
 from hatls.lab.pki import CertificateAuthority
 from hatls.lab.server import serve_endpoints
-from hatls.run import build_report
 from hatls.scan_cli import exit_status
+from hatls.scanning import build_report
 from tests.labkit import NOW, ca, leaf
 
 TICKS = iter(range(10**6))

@@ -37,7 +37,7 @@ from hatls.report import (
 )
 from hatls.report.html import build_view, render_html
 from hatls.report.pdf import render_pdf
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from hatls.waivers import WaiverState, apply_waivers, parse_waivers
 from tests.report_fixtures import SAMPLE_PATH
 from tests.test_cli import cfg, write_inventory
@@ -318,7 +318,6 @@ def test_a_scan_with_waivers_labels_and_pdf_end_to_end(tmp_path: Path) -> None:
     """A backup that presents its primary's certificate (GHA-005, TLS-032), scanned for real:
     not compliant (exit 1); waived under a ticket, compliant (exit 0) with the waiver in every
     output; the JSON re-judges to the same verdict; an expired waiver is red again."""
-
     with LabThread([cfg("127.0.1.61", "tsrv-a.example.test"),
                     cfg("127.0.2.61", "tsrv-a.example.test")]) as eps:
         inventory = write_inventory(tmp_path, eps, ("secured", "secured"))

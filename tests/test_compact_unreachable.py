@@ -46,7 +46,7 @@ from hatls.report.html import build_view, iter_html, render_html
 from hatls.rules import _engine as engine
 from hatls.rules import fold_endpoint, folded_count, folded_rules, unfold
 from hatls.rules.endpoint import ENDPOINT_RULES
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from tests.labkit import ca
 from tests.report_fixtures import sample_report
 

@@ -41,7 +41,7 @@ from hatls.report import (
     report_to_json,
 )
 from hatls.report.html import build_drift_view, render_diff_html, render_html
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from tests.report_fixtures import HOSTILE_SUBJECT, T_SERVER, sample_report
 
 LEGACY_BACKUP = ("statserver-legacy", "backup", "secure", "127.0.2.3")

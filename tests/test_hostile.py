@@ -31,11 +31,10 @@ from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, St
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.plaintext import ANSWER_WAIT, BANNER_WAIT
-from hatls.probe.scanner import ScanEvent, ScanLimits
+from hatls.probe.scanner import ScanEvent, ScanLimits, scan
 from hatls.report import Report, dumps, loads, report_schema, summary_lines
 from hatls.report.html import render_html
 from hatls.report.html._text import MAX_MESSAGE_CHARS
-from hatls.run import scan
 from hatls.tls.certs import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf
 

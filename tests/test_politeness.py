@@ -24,14 +24,19 @@ import trio
 from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import serve_endpoints
-from hatls.merge import JobResult, merge
 from hatls.observations import EndpointObservation, ErrorKind
-from hatls.plan import Endpoint, JobKind, port_targets
 from hatls.probe.connection import resolve
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.probe.scanner import ScanLimits, scan_inventory
+from hatls.probe.scanner import ScanLimits, scan, scan_inventory
 from hatls.report import dumps, encode, loads
-from hatls.run import observations_of, scan
+from hatls.scanning import (
+    Endpoint,
+    HandshakeOutcome,
+    JobKind,
+    JobResult,
+    merge,
+    observations_of,
+    port_targets,
+)
 from tests.report_fixtures import sample_report
 from tests.test_scanner import MODERN, config
 

@@ -19,16 +19,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from hatls.cli_diff import with_baseline
 from hatls.cli_outputs import ExportPaths, write_exports
-from hatls.files import OutputError, write_output
+from hatls.files import write_output
 from hatls.findings import Severity
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
-from hatls.merge import merge
-from hatls.plan import endpoints_for, port_targets
+from hatls.output import OutputError
 from hatls.policy import Policy
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report import Report, ScanStatus, breaks_compliance, iter_json
-from hatls.run import build_report, observations_of
+from hatls.scanning import build_report, endpoints_for, merge, observations_of, port_targets
 from hatls.waivers import Waiver
 from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
 from hatls.zones import zone_scan_coverage, zone_selector

@@ -28,12 +28,11 @@ import trio
 
 from hatls.identity import load_identities
 from hatls.inventory import ClientIdentity, Inventory
-from hatls.merge import unreached
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
-from hatls.plan import Endpoint, PortTarget
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.politeness import Limits, ScanLimits
-from hatls.probe.scanner import ScanEvent, ScanState, probe_plan, resolve_plan
+from hatls.probe.scanner import probe_plan, resolve_plan
+from hatls.scanning import Endpoint, PortTarget, ScanEvent, ScanState, unreached
 
 MAX_DEFAULT_WORKERS = 8
 # Without --workers: a worker only for every 64 endpoints, so a small scan starts no process

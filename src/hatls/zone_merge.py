@@ -16,11 +16,9 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from hatls.inventory import Inventory, ReportLabels
-from hatls.merge import merge
 from hatls.observations import EndpointObservation
-from hatls.plan import Endpoint, port_targets
 from hatls.report import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
-from hatls.run import build_report
+from hatls.scanning import Endpoint, build_report, merge, port_targets
 from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver
 

@@ -20,6 +20,7 @@ from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.probe.handshake_tap import HandshakeTap
+from hatls.scanning import HandshakeOutcome
 from hatls.tls import suites
 from hatls.tls.host_name import sni_host_name
 
@@ -72,27 +73,6 @@ class ClientOffer:
     session_facts: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HandshakeOutcome:
-    completed: bool
-    version: str | None = None
-    cipher: str | None = None
-    group: str | None = None
-    chain_der: tuple[bytes, ...] = ()
-    client_cert_requested: bool = False
-    client_cert_required: bool | None = None
-    ca_names: tuple[str, ...] = ()
-    extended_master_secret: bool | None = None
-    # With ClientOffer.session_facts: the stapled OCSP response as sent (b"" = none stapled; None =
-    # not asked, or OpenSSL never got as far as the server's certificate).
-    ocsp_staple: bytes | None = None
-    # TLS 1.3 NewSessionTicket messages received before the server answered our close_notify;
-    # None unless TLS 1.3 was negotiated and the server closed (or a ticket came) in time.
-    tickets_tls13: int | None = None
-    error_kind: ErrorKind | None = None
-    error_message: str | None = None
-
-
 def _make_context(offer: ClientOffer) -> SSL.Context:
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_min_proto_version(_VERSION_CONSTANTS[offer.min_version])
@@ -119,7 +99,7 @@ def load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
 class TlsDriver:
     """The memory-BIO retry loop: run an OpenSSL call until it stops wanting bytes."""
 
-    def __init__(self, conn: SSL.Connection, stream: trio.SocketStream) -> None:
+    def __init__(self, conn: SSL.Connection, stream: trio.abc.Stream) -> None:
         self.conn = conn
         self.stream = stream
         self.receiver = BoundedReceiver(stream)
@@ -164,7 +144,7 @@ def _ems(conn: SSL.Connection) -> bool | None:
 
 
 async def tls_handshake(
-    stream: trio.SocketStream, offer: ClientOffer, *, timeout: float
+    stream: trio.abc.Stream, offer: ClientOffer, *, timeout: float
 ) -> HandshakeOutcome:
     """Run one client handshake on an open stream and describe it.
 

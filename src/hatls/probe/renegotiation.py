@@ -19,7 +19,7 @@ from hatls.probe.errors import ProbeFailure
 from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver, load_identity
 from hatls.tls.host_name import sni_host_name
 
-Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
+Dial = Callable[[], AbstractAsyncContextManager[trio.abc.Stream]]
 
 RENEGOTIABLE_VERSIONS = {
     "TLSv1.0": SSL.TLS1_VERSION,

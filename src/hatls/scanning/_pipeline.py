@@ -1,23 +1,21 @@
-"""The public scan: inventory -> probes -> findings -> Report. Also the pure re-judgement of a report."""
+"""Observations -> findings -> Report: the judging half of a scan, and the re-judgement of a report.
+
+Pure: no socket and no trio. The probing half (probe/scanner.py) fills a ScanState; ``scan`` there
+hands its observations to ``build_report`` here, and ``rejudge`` does the same from a saved report.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-import trio
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from hatls._version import __version__
 from hatls.findings import Severity
-from hatls.inventory import ClientIdentity, Inventory, ReportLabels
-from hatls.merge import merge
+from hatls.inventory import Inventory, ReportLabels
 from hatls.observations import EndpointObservation
-from hatls.plan import Endpoint
-from hatls.policy import Policy, load_policy
-from hatls.probe.handshake import ClientIdentityMaterial
-from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
+from hatls.policy import Policy
 from hatls.report import (
     PolicyRef,
     Report,
@@ -28,6 +26,9 @@ from hatls.report import (
     summarize,
 )
 from hatls.rules import is_internal, judge, scan_trust
+from hatls.scanning._jobs import Endpoint
+from hatls.scanning._merge import merge
+from hatls.scanning._state import ScanState
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers
@@ -129,25 +130,3 @@ def rejudge(report: Report) -> Report:
         waivers=report.inputs.waivers,
         labels=report.scan.report, zones=report.scan.zones,
     )
-
-
-async def scan(
-    inventory: Inventory,
-    *,
-    now: Callable[[], datetime],
-    policy: Policy | None = None,
-    fail_on: Severity = Severity.HIGH,
-    limits: ScanLimits | None = None,
-    state: ScanState | None = None,
-    on_event: Callable[[ScanEvent], None] | None = None,
-    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
-    waivers: tuple[Waiver, ...] = (),
-) -> Report:
-    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
-    chosen = policy or load_policy(inventory.scan.policy)
-    started, clock = now(), trio.current_time()
-    state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
-                                 identities=identities)
-    return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
-                        started=started, finished=now(), fail_on=fail_on, waivers=waivers,
-                        duration_seconds=trio.current_time() - clock)

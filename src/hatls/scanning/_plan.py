@@ -7,51 +7,17 @@ from the results already in. The scanner only runs what this module says.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 
-from hatls.inventory import Inventory, Pair, PortSpec, Server
+from hatls.inventory import Inventory
 from hatls.observations import ErrorKind
-from hatls.probe.handshake import OPENSSL_VERSIONS, HandshakeOutcome
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PortTarget:
-    """One (pair, role, port) as written in the inventory, before name resolution."""
-
-    pair: Pair
-    server: Server
-    port: PortSpec
-
-    @property
-    def connect_host(self) -> str:
-        return self.server.address or self.server.host
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Endpoint:
-    """A port target at one address: the unit every observation and endpoint finding is about."""
-
-    target: PortTarget
-    address: str
-
-    @property
-    def key(self) -> tuple[str, str, str, str]:
-        t = self.target
-        return (t.pair.name, t.server.role.value, t.port.id, self.address)
-
-
-class JobKind(StrEnum):
-    HANDSHAKE = "handshake"      # the full handshake every endpoint gets first
-    PLAINTEXT = "plaintext"
-    ENUMERATE = "enumerate"      # raw hellos: versions, suites, groups (one connection each)
-    REHEARSAL = "rehearsal"      # GHA-009: a mutual handshake with the partner's client identity
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Job:
-    endpoint: Endpoint
-    kind: JobKind
+from hatls.scanning._jobs import (
+    OPENSSL_VERSIONS,
+    Endpoint,
+    HandshakeOutcome,
+    Job,
+    JobKind,
+    PortTarget,
+)
 
 
 def port_targets(inventory: Inventory) -> tuple[PortTarget, ...]:

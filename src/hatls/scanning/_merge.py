@@ -21,27 +21,18 @@ from hatls.observations import (
     Resumption,
     Stage,
 )
-from hatls.plan import Endpoint, JobKind, version_inferences
-from hatls.probe.enumerate import EnumerationFacts
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.probe.plaintext import PlaintextOutcome
+from hatls.scanning._jobs import (
+    Endpoint,
+    EnumerationFacts,
+    HandshakeOutcome,
+    JobKind,
+    JobResult,
+    PlaintextOutcome,
+)
+from hatls.scanning._plan import version_inferences
 from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
 from hatls.tls.ocsp import OcspStapling, stapling_facts
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class JobResult:
-    kind: JobKind
-    connected: bool
-    handshake: HandshakeOutcome | None = None
-    plaintext: PlaintextOutcome | None = None
-    enumeration: EnumerationFacts | None = None
-    error: ProbeError | None = None
-    attempts: int = 1
-    # Connections beyond the tries: the first handshake made again without status_request after
-    # a stapled response broke it (scanner.py). Counted, but no sign of a flaky server.
-    extra_connections: int = 0
 
 
 def expected_for(server: Server, port: PortSpec) -> Expected:
@@ -176,7 +167,7 @@ def _errors(results: Sequence[JobResult], *, expects_tls: bool,
             plaintext: PlaintextFinding) -> tuple[ProbeError, ...]:
     errors: list[ProbeError] = [r.error for r in results if r.error is not None]
     for r in results:
-        errors += r.enumeration.errors if r.enumeration is not None else []
+        errors += r.enumeration.errors if r.enumeration is not None else ()
     for r in results:
         hs = r.handshake
         if r.kind is JobKind.HANDSHAKE and hs is not None and not hs.completed and hs.error_kind:
