@@ -17,6 +17,7 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts
 
+from hatls.catalog import rule_info
 from hatls.findings import Finding, Status
 from hatls.inventory import (
     Mode,
@@ -40,7 +41,6 @@ from hatls.observations import (
 )
 from hatls.policy import Policy, load_policy
 from hatls.rules import EndpointContext, EndpointRule, Trust
-from hatls.rules.catalog import rule_info
 
 HOST = "tsrv-a.example.test"
 GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

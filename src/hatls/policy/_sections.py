@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from hatls.catalog import RULES
 from hatls.observations import PROTOCOL_VERSIONS
 from hatls.policy._fields import KEY_TYPES, SIGNATURE_NAMES, Reader
-from hatls.rules.catalog import RULES
 
 FORWARD_SECRECY = ("fail", "warn", "off")
 SEVERITY_OR_OFF = ("critical", "high", "medium", "low", "info", "off")

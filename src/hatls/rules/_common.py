@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from hatls.catalog import RuleInfo, rule_info
 from hatls.findings import Finding, Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import UNREACHABLE_KINDS, EndpointObservation, ErrorKind
 from hatls.rules._context import EndpointContext, PairContext
-from hatls.rules.catalog import RuleInfo, rule_info
 
 
 def endpoint_finding(
