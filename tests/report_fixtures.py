@@ -35,7 +35,7 @@ from hatls.policy import load_policy, policy_to_dict
 from hatls.report.codec import dumps
 from hatls.report.model import PolicyRef, Report, ScanMeta, summarize
 from hatls.rules.model import Finding, Severity, Status
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 HOSTILE_SUBJECT = "<script>alert(1)</script>"

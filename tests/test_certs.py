@@ -1,4 +1,4 @@
-"""hatls.tls.certs on the committed test PKI (fixtures/certs) and on a few hostile certificates."""
+"""hatls.x509 on the committed test PKI (fixtures/certs) and on a few hostile certificates."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from hatls.lab.pki import CertificateAuthority, PrivateKey
-from hatls.tls.certs import (
+from hatls.x509 import (
     MAX_NAME_CHARS,
     MAX_SAN_CHARS,
     MAX_SAN_ENTRIES,
@@ -27,6 +27,7 @@ from hatls.tls.certs import (
     bounded_text,
     certificate_facts,
     crl_status,
+    dns_pattern_matches,
     fingerprint_matches,
     load_pem_certificates,
     match_host,
@@ -36,7 +37,6 @@ from hatls.tls.certs import (
     thumbprint_algorithm,
     validate_chain,
 )
-from hatls.tls.certs_host import dns_pattern_matches
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
 GENERATED = datetime(2026, 1, 1, tzinfo=UTC)  # generate.py's NOW

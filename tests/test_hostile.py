@@ -39,7 +39,7 @@ from hatls.report.schema import report_schema
 from hatls.report.text import summary_lines
 from hatls.rules.model import Finding
 from hatls.run import scan
-from hatls.tls.certs import MAX_NAME_CHARS
+from hatls.x509 import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf
 
 CONNECT, HANDSHAKE = 1.0, 2.0

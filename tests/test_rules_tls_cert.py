@@ -23,7 +23,7 @@ from hatls.rules.endpoint import (
     tls_038,
 )
 from hatls.rules.model import Status
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 Change = Callable[[EndpointObservation], EndpointObservation]
 

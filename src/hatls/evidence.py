@@ -37,9 +37,14 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from hatls.tls.certs_chain import ChainStatus, validate_chain
-from hatls.tls.certs_facts import name_text, require_aware, sha256_hex
-from hatls.tls.certs_load import load_pem_certificates
+from hatls.x509 import (
+    ChainStatus,
+    load_pem_certificates,
+    name_text,
+    require_aware,
+    sha256_hex,
+    validate_chain,
+)
 
 SIGNATURE_FORMAT = "hatls-signature/1"
 MIN_RSA_BITS = 2048

@@ -25,9 +25,9 @@ from hatls.plan import Endpoint, JobKind, version_inferences
 from hatls.probe.enumerate import EnumerationFacts
 from hatls.probe.handshake import HandshakeOutcome
 from hatls.probe.plaintext import PlaintextOutcome
-from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
 from hatls.tls.ocsp import OcspStapling, stapling_facts
+from hatls.x509 import CertificateFacts, certificate_facts, parse_der_chain
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

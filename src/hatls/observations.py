@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hatls.tls.certs import CertificateFacts
 from hatls.tls.ocsp import OcspStapling
+from hatls.x509 import CertificateFacts
 
 # Report names of the protocol versions, oldest first: the order every report and table uses.
 PROTOCOL_VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")

@@ -12,9 +12,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hatls.tls.certs_oids import SIGNATURE_ALGORITHMS
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup
+from hatls.x509 import SIGNATURE_ALGORITHMS
 
 # Key types as CertificateFacts.key_type spells them.
 KEY_TYPES = frozenset({"RSA", "EC", "Ed25519", "Ed448", "DSA"})

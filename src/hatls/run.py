@@ -27,9 +27,8 @@ from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
 from hatls.report.model import PolicyRef, Report, ScanMeta, ScanStatus, ZoneCoverage, summarize
 from hatls.rules.engine import is_internal, judge, scan_trust
 from hatls.rules.model import Severity
-from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
-from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data
+from hatls.x509 import load_pem_certificates, sha256_hex, system_trust_store, validate_chain
 from hatls.zones import zone_scan_findings
 
 

@@ -22,8 +22,8 @@ from hatls.plan import Endpoint, port_targets
 from hatls.policy import policy_from_dict
 from hatls.report.model import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.run import build_report
-from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver, waivers_from_data
+from hatls.x509 import load_pem_certificates
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 

@@ -164,7 +164,7 @@ def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
 
 
 def _subject_of(identity: ClientIdentity) -> str:
-    from hatls.tls.certs import load_pem_certificates
+    from hatls.x509 import load_pem_certificates
 
     certs = load_pem_certificates(identity.certificate.text)
     return certs[0].subject.rfc4514_string() if certs else identity.certificate.path

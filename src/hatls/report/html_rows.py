@@ -15,7 +15,7 @@ from functools import partial
 from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, PlaintextCase
 from hatls.report.html_compare import Item, RowKind, plain, state_item
 from hatls.report.html_text import day, expiry, fingerprint, flag, moment, shown, shown_list
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 Items = tuple[Item, ...] | None
 Reader = Callable[[EndpointObservation, datetime], Items]

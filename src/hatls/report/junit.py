@@ -24,8 +24,8 @@ from hatls.report.model import Report
 from hatls.report.verdict import Verdict, compliant_of, incomplete_reason, verdict_of
 from hatls.rules.catalog import RULES
 from hatls.rules.model import Finding, Status
-from hatls.tls.certs import bounded_text
 from hatls.waivers import WaiverState
+from hatls.x509 import bounded_text
 
 MAX_MESSAGE_CHARS = 2000
 MAX_LINE_CHARS = 2000

@@ -25,7 +25,7 @@ from hatls.report.model import Report, ScanStatus
 from hatls.report.verdict import Verdict, compliant_of, incomplete_reason, verdict_of
 from hatls.rules.catalog import RULES, RuleInfo
 from hatls.rules.model import Finding, Severity, Status
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

@@ -18,7 +18,7 @@ from hatls.rules.endpoint_support import (
     served_chain,
 )
 from hatls.rules.model import EndpointContext, Finding, Status
-from hatls.tls.certs import ChainStatus, CrlStatus, crl_status, validate_chain
+from hatls.x509 import ChainStatus, CrlStatus, crl_status, validate_chain
 
 _CHAIN_STATUS = {
     ChainStatus.VALID: Status.PASS,

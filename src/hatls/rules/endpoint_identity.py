@@ -8,7 +8,8 @@ from hatls.observations import EndpointObservation
 from hatls.rules.common import skipped
 from hatls.rules.endpoint_support import certificate_summary, finding, leaf_or_finding, parsed
 from hatls.rules.model import EndpointContext, Finding, Status
-from hatls.tls.certs import (
+from hatls.tls.groups import group_by_name
+from hatls.x509 import (
     CertificateFacts,
     NameMatch,
     fingerprint_matches,
@@ -16,7 +17,6 @@ from hatls.tls.certs import (
     normalize_thumbprint,
     thumbprint_algorithm,
 )
-from hatls.tls.groups import group_by_name
 
 _NAME_STATUS = {NameMatch.MATCH: Status.PASS, NameMatch.CN_ONLY: Status.WARN,
                 NameMatch.MISMATCH: Status.FAIL}

@@ -15,8 +15,8 @@ from cryptography import x509
 from hatls.observations import EndpointObservation, Stage
 from hatls.rules.common import endpoint_finding, skipped, tls_gate
 from hatls.rules.model import EndpointContext, Finding, Status
-from hatls.tls.certs import CertificateFacts, load_pem_certificates
 from hatls.tls.suites import lookup
+from hatls.x509 import CertificateFacts, load_pem_certificates
 
 # The versions the full-handshake engine (OpenSSL) can offer. SSLv2/SSLv3 need the raw-hello
 # engine: when it has not run they are None, and rules judge on the rest and say so.

@@ -22,7 +22,7 @@ from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.fold import fold_endpoint
 from hatls.rules.model import EndpointContext, Finding, PairContext, Severity, Status, Trust
 from hatls.rules.pair import PAIR_RULES
-from hatls.tls.certs import load_pem_certificates
+from hatls.x509 import load_pem_certificates
 
 INTERNAL_MARK = "internal_error"
 

@@ -26,7 +26,7 @@ from hatls.rules.pair_common import (
     skip,
     standalone,
 )
-from hatls.tls.certs import CertificateFacts, ChainStatus, NameMatch, match_host, validate_chain
+from hatls.x509 import CertificateFacts, ChainStatus, NameMatch, match_host, validate_chain
 
 # A path to the pair's CA exists: an incomplete chain (intermediate found among the CAs) or one out
 # of order is TLS-031's warning, and the partner, holding the same CAs, still builds the path.

@@ -28,7 +28,7 @@ from hatls.rules.pair_common import (
     skip,
     standalone,
 )
-from hatls.tls.certs import ChainStatus, load_pem_certificates, validate_chain
+from hatls.x509 import ChainStatus, load_pem_certificates, validate_chain
 
 NO_IDENTITY = "no client identity given"
 # The rehearsal never reached the TLS layer: it could not be made, which says nothing of trust.
