@@ -645,6 +645,21 @@ def test_normalize_thumbprint() -> None:
     assert normalize_thumbprint("") == ""
 
 
+@pytest.mark.parametrize("invisible", ["\u180e", "\u200b", "\u2060", "\ufeff", "\u202e", "\u00ad", "\x00"])
+def test_normalize_thumbprint_drops_every_invisible_character(invisible: str) -> None:
+    # U+180E MONGOLIAN VOWEL SEPARATOR was a space (Zs) before Unicode 6.3 and is a format
+    # character (Cf) since: dropped either way, like every other character nobody can see.
+    assert normalize_thumbprint(f"AB{invisible}CD") == "abcd"
+    assert thumbprint_algorithm(f"{invisible}{'AB' * 20}") == "sha1"
+
+
+@pytest.mark.parametrize("visible", ["-", "\u0430", "\u2212", "g"])  # "-", Cyrillic а, minus sign
+def test_normalize_thumbprint_keeps_visible_non_hex(visible: str) -> None:
+    # What an operator can see is never dropped: such a thumbprint is refused, not guessed at.
+    assert normalize_thumbprint(f"AB{visible}CD") == f"ab{visible}cd".lower()
+    assert thumbprint_algorithm(f"{visible}{'AB' * 20}") is None
+
+
 def test_thumbprints_as_windows_shows_them() -> None:
     f = facts("tsrv-a")
     # The Windows certificate dialog: spaced pairs, upper case, a leading U+200E.

@@ -44,7 +44,6 @@ from hatls.inventory.model import (
     TlsExpectations,
 )
 from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
-from hatls.inventory.servers import normalize_thumbprint
 
 MAX_INVENTORY_BYTES = 16 * MEBIBYTE  # thousands of pairs fit in a few hundred kB
 
@@ -70,7 +69,6 @@ __all__ = [
     "inventory_from_dict",
     "inventory_to_dict",
     "load_inventory",
-    "normalize_thumbprint",
     "parse_inventory",
 ]
 
