@@ -176,6 +176,11 @@ class EndpointObservation:
     def key(self) -> tuple[str, str, str, str]:
         return (self.pair, self.role, self.port_id, self.address)
 
+    @property
+    def served_chain(self) -> tuple[CertificateFacts, ...]:
+        """The chain as the server sent it, leaf first; the leaf alone when only it was recorded."""
+        return self.chain or ((self.certificate,) if self.certificate else ())
+
     def protocol(self, version: str) -> bool | None:
         return dict(self.protocols).get(version)
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from hatls.rules.common import skipped
+from hatls.rules.common import served_chain, skipped
 from hatls.rules.endpoint_support import (
     certificate_summary,
     finding,
     leaf_or_finding,
     rfc3339,
-    served_chain,
 )
 from hatls.rules.model import EndpointContext, Finding, Status
 from hatls.x509 import ChainStatus, CrlStatus, crl_status, validate_chain

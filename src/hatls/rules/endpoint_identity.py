@@ -6,12 +6,13 @@ from typing import Any
 
 from hatls.observations import EndpointObservation
 from hatls.rules.common import skipped
-from hatls.rules.endpoint_support import certificate_summary, finding, leaf_or_finding, parsed
+from hatls.rules.endpoint_support import certificate_summary, finding, leaf_or_finding
 from hatls.rules.model import EndpointContext, Finding, Status
 from hatls.tls.groups import group_by_name
 from hatls.x509 import (
     CertificateFacts,
     NameMatch,
+    certificate_of,
     fingerprint_matches,
     match_host,
     normalize_thumbprint,
@@ -32,7 +33,7 @@ def tls_032(ctx: EndpointContext) -> Finding:
         return leaf
     if not ctx.observation.expected.name_check:
         return skipped("TLS-032", ctx, "tls_target_name_check is off for this port")
-    verdict, detail = match_host(parsed(leaf), ctx.server.host)
+    verdict, detail = match_host(certificate_of(leaf), ctx.server.host)
     evidence = certificate_summary(leaf) | {"host": ctx.server.host, "san": list(leaf.san),
                                             "match": verdict.value, "detail": detail}
     message = {NameMatch.MATCH: f"certificate names {ctx.server.host}",
