@@ -11,10 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from hatls.tls.ocsp import OcspStapling
+from hatls.tls.protocol import ProtocolVersion
 from hatls.x509 import CertificateFacts
-
-# Report names of the protocol versions, oldest first: the order every report and table uses.
-PROTOCOL_VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
 class ErrorKind(StrEnum):
@@ -145,7 +143,7 @@ class EndpointObservation:
     speaks_tls: bool | None = None
     negotiated_version: str | None = None
     negotiated_cipher: str | None = None
-    protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in PROTOCOL_VERSIONS)
+    protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in ProtocolVersion)
     ciphers: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     # Per version with two or more suites: "server" (the ciphers above are in the server's order
     # of preference), "client" (it follows the hello's order), or None (could not tell).

@@ -12,7 +12,8 @@ from enum import StrEnum
 
 from hatls.inventory import Inventory, Pair, PortSpec, Server
 from hatls.observations import ErrorKind
-from hatls.probe.handshake import OPENSSL_VERSIONS, HandshakeOutcome
+from hatls.probe.handshake import HandshakeOutcome
+from hatls.tls.protocol import OPENSSL_VERSIONS
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -34,13 +34,14 @@ from hatls.probe.renegotiation import RENEGOTIABLE_VERSIONS, client_renegotiatio
 from hatls.tls.flight import ServerFlight
 from hatls.tls.groups import group_by_code, group_by_name
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag
-from hatls.tls.protocol import VERSION_CODES
+from hatls.tls.protocol import ProtocolVersion
 from hatls.tls.suites import Authentication, KeyExchange, Suite, by_code, lookup, suites_for_version
 
 __all__ = ["EnumerationFacts", "enumerate_tls"]
 
-TLS_VERSIONS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2")
-_NEWEST_FIRST = ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3")
+TLS_VERSIONS = (ProtocolVersion.SSL3, ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1,
+                ProtocolVersion.TLS1_2)
+_NEWEST_FIRST = tuple(reversed(TLS_VERSIONS))
 
 
 def _names(codes: list[int]) -> tuple[str, ...]:
@@ -77,7 +78,7 @@ async def _eliminate_suites(session: Session, version: str) -> None:
 
 async def _run_elimination(session: Session, version: str, machine: Elimination, *,
                            deflate_first: bool = False, sslv3_extensions: bool = False) -> None:
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     flags = DEFAULT_FLAGS | ({HelloFlag.RENEGOTIATION_SCSV} if version == "SSLv3" else set())
     first = deflate_first
     while (offer := machine.next_offer()) is not None:
@@ -102,7 +103,7 @@ def _note_tls12_facts(session: Session, flight: ServerFlight, *, offered_deflate
         facts.compression = bool(facts.compression) or hello.compression_method != 0
     suite = by_code(hello.cipher_suite)
     # An SSLv3 hello carries no extensions, so its answer says nothing about EMS or ETM.
-    if hello.selected_version >= VERSION_CODES["TLSv1.0"]:
+    if hello.selected_version >= ProtocolVersion.TLS1_0.code:
         facts.hellos.append(hello)
         if suite is not None and suite.is_cbc:
             facts.cbc_hellos.append(hello)
@@ -146,7 +147,7 @@ async def _sslv2(session: Session) -> None:
 async def _tls13(session: Session) -> None:
     """TLS 1.3 with an empty key_share: the server answers HelloRetryRequest naming the suite and
     group it picked (RFC 8446 §4.1.4), so no key is made and each hello costs one round trip."""
-    code = VERSION_CODES["TLSv1.3"]
+    code = ProtocolVersion.TLS1_3.code
     machine = PairedElimination(suites=tuple(s.code for s in suites_for_version("TLSv1.3")),
                                 groups=OFFERED_GROUPS)
     while (offer := machine.next_offer()) is not None:
@@ -220,7 +221,7 @@ async def _ec_groups(session: Session, version: str,
     suites = tuple(c for c in reversed(found_suites) if c in (rsa or {s.code for s in ecdhe}))
     tells_order = len(found_suites) >= 2 and set(suites) == set(found_suites)
     pin = session.certificate_curve if not rsa else None
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     seen = [g for g in session.groups_seen.get(code, []) if g in EC_GROUPS]
     machine = Elimination(candidates=tuple(g for g in EC_GROUPS if g not in seen),
                           chunk=len(EC_GROUPS), pinned=(pin,) if pin is not None else (),
@@ -254,7 +255,7 @@ async def _ffdhe_groups(session: Session, version: str,
     RFC 7919 does: its prime is the one such a client gets. Every DH size seen goes to dh_bits,
     whose smallest is dh_min_bits."""
     suites = tuple(s.code for s in dhe)
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     if code in session.custom_dh_prime:
         # Offered every ffdhe group, the server sent a prime of its own: RFC 7919 §4 forbids that
         # to a server that implements it, so this one chooses its prime without the extension
@@ -304,7 +305,7 @@ async def _fallback_scsv(session: Session) -> None:
 
     Two hellos alike but for the SCSV, side by side: the unmarked one shows the server takes this
     hello, so a refusal of the marked one (an alert or a close) is the SCSV's doing."""
-    accepted = [v for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+    accepted = [v for v in (*TLS_VERSIONS, ProtocolVersion.TLS1_3)
                 if session.facts.protocols.get(v)]
     if len(accepted) < 2:
         return
@@ -321,7 +322,7 @@ async def _fallback_scsv(session: Session) -> None:
     async with trio.open_nursery() as nursery:
         nursery.start_soon(send, False)
         nursery.start_soon(send, True)
-    answer = fallback_answer(flights[False], flights[True], below, VERSION_CODES[below])
+    answer = fallback_answer(flights[False], flights[True], below, ProtocolVersion(below).code)
     session.facts.fallback_scsv = answer.honoured
     session.facts.fallback_scsv_evidence = answer.evidence
 
@@ -357,7 +358,7 @@ async def _cipher_order(session: Session, version: str) -> None:
     groups = _codes_of_groups(session.facts.groups_by_version.get("TLSv1.3")) \
         if version == "TLSv1.3" else None
     flight = await session.hello(session.spec(version, tuple(reversed(found)), groups=groups))
-    answer, picked = classify(flight, VERSION_CODES[version])
+    answer, picked = classify(flight, ProtocolVersion(version).code)
     session.facts.cipher_order[version] = _order(found, picked) if answer is Answer.PICKED else None
 
 
@@ -386,7 +387,7 @@ async def enumerate_tls(dial: Dial, *, server_name: str | None, timeout: float,
         nursery.start_soon(_fallback_scsv, session)
         nursery.start_soon(_compression, session)
         nursery.start_soon(_renegotiation, session)
-        for version in (*TLS_VERSIONS, "TLSv1.3"):
+        for version in (*TLS_VERSIONS, ProtocolVersion.TLS1_3):
             if version != groups_version:
                 nursery.start_soon(_cipher_order, session, version)
     session.facts.groups = _all_groups(session.facts)

@@ -12,14 +12,12 @@ from typing import Any
 from hatls.observations import EndpointObservation, Stage
 from hatls.rules.common import endpoint_finding, skipped, tls_gate
 from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.tls.protocol import OPENSSL_VERSIONS, ProtocolVersion
 from hatls.tls.suites import lookup
 from hatls.x509 import CertificateFacts
 
-# The versions the full-handshake engine (OpenSSL) can offer. SSLv2/SSLv3 need the raw-hello
-# engine: when it has not run they are None, and rules judge on the rest and say so.
-OPENSSL_VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-TLS13 = "TLSv1.3"
-_BELOW_TLS13 = ("TLSv1.0", "TLSv1.1", "TLSv1.2")
+TLS13 = ProtocolVersion.TLS1_3
+_BELOW_TLS13 = OPENSSL_VERSIONS[:-1]
 
 
 def where(ctx: EndpointContext) -> str:

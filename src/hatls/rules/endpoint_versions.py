@@ -12,8 +12,9 @@ from typing import Any
 from hatls.inventory import SEC_PROTOCOL_VERSIONS
 from hatls.observations import EndpointObservation
 from hatls.rules.common import skipped, tls_gate
-from hatls.rules.endpoint_support import OPENSSL_VERSIONS, finding, not_probed_with
+from hatls.rules.endpoint_support import finding, not_probed_with
 from hatls.rules.model import EndpointContext, Finding, Status
+from hatls.tls.protocol import OPENSSL_VERSIONS
 
 
 def _versions(obs: EndpointObservation) -> tuple[list[str], list[str]]:
