@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hatls._toml import LineIndex
 from hatls.inventory import (
     SEC_PROTOCOL_VERSIONS,
     CertificateLevel,
@@ -43,7 +44,6 @@ from hatls.inventory import (
     load_inventory,
     parse_inventory,
 )
-from hatls.inventory.locate import LineIndex
 from hatls.waivers import parse_waivers
 
 HERE = Path(__file__).parent

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from hatls._toml import Problem
 from hatls.tls.protocol import ProtocolVersion
 
 
@@ -214,20 +215,6 @@ class Inventory:
     def zones(self) -> tuple[str, ...]:
         """Every zone a server of the inventory is in, sorted; () for an inventory without zones."""
         return tuple(sorted({s.zone for p in self.pairs for s in p.servers() if s.zone is not None}))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Problem:
-    """One inventory error: where it is (file, line, key path) and what is wrong."""
-
-    file: str
-    line: int | None
-    key: str  # e.g. "pair[2].backup.ports[1].mode"; "" for whole-file problems
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 class InventoryError(Exception):

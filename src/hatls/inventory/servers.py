@@ -9,9 +9,8 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from hatls.inventory.fields import Checker, Table, check_unique, or_default
+from hatls._toml import Checker, Table, check_unique, index_key, join_key, or_default
 from hatls.inventory.files import client_identity
-from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import CertificateLevel, Mode, PortSpec, Role, Server
 from hatls.inventory.tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
 from hatls.tls.host_name import a_label_host
