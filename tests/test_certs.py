@@ -22,6 +22,7 @@ from hatls.x509 import (
     MAX_SAN_ENTRIES,
     CertificateFacts,
     ChainStatus,
+    ChainVerdict,
     CrlStatus,
     NameMatch,
     bounded_text,
@@ -635,6 +636,13 @@ def test_der_crls_and_garbage() -> None:
     assert crl_status(chain("revoked"), der, at=AT, issuers=HA_ROOT).status is CrlStatus.REVOKED
     garbage = crl_status(chain("tsrv-a"), b"\x30\x82junk", at=AT, issuers=HA_ROOT)
     assert garbage.status is CrlStatus.CRL_INVALID and "cannot be decoded" in garbage.message
+
+
+@pytest.mark.parametrize("status", list(ChainStatus))
+def test_the_chain_builds_exactly_when_a_path_to_a_trusted_ca_was_found(status: ChainStatus) -> None:
+    # The one definition GHA-005/006, the rehearsal and the evidence signature share.
+    found = {ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT_OF_ORDER}
+    assert ChainVerdict(status=status, message="").builds is (status in found)
 
 
 # -- thumbprints -------------------------------------------------------------------------------

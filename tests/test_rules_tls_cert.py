@@ -79,6 +79,14 @@ def test_tls_031_valid_chains() -> None:
     assert len(found.evidence["path"]) == 3 and len(chain_facts("via-intermediate")) == 2
 
 
+def test_tls_031_judges_the_leaf_when_only_the_leaf_was_recorded() -> None:
+    # EndpointObservation.served_chain: the chain as sent, else the recorded leaf alone (as
+    # GHA-005/006 always did), never "no certificate was presented" beside a recorded leaf.
+    leaf_only = context(observation=lambda obs: replace(obs, chain=()))
+    assert leaf_only.observation.served_chain == (leaf_only.observation.certificate,)
+    judge(tls_031, leaf_only, Status.PASS)
+
+
 def test_tls_031_incomplete_and_out_of_order_warn() -> None:
     ctx = context(scan_ca=("ha-ca", "ha-intermediate"), observation=sent("via-intermediate"))
     assert judge(tls_031, ctx, Status.WARN).evidence["status"] == "incomplete"
