@@ -20,8 +20,8 @@ from hatls.observations import EndpointObservation
 from hatls.policy import policy_from_dict
 from hatls.report import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.scanning import Endpoint, build_report, merge, port_targets
-from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver, waivers_from_data
+from hatls.x509 import load_pem_certificates
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 

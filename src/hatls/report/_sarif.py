@@ -25,7 +25,7 @@ from hatls.findings import Finding, Severity, Status
 from hatls.report._codec import rfc3339
 from hatls.report._model import Report, ScanStatus
 from hatls.report._verdict import Verdict, compliant_of, incomplete_reason, verdict_of
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

@@ -24,7 +24,7 @@ from hatls.rules._context import EndpointContext, PairContext, Trust
 from hatls.rules._fold import fold_endpoint
 from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.pair import PAIR_RULES
-from hatls.tls.certs import load_pem_certificates
+from hatls.x509 import load_pem_certificates
 
 INTERNAL_MARK = "internal_error"
 

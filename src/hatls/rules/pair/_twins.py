@@ -8,7 +8,7 @@ from typing import Any
 
 from hatls.findings import Finding, Status
 from hatls.inventory import Mode, Redundancy, Server
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
+from hatls.observations import EndpointObservation
 from hatls.rules._context import PairContext
 from hatls.rules._rule import rule
 from hatls.rules.pair._common import (
@@ -28,6 +28,7 @@ from hatls.rules.pair._common import (
     skip,
     standalone,
 )
+from hatls.tls.protocol import ProtocolVersion
 
 # What each Listening Mode should look like from outside (TLS-002): a live difference between twins
 # where one side does not look like its own mode is TLS-002's defect, not a second one here.
@@ -233,12 +234,12 @@ def _judge_007(couples: Sequence[tuple[EndpointObservation, EndpointObservation]
 
 def _field_differences(name: str, a: Any, b: Any) -> list[dict[str, Any]]:
     if name == "protocols":
-        common = [v for v in PROTOCOL_VERSIONS if v in a and v in b]
+        common = [v for v in ProtocolVersion if v in a and v in b]
         mine = [v for v in common if a[v]]
         twin = [v for v in common if b[v]]
         return [] if mine == twin else [{"field": name, "primary": mine, "backup": twin}]
     if name == "ciphers" or (name == "groups" and isinstance(a, dict)):
         # Only versions both accept: a version accepted on one side is the protocols difference.
         return [{"field": f"{name} {v}", "primary": a[v], "backup": b[v]}
-                for v in PROTOCOL_VERSIONS if v in a and v in b and a[v] != b[v]]
+                for v in ProtocolVersion if v in a and v in b and a[v] != b[v]]
     return [] if a == b else [{"field": name, "primary": a, "backup": b}]
