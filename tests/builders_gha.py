@@ -33,7 +33,6 @@ from hatls.inventory import (
     TlsExpectations,
 )
 from hatls.observations import (
-    PROTOCOL_VERSIONS,
     ClientAuth,
     EndpointObservation,
     ErrorKind,
@@ -44,6 +43,7 @@ from hatls.observations import (
 )
 from hatls.policy import load_policy
 from hatls.rules import PairContext, PairRule, Trust
+from hatls.tls.protocol import ProtocolVersion
 
 HOST_A = "tsrv-a.example.test"
 HOST_B = "tsrv-b.example.test"
@@ -106,7 +106,7 @@ def observe(pair: Pair, role: Role, port_id: str, **kw: Any) -> EndpointObservat
         expected=Expected(tls_mutual=spec.tls.tls_mutual), reachable=True,
         accepts_plaintext=spec.mode is not Mode.SECURED, speaks_tls=tls,
         negotiated_version="TLSv1.3" if tls else None,
-        protocols=tuple((v, tls and v in ("TLSv1.2", "TLSv1.3")) for v in PROTOCOL_VERSIONS),
+        protocols=tuple((v, tls and v in ("TLSv1.2", "TLSv1.3")) for v in ProtocolVersion),
         ciphers=MODERN if tls else None, groups=("secp256r1", "x25519") if tls else None,
         client_auth=ClientAuth(requested=spec.tls.tls_mutual, required=spec.tls.tls_mutual)
         if tls else None,
@@ -118,7 +118,7 @@ def refused(obs: EndpointObservation) -> EndpointObservation:
     """A port nobody listens on (a warm-standby backup that is not serving looks like this)."""
     return replace(obs, reachable=False, speaks_tls=None, accepts_plaintext=None, certificate=None,
                    chain=(), negotiated_version=None, client_auth=None, ciphers=None, groups=None,
-                   protocols=tuple((v, None) for v in PROTOCOL_VERSIONS),
+                   protocols=tuple((v, None) for v in ProtocolVersion),
                    errors=(ProbeError(stage=Stage.CONNECT, kind=ErrorKind.REFUSED,
                                       message="connection refused"),))
 

@@ -17,18 +17,10 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts
 
+from hatls.catalog import rule_info
 from hatls.findings import Finding, Status
-from hatls.inventory import (
-    Mode,
-    Pair,
-    PortSpec,
-    Redundancy,
-    Role,
-    Server,
-    TlsExpectations,
-)
+from hatls.inventory import Mode, Pair, PortSpec, Redundancy, Role, Server, TlsExpectations
 from hatls.observations import (
-    PROTOCOL_VERSIONS,
     ClientAuth,
     EndpointObservation,
     ErrorKind,
@@ -40,7 +32,7 @@ from hatls.observations import (
 )
 from hatls.policy import Policy, load_policy
 from hatls.rules import EndpointContext, EndpointRule, Trust
-from hatls.rules.catalog import rule_info
+from hatls.tls.protocol import ProtocolVersion
 
 HOST = "tsrv-a.example.test"
 GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -48,7 +40,7 @@ GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                 ("TLSv1.3", ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")))
 GOOD_FEATURES = Features(secure_renegotiation=True, client_renegotiation=False, compression=False,
                          fallback_scsv=True, extended_master_secret=True, encrypt_then_mac=None)
-NOTHING_PROBED = tuple((v, None) for v in PROTOCOL_VERSIONS)
+NOTHING_PROBED = tuple((v, None) for v in ProtocolVersion)
 
 
 def ca_name(name: str) -> str:
@@ -65,7 +57,7 @@ def protocols(*accepted: str, unprobed: tuple[str, ...] = ("SSLv2", "SSLv3")
               ) -> tuple[tuple[str, bool | None], ...]:
     """Versions as the report lists them: ``accepted`` True, ``unprobed`` None, the rest False."""
     return tuple((v, True if v in accepted else None if v in unprobed else False)
-                 for v in PROTOCOL_VERSIONS)
+                 for v in ProtocolVersion)
 
 
 def error(stage: Stage, kind: ErrorKind, message: str | None = None) -> ProbeError:

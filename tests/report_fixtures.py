@@ -33,7 +33,7 @@ from hatls.observations import (
 )
 from hatls.policy import load_policy
 from hatls.report import PolicyRef, Report, ReportInputs, ScanMeta, dumps, summarize
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 HOSTILE_SUBJECT = "<script>alert(1)</script>"

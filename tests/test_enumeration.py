@@ -35,11 +35,12 @@ from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods
 from hatls.tls.hello_parse import Alert, ServerHello
 from hatls.tls.hello_spec import HelloSpec
-from hatls.tls.protocol import VERSION_CODES
+from hatls.tls.protocol import ProtocolVersion
 from hatls.tls.suites import suites_for_version
 from tests.test_hello_cases import handshake, record, server_hello_body
 
-TLS10, TLS12, TLS13 = (VERSION_CODES[v] for v in ("TLSv1.0", "TLSv1.2", "TLSv1.3"))
+TLS10, TLS12, TLS13 = (v.code for v in (ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_2,
+                                         ProtocolVersion.TLS1_3))
 ZEROS = bytes(32)
 
 # Recorded from the lab: the first record of each answer (a ServerHello whose flight the test
@@ -104,7 +105,7 @@ def test_ecdhe_in_sslv3_answers_only_a_hello_that_carried_extensions() -> None:
                         selected_group=None, renegotiation_info=None,
                         extended_master_secret=False, encrypt_then_mac=False)
     data = record(22, handshake(2, server_hello_body(hello)), version=0x0300)
-    assert classify(flight(extended, data), VERSION_CODES["SSLv3"]) == (Answer.PICKED, 0xC013)
+    assert classify(flight(extended, data), ProtocolVersion.SSL3.code) == (Answer.PICKED, 0xC013)
     with pytest.raises(TLSParseError, match="cannot be negotiated in SSLv3"):
         flight(plain, data)
 

@@ -35,7 +35,7 @@ from hatls.probe.scanner import ScanEvent, ScanLimits, scan
 from hatls.report import Report, dumps, loads, report_schema, summary_lines
 from hatls.report.html import render_html
 from hatls.report.html._text import MAX_MESSAGE_CHARS
-from hatls.tls.certs import MAX_NAME_CHARS
+from hatls.x509 import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf
 
 CONNECT, HANDSHAKE = 1.0, 2.0

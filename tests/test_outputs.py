@@ -21,11 +21,11 @@ from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
+from hatls.catalog import RULES
 from hatls.cli import app as hatls_app
 from hatls.cli_outputs import ExportPaths, usage_problem
 from hatls.findings import Severity, Status
 from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
-from hatls.rules.catalog import RULES
 from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hatls.catalog import RULES
 from hatls.policy import (
     BUILTIN_POLICIES,
     DEFAULT_POLICY,
@@ -23,7 +24,6 @@ from hatls.policy import (
     parse_policy,
 )
 from hatls.report._codec import DecodeError, decode, decode_checked, encode
-from hatls.rules.catalog import RULES
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup
 

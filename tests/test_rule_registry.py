@@ -11,10 +11,10 @@ from dataclasses import replace
 import pytest
 from builders_tls import context, judge
 
+from hatls.catalog import RULES, Scope
 from hatls.findings import Finding, Status
 from hatls.inventory import Mode
 from hatls.rules import EndpointContext, Rule, rule
-from hatls.rules.catalog import RULES, Scope
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_010
 from hatls.rules.pair import PAIR_RULES
 

@@ -17,12 +17,12 @@ from builders_gha import (
 )
 from fixture_pki import NOW, certs
 
+from hatls.catalog import RULES, RuleInfo, Scope
+from hatls.catalog._gha import GHA_RULES
 from hatls.findings import Severity, Status
 from hatls.inventory import Pair, Redundancy
 from hatls.rules import is_internal
 from hatls.rules import judge as engine_judge
-from hatls.rules.catalog import RULES, RuleInfo, Scope
-from hatls.rules.catalog._gha import GHA_RULES
 from hatls.rules.pair import PAIR_RULES
 
 # RULES.md: "The IDs, their meaning and their default severity are the contract".

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from builders_tls import NOTHING_PROBED, context, depends_on, error, judge, refused
 
+from hatls.catalog import RULES
 from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, Stage
 from hatls.rules import EndpointRule
-from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_002
 
 WARM = Redundancy.WARM_STANDBY

@@ -16,6 +16,7 @@ import trio
 import typer
 
 from hatls._version import __version__
+from hatls.catalog import RULES
 from hatls.cli_diff import ReportFileError, diff
 from hatls.cli_evidence import init, sign, verify
 from hatls.cli_outputs import ExportPaths, check_exports, export
@@ -38,7 +39,6 @@ from hatls.output import OutputError
 from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.rules.catalog import RULES
 from hatls.scan_cli import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
+from hatls.observations import EndpointObservation
+from hatls.tls.protocol import ProtocolVersion
 
 
 class TwinSetting(StrEnum):
@@ -124,7 +125,7 @@ def _required(obs: EndpointObservation, _per_version: bool) -> Any:
 
 
 def _accepted_alike(setting: TwinSetting, a: Any, b: Any) -> list[TwinDifference]:
-    common = [v for v in PROTOCOL_VERSIONS if v in a and v in b]
+    common = [v for v in ProtocolVersion if v in a and v in b]
     mine = [v for v in common if a[v]]
     twin = [v for v in common if b[v]]
     return [] if mine == twin else [TwinDifference(key=TwinKey(setting=setting), primary=mine,
@@ -135,7 +136,7 @@ def _per_version(setting: TwinSetting, a: Any, b: Any) -> list[TwinDifference]:
     if not isinstance(a, dict):   # groups of a report from before groups_by_version: the union
         return _equal(setting, a, b)
     return [TwinDifference(key=TwinKey(setting=setting, version=v), primary=a[v], backup=b[v])
-            for v in PROTOCOL_VERSIONS if v in a and v in b and a[v] != b[v]]
+            for v in ProtocolVersion if v in a and v in b and a[v] != b[v]]
 
 
 def _equal(setting: TwinSetting, a: Any, b: Any) -> list[TwinDifference]:

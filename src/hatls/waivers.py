@@ -35,12 +35,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from hatls._toml import Checker, LineIndex, Table, index_key, join_key
+from hatls.catalog import RULES
 from hatls.findings import Finding, Status, WaiverRef
 from hatls.inventory import InventoryError, Problem, Role
-from hatls.inventory.fields import Checker, Table
-from hatls.inventory.locate import LineIndex, index_key, join_key
 from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
-from hatls.rules.catalog import RULES
 
 SUPPORTED_VERSION = 1
 MAX_WAIVERS_BYTES = 4 * MEBIBYTE

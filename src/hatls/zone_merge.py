@@ -19,8 +19,8 @@ from hatls.inventory import Inventory, ReportLabels
 from hatls.observations import EndpointObservation
 from hatls.report import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
 from hatls.scanning import Endpoint, build_report, merge, port_targets
-from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver
+from hatls.x509 import load_pem_certificates
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 

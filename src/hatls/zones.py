@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from hatls.catalog import RULES, Scope
 from hatls.findings import Finding
 from hatls.inventory import Inventory
 from hatls.report import Report, ScanStatus, ZoneCoverage
-from hatls.rules.catalog import RULES, Scope
 
 if TYPE_CHECKING:
     # Annotations only: the scan pipeline (hatls.scanning) judges zone scans with this module, so

@@ -7,7 +7,7 @@ so a hostile certificate cannot rewrite the operator's terminal.
 from __future__ import annotations
 
 from hatls.report import Drift, FindingDrift, ItemChange, PortChange
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 
 def _t(value: object, limit: int = 120) -> str:

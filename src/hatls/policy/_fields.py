@@ -12,9 +12,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hatls.tls.certs_oids import SIGNATURE_ALGORITHMS
+from hatls._toml import LineIndex, Problem
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup
+from hatls.x509 import SIGNATURE_ALGORITHMS
 
 # Key types as CertificateFacts.key_type spells them.
 KEY_TYPES = frozenset({"RSA", "EC", "Ed25519", "Ed448", "DSA"})
@@ -28,37 +29,14 @@ class Reader:
     def __init__(self, *, origin: str, text: str) -> None:
         self.origin = origin
         self.problems: list[str] = []
-        self._lines = text.splitlines()
+        self._lines = LineIndex(text)
         self._missing_tables: set[str] = set()
 
     def report(self, key: str, message: str) -> None:
         if key.split(".")[0] in self._missing_tables and "." in key:
             return  # "missing required table" already says it; its keys would only repeat it
-        line = self._line_of(key)
-        where = self.origin if line is None else f"{self.origin}:{line}"
-        self.problems.append(f"{where}: {key}: {message}" if key else f"{where}: {message}")
-
-    def _line_of(self, key: str) -> int | None:
-        """Best effort: the line of ``key``'s last part inside its first part's table."""
-        parts = [p.strip('"') for p in re.findall(r'"[^"]*"|[^.]+', key)]
-        if not parts:
-            return None
-        section, leaf = (parts[0], parts[-1]) if len(parts) > 1 else ("", parts[0])
-        start, found = 0, None
-        if section:
-            header = re.compile(rf"^\s*\[\s*{re.escape(section)}\s*[\].]")
-            start = next((i for i, line in enumerate(self._lines) if header.match(line)), -1)
-            if start < 0:
-                return None
-            found = start + 1
-        key_line = re.compile(rf'^\s*"?{re.escape(leaf)}"?\s*=|[{{,]\s*"?{re.escape(leaf)}"?\s*=')
-        for index in range(start, len(self._lines)):
-            line = self._lines[index]
-            if index > start and line.lstrip().startswith("[") and section:
-                break
-            if key_line.search(line):
-                return index + 1
-        return found
+        line = self._lines.line_of(key.replace('"', "")) if key else None
+        self.problems.append(str(Problem(file=self.origin, line=line, key=key, message=message)))
 
     def known_keys(self, table: Mapping[str, Any], path: str, allowed: Iterable[str]) -> None:
         names = frozenset(allowed)

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from hatls.observations import PROTOCOL_VERSIONS
+from hatls.catalog import RULES
 from hatls.policy._fields import KEY_TYPES, SIGNATURE_NAMES, Reader
-from hatls.rules.catalog import RULES
+from hatls.tls.protocol import ProtocolVersion
 
 FORWARD_SECRECY = ("fail", "warn", "off")
 SEVERITY_OR_OFF = ("critical", "high", "medium", "low", "info", "off")
@@ -38,7 +38,7 @@ def versions(reader: Reader, data: dict[str, Any]) -> dict[str, Any]:
     table = reader.table(data, "versions", "", required=True)
     reader.known_keys(table, "versions", ("allowed", "discouraged", "required"))
     found = {key: reader.choices(reader.strings(table, key, "versions", required=key == "allowed")
-                                 or (), f"versions.{key}", PROTOCOL_VERSIONS)
+                                 or (), f"versions.{key}", ProtocolVersion)
              for key in ("allowed", "discouraged", "required")}
     if both := found["allowed"] & found["discouraged"]:
         reader.report("versions.discouraged", f"{sorted(both)} are also allowed")

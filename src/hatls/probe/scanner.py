@@ -45,8 +45,8 @@ from hatls.scanning import (
     port_targets,
     unreached,
 )
-from hatls.tls.certs import load_pem_certificates
 from hatls.waivers import Waiver
+from hatls.x509 import load_pem_certificates
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
            "resolve_plan", "scan", "scan_inventory"]

@@ -20,12 +20,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
+from hatls.catalog import RULES
 from hatls.findings import Finding, Status
 from hatls.report._model import Report
 from hatls.report._verdict import Verdict, compliant_of, incomplete_reason, verdict_of
-from hatls.rules.catalog import RULES
-from hatls.tls.certs import bounded_text
 from hatls.waivers import WaiverState
+from hatls.x509 import bounded_text
 
 MAX_MESSAGE_CHARS = 2000
 MAX_LINE_CHARS = 2000

@@ -19,7 +19,7 @@ from hatls.observations import EndpointObservation
 from hatls.report._model import Report
 from hatls.report._verdict import compliant_of
 from hatls.rules import unfold
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 MAX_LABEL_CHARS = 300
 # Where two findings share a rule and a place (they should not), the series shows the worse one:

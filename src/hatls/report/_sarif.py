@@ -20,12 +20,12 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
+from hatls.catalog import RULES, RuleInfo
 from hatls.findings import Finding, Severity, Status
 from hatls.report._codec import rfc3339
 from hatls.report._model import Report, ScanStatus
 from hatls.report._verdict import Verdict, compliant_of, incomplete_reason, verdict_of
-from hatls.rules.catalog import RULES, RuleInfo
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from cryptography import x509
+
+from hatls.catalog import RuleInfo, rule_info
 from hatls.findings import Finding, Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import UNREACHABLE_KINDS, EndpointObservation, ErrorKind
 from hatls.rules._context import EndpointContext, PairContext
-from hatls.rules.catalog import RuleInfo, rule_info
+from hatls.x509 import certificate_of
+
+
+def served_chain(obs: EndpointObservation) -> tuple[x509.Certificate, ...]:
+    """The certificates of ``obs.served_chain``, parsed."""
+    return tuple(certificate_of(f) for f in obs.served_chain)
 
 
 def endpoint_finding(

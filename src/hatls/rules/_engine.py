@@ -15,16 +15,16 @@ from datetime import datetime
 
 from cryptography import x509
 
+from hatls.catalog import RULES
 from hatls.findings import Finding, Severity, Status
 from hatls.inventory import Inventory, Pair, PemFile, Role
 from hatls.observations import EndpointObservation
 from hatls.policy import Policy
 from hatls.rules._context import EndpointContext, PairContext, Trust
 from hatls.rules._fold import fold_endpoint
-from hatls.rules.catalog import RULES
 from hatls.rules.endpoint import ENDPOINT_RULES
 from hatls.rules.pair import PAIR_RULES
-from hatls.tls.certs import load_pem_certificates
+from hatls.x509 import load_pem_certificates
 
 INTERNAL_MARK = "internal_error"
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
+from hatls.catalog import RULES
 from hatls.findings import Finding, Status
-from hatls.rules.catalog import RULES
 
 ROOT_RULE = "TLS-001"
 RULES_KEY = "skipped_rules"

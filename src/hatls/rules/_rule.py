@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Generic, TypeVar
 
+from hatls.catalog import RULES, RuleInfo
 from hatls.findings import Finding
 from hatls.rules._context import EndpointContext, PairContext
-from hatls.rules.catalog import RULES, RuleInfo
 
 C = TypeVar("C", EndpointContext, PairContext)
 R = TypeVar("R", Finding, tuple[Finding, ...])

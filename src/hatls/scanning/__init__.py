@@ -23,7 +23,6 @@ from hatls.scanning._elimination import (
 )
 from hatls.scanning._enumeration import Enumeration
 from hatls.scanning._jobs import (
-    OPENSSL_VERSIONS,
     Endpoint,
     EnumerationFacts,
     EnumerationReply,
@@ -49,6 +48,7 @@ from hatls.scanning._plan import (
     version_inferences,
 )
 from hatls.scanning._state import ScanEvent, ScanState
+from hatls.tls.protocol import OPENSSL_VERSIONS
 
 __all__ = [
     "MAX_SUITES_PER_HELLO",

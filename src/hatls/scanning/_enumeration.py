@@ -55,13 +55,13 @@ from hatls.tls.groups import GROUPS, GroupKind, group_by_code, group_by_name
 from hatls.tls.hello_build import chunk_suites, hello_size
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import DEFAULT_FLAGS, HelloFlag, HelloSpec
-from hatls.tls.protocol import VERSION_CODES
+from hatls.tls.protocol import RENEGOTIABLE_VERSIONS, ProtocolVersion
 from hatls.tls.suites import Authentication, KeyExchange, Suite, by_code, lookup, suites_for_version
 
-TLS_VERSIONS = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2")
-_NEWEST_FIRST = ("TLSv1.2", "TLSv1.1", "TLSv1.0", "SSLv3")
+TLS_VERSIONS = (ProtocolVersion.SSL3, ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1,
+                ProtocolVersion.TLS1_2)
+_NEWEST_FIRST = tuple(reversed(TLS_VERSIONS))
 # The versions a client can renegotiate in (TLS 1.3 has no renegotiation; SSLv3 is not asked).
-RENEGOTIABLE_VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2")
 # Groups a hello offers: every group with a defined key exchange (not the explicit-curve markers).
 OFFERED_GROUPS = tuple(g.code for g in GROUPS if g.code < 0xFF00)
 # What a TLS <= 1.2 ECDHE suite can use: the elliptic curves (no ffdhe, no ML-KEM).
@@ -335,7 +335,7 @@ def _eliminate_suites(session: _Session, version: str) -> Steps[None]:
 
 def _run_elimination(session: _Session, version: str, machine: Elimination, *,
                      deflate_first: bool = False, sslv3_extensions: bool = False) -> Steps[None]:
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     flags = DEFAULT_FLAGS | ({HelloFlag.RENEGOTIATION_SCSV} if version == "SSLv3" else set())
     first = deflate_first
     while (offer := machine.next_offer()) is not None:
@@ -360,7 +360,7 @@ def _note_tls12_facts(session: _Session, flight: ServerFlight, *, offered_deflat
         facts.compression = bool(facts.compression) or hello.compression_method != 0
     suite = by_code(hello.cipher_suite)
     # An SSLv3 hello carries no extensions, so its answer says nothing about EMS or ETM.
-    if hello.selected_version >= VERSION_CODES["TLSv1.0"]:
+    if hello.selected_version >= ProtocolVersion.TLS1_0.code:
         facts.hellos.append(hello)
         if suite is not None and suite.is_cbc:
             facts.cbc_hellos.append(hello)
@@ -404,7 +404,7 @@ def _sslv2(session: _Session) -> Steps[None]:
 def _tls13(session: _Session) -> Steps[None]:
     """TLS 1.3 with an empty key_share: the server answers HelloRetryRequest naming the suite and
     group it picked (RFC 8446 §4.1.4), so no key is made and each hello costs one round trip."""
-    code = VERSION_CODES["TLSv1.3"]
+    code = ProtocolVersion.TLS1_3.code
     machine = PairedElimination(suites=tuple(s.code for s in suites_for_version("TLSv1.3")),
                                 groups=OFFERED_GROUPS)
     while (offer := machine.next_offer()) is not None:
@@ -473,7 +473,7 @@ def _ec_groups(session: _Session, version: str,
     suites = tuple(c for c in reversed(found_suites) if c in (rsa or {s.code for s in ecdhe}))
     tells_order = len(found_suites) >= 2 and set(suites) == set(found_suites)
     pin = session.certificate_curve if not rsa else None
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     seen = [g for g in session.groups_seen.get(code, []) if g in EC_GROUPS]
     machine = Elimination(candidates=tuple(g for g in EC_GROUPS if g not in seen),
                           chunk=len(EC_GROUPS), pinned=(pin,) if pin is not None else (),
@@ -507,7 +507,7 @@ def _ffdhe_groups(session: _Session, version: str,
     RFC 7919 does: its prime is the one such a client gets. Every DH size seen goes to dh_bits,
     whose smallest is dh_min_bits."""
     suites = tuple(s.code for s in dhe)
-    code = VERSION_CODES[version]
+    code = ProtocolVersion(version).code
     if code in session.custom_dh_prime:
         # Offered every ffdhe group, the server sent a prime of its own: RFC 7919 §4 forbids that
         # to a server that implements it, so this one chooses its prime without the extension
@@ -552,7 +552,7 @@ def _fallback_scsv(session: _Session) -> Steps[None]:
 
     Two hellos alike but for the SCSV, side by side: the unmarked one shows the server takes this
     hello, so a refusal of the marked one (an alert or a close) is the SCSV's doing."""
-    accepted = [v for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+    accepted = [v for v in (*TLS_VERSIONS, ProtocolVersion.TLS1_3)
                 if session.facts.protocols.get(v)]
     if len(accepted) < 2:
         return
@@ -562,7 +562,7 @@ def _fallback_scsv(session: _Session) -> Steps[None]:
     plain, marked = yield from session.hellos(tuple(
         session.spec(below, suites, flags=frozenset(flags | extra))
         for extra in (set(), {HelloFlag.FALLBACK_SCSV})))
-    answer = fallback_answer(plain, marked, below, VERSION_CODES[below])
+    answer = fallback_answer(plain, marked, below, ProtocolVersion(below).code)
     session.facts.fallback_scsv = answer.honoured
     session.facts.fallback_scsv_evidence = answer.evidence
 
@@ -595,7 +595,7 @@ def _cipher_order(session: _Session, version: str) -> Steps[None]:
     groups = _codes_of_groups(session.facts.groups_by_version.get("TLSv1.3")) \
         if version == "TLSv1.3" else None
     flight = yield from session.hello(session.spec(version, tuple(reversed(found)), groups=groups))
-    answer, picked = classify(flight, VERSION_CODES[version])
+    answer, picked = classify(flight, ProtocolVersion(version).code)
     session.facts.cipher_order[version] = _order(found, picked) if answer is Answer.PICKED else None
 
 

@@ -17,9 +17,6 @@ from hatls.tls.flight import ServerFlight
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import HelloSpec
 
-# The versions the first handshake offers (every one OpenSSL speaks), oldest first.
-OPENSSL_VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PortTarget:

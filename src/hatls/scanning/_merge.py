@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from hatls.inventory import Mode, PortSpec, Server
 from hatls.observations import (
-    PROTOCOL_VERSIONS,
     ClientAuth,
     EndpointObservation,
     ErrorKind,
@@ -30,9 +29,10 @@ from hatls.scanning._jobs import (
     PlaintextOutcome,
 )
 from hatls.scanning._plan import version_inferences
-from hatls.tls.certs import CertificateFacts, certificate_facts, parse_der_chain
 from hatls.tls.groups import GroupKind, group_by_name
 from hatls.tls.ocsp import OcspStapling, stapling_facts
+from hatls.tls.protocol import ProtocolVersion
+from hatls.x509 import CertificateFacts, certificate_facts, parse_der_chain
 
 
 def expected_for(server: Server, port: PortSpec) -> Expected:
@@ -85,7 +85,7 @@ def plaintext_finding(outcome: PlaintextOutcome | None,
 def _protocols(first: HandshakeOutcome | None,
                facts: EnumerationFacts | None) -> dict[str, bool | None]:
     """The raw hellos decide; where they could not (None), the first handshake's inference fills in."""
-    protocols: dict[str, bool | None] = dict.fromkeys(PROTOCOL_VERSIONS)
+    protocols: dict[str, bool | None] = dict.fromkeys(ProtocolVersion)
     if first is not None:
         protocols.update(version_inferences(first))
     if facts is not None:
@@ -140,7 +140,7 @@ def _ocsp_stapling(first: HandshakeOutcome | None) -> OcspStapling:
 def _groups_by_version(facts: EnumerationFacts) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The versions whose groups were found to the end (an inconclusive one is left out, and
     makes ``groups`` None)."""
-    return tuple((v, found) for v in PROTOCOL_VERSIONS
+    return tuple((v, found) for v in ProtocolVersion
                  if (found := facts.groups_by_version.get(v)) is not None)
 
 
@@ -206,7 +206,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
     best = _best_handshake(first, results)
     facts, problems = _chain_facts(best.chain_der) if best else ((), ())
     tls12_done = [r.handshake for r in results if r.handshake is not None and r.handshake.completed
-                  and r.handshake.version != "TLSv1.3"]
+                  and r.handshake.version != ProtocolVersion.TLS1_3]
     raw = next((r.enumeration for r in results if r.enumeration is not None), None)
     client_auth = None
     if first is not None and (first.completed or first.client_cert_requested):
@@ -233,7 +233,7 @@ def merge(endpoint: Endpoint, results: Sequence[JobResult], *,
         ciphers=None if raw is None else tuple(
             (v, raw.ciphers.get(v, ())) for v, ok in _protocols(first, raw).items() if ok),
         cipher_order=None if raw is None else tuple(
-            (v, raw.cipher_order[v]) for v in PROTOCOL_VERSIONS if v in raw.cipher_order),
+            (v, raw.cipher_order[v]) for v in ProtocolVersion if v in raw.cipher_order),
         groups=None if raw is None else raw.groups,
         groups_by_version=None if raw is None else _groups_by_version(raw),
         key_exchange=_key_exchange(raw),

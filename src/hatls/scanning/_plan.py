@@ -10,14 +10,8 @@ from collections.abc import Sequence
 
 from hatls.inventory import Inventory
 from hatls.observations import ErrorKind
-from hatls.scanning._jobs import (
-    OPENSSL_VERSIONS,
-    Endpoint,
-    HandshakeOutcome,
-    Job,
-    JobKind,
-    PortTarget,
-)
+from hatls.scanning._jobs import Endpoint, HandshakeOutcome, Job, JobKind, PortTarget
+from hatls.tls.protocol import OPENSSL_VERSIONS
 
 
 def port_targets(inventory: Inventory) -> tuple[PortTarget, ...]:

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from hatls.observations import EndpointObservation
 from hatls.report.html._text import day, expiry, fingerprint, shown, shown_list
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

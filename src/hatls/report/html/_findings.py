@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from hatls.catalog import RULES
 from hatls.findings import Finding, Severity, Status
 from hatls.report._model import Report, breaks_compliance
 from hatls.report.html._text import MAX_MESSAGE_CHARS, evidence_text, shown
 from hatls.rules import REASON_KEY, ROOT_RULE, folded_rules
-from hatls.rules.catalog import RULES
 
 ACTIONABLE = (Status.FAIL, Status.ERROR, Status.WARN)
 SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO)

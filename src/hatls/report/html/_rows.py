@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation, PlaintextCase
+from hatls.observations import EndpointObservation, PlaintextCase
 from hatls.report.html._compare import Item, RowKind, plain, state_item
 from hatls.report.html._text import day, expiry, fingerprint, flag, moment, shown, shown_list
-from hatls.tls.certs import CertificateFacts
+from hatls.tls.protocol import ProtocolVersion
 from hatls.twins import TwinKey, TwinSetting
+from hatls.x509 import CertificateFacts
 
 Items = tuple[Item, ...] | None
 Reader = Callable[[EndpointObservation, datetime], Items]
@@ -62,9 +63,9 @@ def _case(case: PlaintextCase | None, evidence: str | None) -> Items:
 
 def _versions(o: EndpointObservation, _: datetime) -> Items:
     states = dict(o.protocols)
-    if all(states.get(v) is None for v in PROTOCOL_VERSIONS):
+    if all(states.get(v) is None for v in ProtocolVersion):
         return None
-    return tuple(state_item(v, states.get(v)) for v in PROTOCOL_VERSIONS)
+    return tuple(state_item(v, states.get(v)) for v in ProtocolVersion)
 
 
 def _suites(version: str, o: EndpointObservation, _: datetime) -> Items:
@@ -250,14 +251,14 @@ _PROBE = RowGroup(title="Probe", specs=(
 def _suite_versions(observations: tuple[EndpointObservation | None, ...]) -> tuple[str, ...]:
     seen = {v for o in observations if o is not None and o.ciphers is not None
             for v, _ in o.ciphers}
-    known = tuple(v for v in PROTOCOL_VERSIONS if v in seen)
-    return known + tuple(sorted(seen - set(PROTOCOL_VERSIONS)))
+    known = tuple(v for v in ProtocolVersion if v in seen)
+    return known + tuple(sorted(seen - set(ProtocolVersion)))
 
 
 def _group_versions(observations: tuple[EndpointObservation | None, ...]) -> tuple[str, ...]:
     seen = {v for o in observations if o is not None and o.groups_by_version is not None
             for v, _ in o.groups_by_version}
-    return tuple(v for v in PROTOCOL_VERSIONS if v in seen)
+    return tuple(v for v in ProtocolVersion if v in seen)
 
 
 def _group_rows(primary: EndpointObservation | None,

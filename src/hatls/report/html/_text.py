@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from hatls.tls.certs import bounded_text
+from hatls.x509 import bounded_text
 
 # One value in a table cell: long enough for any real subject or suite name, short enough that a
 # hostile 64 KiB subject cannot bury the report.

@@ -10,17 +10,11 @@ from datetime import timedelta
 from typing import Any
 
 from hatls.findings import Finding, Status
-from hatls.rules._common import skipped
+from hatls.rules._common import served_chain, skipped
 from hatls.rules._context import EndpointContext
 from hatls.rules._rule import rule
-from hatls.rules.endpoint._support import (
-    certificate_summary,
-    finding,
-    leaf_or_finding,
-    rfc3339,
-    served_chain,
-)
-from hatls.tls.certs import ChainStatus, CrlStatus, crl_status, validate_chain
+from hatls.rules.endpoint._support import certificate_summary, finding, leaf_or_finding, rfc3339
+from hatls.x509 import ChainStatus, CrlStatus, crl_status, validate_chain
 
 _CHAIN_STATUS = {
     ChainStatus.VALID: Status.PASS,

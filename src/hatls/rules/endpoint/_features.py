@@ -12,6 +12,7 @@ from hatls.rules._common import not_probed, skipped, tls_gate
 from hatls.rules._context import EndpointContext
 from hatls.rules._rule import rule
 from hatls.rules.endpoint._support import accepts_only_tls13, finding, not_probed_with, tls12_suites
+from hatls.tls.protocol import ProtocolVersion
 from hatls.tls.suites import lookup
 
 _ONLY_TLS13 = "only TLS 1.3 is accepted"
@@ -141,7 +142,7 @@ def _seen_as(seen: str | None) -> str:
 def _fallback_applies(ctx: EndpointContext, when: str) -> bool | None:
     """Whether the policy's condition holds; None when the versions probed cannot tell."""
     obs = ctx.observation
-    versions = ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+    versions = tuple(ProtocolVersion)[1:]   # SSLv2 is no fallback anybody negotiates
     known = {v: obs.protocol(v) for v in versions}
     if when == "several-versions":
         accepted = sum(1 for v in versions if known[v])
@@ -149,11 +150,13 @@ def _fallback_applies(ctx: EndpointContext, when: str) -> bool | None:
             return True
         return None if any(known[v] is None for v in versions[1:]) else False
     # NIST SP 800-52r2 §3.4: "if the server supports versions below TLS 1.2 and not TLS 1.3".
-    below = [known[v] for v in ("SSLv3", "TLSv1.0", "TLSv1.1")]
-    if known["TLSv1.3"] is True or (known["TLSv1.0"] is False and known["TLSv1.1"] is False
-                                    and known["SSLv3"] is not True):
+    ssl3, tls10, tls11, tls13 = (ProtocolVersion.SSL3, ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1,
+                                 ProtocolVersion.TLS1_3)
+    below = [known[v] for v in (ssl3, tls10, tls11)]
+    if known[tls13] is True or (known[tls10] is False and known[tls11] is False
+                                and known[ssl3] is not True):
         return False
-    if any(below) and known["TLSv1.3"] is False:
+    if any(below) and known[tls13] is False:
         return True
     return None
 

@@ -9,16 +9,17 @@ from hatls.observations import EndpointObservation
 from hatls.rules._common import skipped
 from hatls.rules._context import EndpointContext
 from hatls.rules._rule import rule
-from hatls.rules.endpoint._support import certificate_summary, finding, leaf_or_finding, parsed
-from hatls.tls.certs import (
+from hatls.rules.endpoint._support import certificate_summary, finding, leaf_or_finding
+from hatls.tls.groups import group_by_name
+from hatls.x509 import (
     CertificateFacts,
     NameMatch,
+    certificate_of,
     fingerprint_matches,
     match_host,
     normalize_thumbprint,
     thumbprint_algorithm,
 )
-from hatls.tls.groups import group_by_name
 
 _NAME_STATUS = {NameMatch.MATCH: Status.PASS, NameMatch.CN_ONLY: Status.WARN,
                 NameMatch.MISMATCH: Status.FAIL}
@@ -35,7 +36,7 @@ def tls_032(ctx: EndpointContext) -> Finding:
         return leaf
     if not ctx.observation.expected.name_check:
         return skipped(ctx, "tls_target_name_check is off for this port")
-    verdict, detail = match_host(parsed(leaf), ctx.server.host)
+    verdict, detail = match_host(certificate_of(leaf), ctx.server.host)
     evidence = certificate_summary(leaf) | {"host": ctx.server.host, "san": list(leaf.san),
                                             "match": verdict.value, "detail": detail}
     message = {NameMatch.MATCH: f"certificate names {ctx.server.host}",

@@ -7,23 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
-
-from cryptography import x509
 
 from hatls.findings import Finding, Status
 from hatls.observations import EndpointObservation, Stage
 from hatls.rules._common import endpoint_finding, skipped, tls_gate
 from hatls.rules._context import EndpointContext
-from hatls.tls.certs import CertificateFacts, load_pem_certificates
+from hatls.tls.protocol import OPENSSL_VERSIONS, ProtocolVersion
 from hatls.tls.suites import lookup
+from hatls.x509 import CertificateFacts
 
-# The versions the full-handshake engine (OpenSSL) can offer. SSLv2/SSLv3 need the raw-hello
-# engine: when it has not run they are None, and rules judge on the rest and say so.
-OPENSSL_VERSIONS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-TLS13 = "TLSv1.3"
-_BELOW_TLS13 = ("TLSv1.0", "TLSv1.1", "TLSv1.2")
+TLS13 = ProtocolVersion.TLS1_3
+_BELOW_TLS13 = OPENSSL_VERSIONS[:-1]
 
 
 def where(ctx: EndpointContext) -> str:
@@ -73,20 +68,6 @@ def leaf_or_finding(ctx: EndpointContext) -> CertificateFacts | Finding:
         return finding(ctx, Status.ERROR, "the certificate sent could not be decoded",
                        {"chain_problems": list(obs.chain_problems)})
     return skipped(ctx, "no certificate was presented (anonymous or PSK handshake)")
-
-
-def parsed(facts: CertificateFacts) -> x509.Certificate:
-    return _parse_pem(facts.pem)
-
-
-@lru_cache(maxsize=4096)
-def _parse_pem(pem: str) -> x509.Certificate:
-    # Every rule of every endpoint asks for the same few certificates: parse (and check) each once.
-    return load_pem_certificates(pem)[0]
-
-
-def served_chain(obs: EndpointObservation) -> tuple[x509.Certificate, ...]:
-    return tuple(parsed(facts) for facts in obs.chain)
 
 
 def certificate_summary(facts: CertificateFacts) -> dict[str, Any]:

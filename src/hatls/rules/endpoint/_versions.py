@@ -16,7 +16,8 @@ from hatls.observations import EndpointObservation
 from hatls.rules._common import skipped, tls_gate
 from hatls.rules._context import EndpointContext
 from hatls.rules._rule import rule
-from hatls.rules.endpoint._support import OPENSSL_VERSIONS, finding, not_probed_with
+from hatls.rules.endpoint._support import finding, not_probed_with
+from hatls.tls.protocol import OPENSSL_VERSIONS
 
 
 def _versions(obs: EndpointObservation) -> tuple[list[str], list[str]]:

@@ -30,13 +30,12 @@ from hatls.rules.pair._common import (
     skip,
     standalone,
 )
-from hatls.tls.certs import ChainStatus, load_pem_certificates, validate_chain
+from hatls.x509 import load_pem_certificates, validate_chain
 
 NO_IDENTITY = "no client identity given"
 # The rehearsal never reached the TLS layer: it could not be made, which says nothing of trust.
 _COULD_NOT_ASK = frozenset({ErrorKind.DNS, ErrorKind.REFUSED, ErrorKind.TIMEOUT, ErrorKind.RESET,
                             ErrorKind.INTERNAL})
-_TRUSTED = frozenset({ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT_OF_ORDER})
 
 
 def client_identity(ctx: PairContext, client: Server) -> ClientIdentity | None:
@@ -89,7 +88,7 @@ def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity:
                    f"({rehearsal.client_subject}) was refused: "
                    f"{error.message if error else 'no reason recorded'}", **seen)
     server_chain = validate_chain(served_chain(obs), anchors, at=ctx.now)
-    if server_chain.status not in _TRUSTED:
+    if not server_chain.builds:
         # The partner would refuse this server's chain: the rehearsal's "each side's chain
         # verifies against the pair's CA" fails, with GHA-006 as the cause.
         return caused(Status.FAIL, "the server's chain does not verify against the pair's CA "
@@ -97,7 +96,7 @@ def _judge(ctx: PairContext, obs: EndpointObservation, client: Server, identity:
                       **seen, server_chain=server_chain.message)
     client_chain = validate_chain(load_pem_certificates(identity.certificate.text), anchors,
                                   at=ctx.now)
-    if client_chain.status not in _TRUSTED:
+    if not client_chain.builds:
         return bad(Status.FAIL, f"the server accepted the {client.role.value}'s identity, but "
                    f"it does not verify against the pair's CA ({client_chain.message}): the two "
                    "servers do not trust each other through that CA", **seen,

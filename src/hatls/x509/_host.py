@@ -14,13 +14,13 @@ from enum import StrEnum
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from hatls.tls.certs_facts import (
+from hatls.tls.host_name import a_label_host
+from hatls.x509._facts import (
     bounded_text,
     extension_value,
     general_name_text,
     quiet_cryptography,
 )
-from hatls.tls.host_name import a_label_host
 
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _MAX_DETAIL_CHARS = 512

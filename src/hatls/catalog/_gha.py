@@ -7,8 +7,8 @@ HA sync check box, certificates at host, application or port level), so a findin
 
 from __future__ import annotations
 
+from hatls.catalog._info import RuleInfo, Scope
 from hatls.findings import Severity
-from hatls.rules.catalog._info import RuleInfo, Scope
 
 GUIDE = "Securing High Availability Connections"
 

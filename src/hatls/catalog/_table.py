@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hatls.rules.catalog._gha import GHA_RULES
-from hatls.rules.catalog._info import RuleInfo
-from hatls.rules.catalog._tls import TLS_RULES
+from hatls.catalog._gha import GHA_RULES
+from hatls.catalog._info import RuleInfo
+from hatls.catalog._tls import TLS_RULES
 
 
 def _build() -> Mapping[str, RuleInfo]:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
 from cryptography.utils import CryptographyDeprecationWarning
 
-from hatls.tls.certs_oids import EXTENDED_KEY_USAGES, HASH_IN_PARAMETERS, SIGNATURE_ALGORITHMS
+from hatls.x509._oids import EXTENDED_KEY_USAGES, HASH_IN_PARAMETERS, SIGNATURE_ALGORITHMS
 
 _Extension = TypeVar("_Extension", bound=x509.ExtensionType)
 

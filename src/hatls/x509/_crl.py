@@ -16,7 +16,7 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
-from hatls.tls.certs_facts import (
+from hatls.x509._facts import (
     bounded_text,
     name_text,
     require_aware,

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 
-from hatls.tls.certs_facts import extension_value, is_self_issued, name_text, signature_verifies
+from hatls.x509._facts import extension_value, is_self_issued, name_text, signature_verifies
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

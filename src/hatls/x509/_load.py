@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 import ssl
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 
-from hatls.tls.certs_facts import bounded_text, certificate_facts, quiet_cryptography
+from hatls.x509._facts import (
+    CertificateFacts,
+    bounded_text,
+    certificate_facts,
+    quiet_cryptography,
+)
 
 _PEM_MARKER = b"-----BEGIN CERTIFICATE-----"
 _PEM_BLOCK = re.compile(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
@@ -39,6 +45,18 @@ def parse_der_chain(
             continue
         certificates.append(certificate)
     return tuple(certificates), tuple(problems)
+
+
+def certificate_of(facts: CertificateFacts) -> x509.Certificate:
+    """The certificate ``facts`` describe, parsed again from their PEM (which
+    ``certificate_facts`` wrote, so it always parses)."""
+    return _parse_pem(facts.pem)
+
+
+@lru_cache(maxsize=4096)
+def _parse_pem(pem: str) -> x509.Certificate:
+    # Every rule of every endpoint asks for the same few certificates: parse (and check) each once.
+    return load_pem_certificates(pem)[0]
 
 
 def load_pem_certificates(text: str | bytes) -> tuple[x509.Certificate, ...]:

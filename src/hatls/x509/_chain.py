@@ -37,8 +37,8 @@ from cryptography.x509.verification import (
     VerificationError,
 )
 
-from hatls.tls.certs_facts import bounded_text, is_self_issued, require_aware, sha256_hex
-from hatls.tls.certs_walk import walk_chain, who
+from hatls.x509._facts import bounded_text, is_self_issued, require_aware, sha256_hex
+from hatls.x509._walk import walk_chain, who
 
 _MAX_MESSAGE_CHARS = 1024
 
@@ -59,11 +59,21 @@ class ChainStatus(StrEnum):
     EMPTY = "empty"
 
 
+_PATH_FOUND = frozenset({ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT_OF_ORDER})
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChainVerdict:
     status: ChainStatus
     message: str
     path: tuple[str, ...] = ()  # sha256 of the built path, leaf first, anchor last
+
+    @property
+    def builds(self) -> bool:
+        """A path to a trusted CA exists. An incomplete chain (the intermediate found among the
+        trusted CAs) or one out of order is TLS-031's warning, but a client holding the same CAs
+        still builds the path: the one definition for GHA-005/006, the rehearsal and evidence."""
+        return self.status in _PATH_FOUND
 
 
 def _require_key_cert_sign(

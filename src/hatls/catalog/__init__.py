@@ -4,7 +4,7 @@ Pure data over hatls.findings. It sits below the policy (which checks the rule I
 names) and below the rules themselves (each is defined against its entry), so it imports neither.
 """
 
-from hatls.rules.catalog._info import RuleInfo, Scope
-from hatls.rules.catalog._table import RULES, rule_info
+from hatls.catalog._info import RuleInfo, Scope
+from hatls.catalog._table import RULES, rule_info
 
 __all__ = ["RULES", "RuleInfo", "Scope", "rule_info"]

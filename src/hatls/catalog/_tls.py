@@ -7,8 +7,8 @@ Mode) where one exists; references cite the standard section or the Genesys guid
 
 from __future__ import annotations
 
+from hatls.catalog._info import RuleInfo, Scope
 from hatls.findings import Severity
-from hatls.rules.catalog._info import RuleInfo, Scope
 
 SDG = "Genesys Security Deployment Guide"
 _CRIT, _HIGH, _MED, _LOW = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
