@@ -8,13 +8,13 @@ from pathlib import Path
 import trio
 
 import hatls
+from hatls.cli._scan import exit_status
 from hatls.inventory import inventory_from_dict
 from hatls.lab.endpoint import EndpointConfig, ListenMode
 from hatls.lab.server import serve_endpoints
 from hatls.policy import policy_from_dict
 from hatls.rules.model import Severity
 from hatls.run import build_report
-from hatls.scan_cli import exit_status
 from tests.labkit import ca, leaf
 
 TICKS = iter(range(10**6))

@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
-from hatls.cli_diff import load_report_file, with_baseline
-from hatls.demo_cli import run_demo
+from hatls.cli._demo import run_demo
+from hatls.cli._diff import load_report_file, with_baseline
 from hatls.observations import EndpointObservation
 from hatls.report.codec import dumps, loads, report_to_json
 from hatls.report.diff import (

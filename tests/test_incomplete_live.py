@@ -25,7 +25,8 @@ import trio
 from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 
-from hatls.cli_outputs import ExportPaths
+from hatls.cli._outputs import ExportPaths
+from hatls.cli._scan import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
 from hatls.inventory import load_inventory
 from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
 from hatls.lab.server import serve_endpoints
@@ -34,7 +35,6 @@ from hatls.probe.scanner import ScanLimits
 from hatls.report.model import Report
 from hatls.report.text import summary_lines
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
 from tests.labkit import ca, leaf
 
 PRIMARY_HOST = "tsrv-a.example.test"

@@ -22,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
-from hatls.cli_outputs import ExportPaths, usage_problem
+from hatls.cli._outputs import ExportPaths, usage_problem
 from hatls.report.codec import loads
 from hatls.report.junit import render_junit
 from hatls.report.metrics import render_metrics

@@ -14,6 +14,7 @@ from pathlib import Path
 import trio
 import typer
 
+from hatls.cli._scan import EXIT_INTERRUPTED, ScanRequest, run_scan, utc_now
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import (
@@ -33,7 +34,6 @@ from hatls.probe.scanner import ScanLimits
 from hatls.report.model import Report
 from hatls.report.text import summary_lines
 from hatls.rules.model import Severity
-from hatls.scan_cli import EXIT_INTERRUPTED, ScanRequest, run_scan, utc_now
 
 
 def demo_pairs(*, fixed: bool = False,

@@ -17,8 +17,8 @@ import trio
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from hatls.cli_diff import with_baseline
-from hatls.cli_outputs import ExportPaths, write_exports
+from hatls.cli._diff import with_baseline
+from hatls.cli._outputs import ExportPaths, write_exports
 from hatls.files import write_output
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.merge import merge

@@ -11,11 +11,16 @@ from typing import Annotated
 
 import typer
 
-from hatls.importer._build import HA_SYNC_FIELDS, ImportSettings
-from hatls.importer._draft import Outcome, review_items
-from hatls.importer._model import SourceFormat, printable
-from hatls.importer._sources import import_sources
-from hatls.importer._toml import render_draft
+from hatls.importer import (
+    HA_SYNC_FIELDS,
+    ImportSettings,
+    Outcome,
+    SourceFormat,
+    import_sources,
+    printable,
+    render_draft,
+    review_items,
+)
 from hatls.inventory import InventoryError, parse_inventory
 from hatls.report.output import OutputError, check_writable, write_atomic
 

@@ -17,6 +17,7 @@ from typing import Annotated
 import typer
 from cryptography import x509
 
+from hatls.cli._init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
 from hatls.evidence import (
     EvidenceError,
     TrustCheck,
@@ -37,7 +38,6 @@ from hatls.files import (
     read_regular,
     write_output,
 )
-from hatls.init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
 from hatls.report.output import OutputError
 
 EXIT_VALID = 0

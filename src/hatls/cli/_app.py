@@ -16,30 +16,12 @@ import trio
 import typer
 
 from hatls._version import __version__
-from hatls.cli_diff import ReportFileError, diff, load_report_file
-from hatls.cli_evidence import init, sign, verify
-from hatls.cli_outputs import ExportPaths, check_exports, export
-from hatls.cli_zones import merge_command
-from hatls.evidence import DetachedSignature, EvidenceError, signature_from_text
-from hatls.files import (
-    UsagePlanError,
-    check_output,
-    inventory_inputs,
-    plan_files,
-    read_report,
-    write_output,
-)
-from hatls.identity import load_identities
-from hatls.importer import import_inventory
-from hatls.inventory import InventoryError, ReportLabels, load_inventory
-from hatls.inventory.build import MAX_LABEL_CHARS
-from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
-from hatls.probe.scanner import ScanLimits
-from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
-from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity
-from hatls.scan_cli import (
+from hatls.cli._diff import ReportFileError, diff, load_report_file
+from hatls.cli._evidence import init, sign, verify
+from hatls.cli._import import import_inventory
+from hatls.cli._merge import merge_command
+from hatls.cli._outputs import ExportPaths, check_exports, export
+from hatls.cli._scan import (
     EXIT_CANNOT_RUN,
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -50,6 +32,24 @@ from hatls.scan_cli import (
     utc_now,
     write_pdf,
 )
+from hatls.evidence import DetachedSignature, EvidenceError, signature_from_text
+from hatls.files import (
+    UsagePlanError,
+    check_output,
+    inventory_inputs,
+    plan_files,
+    read_report,
+    write_output,
+)
+from hatls.identity import load_identities
+from hatls.inventory import InventoryError, ReportLabels, load_inventory
+from hatls.inventory.build import MAX_LABEL_CHARS
+from hatls.policy import BUILTIN_POLICIES, PolicyError, load_policy
+from hatls.probe.scanner import ScanLimits
+from hatls.report.html import HtmlTemplateError, check_templates
+from hatls.report.output import OutputError
+from hatls.rules.catalog import RULES
+from hatls.rules.model import Severity
 from hatls.waivers import load_waivers
 from hatls.zones import ZoneError, check_zone
 
@@ -232,7 +232,7 @@ def demo(
 ) -> None:
     """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
     the normal result: the lab has faults planted on purpose."""
-    from hatls.demo_cli import run_demo
+    from hatls.cli._demo import run_demo
 
     if fixed and not serve:
         raise _fail("--fixed goes with --serve", EXIT_USAGE)

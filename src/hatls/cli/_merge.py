@@ -12,14 +12,9 @@ from typing import Annotated
 
 import typer
 
-from hatls.cli_diff import ReportFileError
-from hatls.cli_outputs import ExportPaths, check_exports
-from hatls.files import UsagePlanError, check_output, plan_files, read_report
-from hatls.inventory import InventoryError
-from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
-from hatls.report.text import summary_lines
-from hatls.scan_cli import (
+from hatls.cli._diff import ReportFileError
+from hatls.cli._outputs import ExportPaths, check_exports
+from hatls.cli._scan import (
     EXIT_CANNOT_RUN,
     EXIT_USAGE,
     exit_status,
@@ -27,6 +22,11 @@ from hatls.scan_cli import (
     utc_now,
     write_report_files,
 )
+from hatls.files import UsagePlanError, check_output, plan_files, read_report
+from hatls.inventory import InventoryError
+from hatls.report.html import HtmlTemplateError, check_templates
+from hatls.report.output import OutputError
+from hatls.report.text import summary_lines
 from hatls.waivers import load_waivers
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
 from hatls.zones import zone_notes
