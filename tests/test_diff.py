@@ -21,7 +21,8 @@ from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
 from hatls.cli._demo import run_demo
-from hatls.cli._diff import load_report_file, with_baseline
+from hatls.cli._diff import with_baseline
+from hatls.files import read_report
 from hatls.observations import EndpointObservation
 from hatls.report.codec import dumps, loads, report_to_json
 from hatls.report.diff import (
@@ -83,7 +84,7 @@ def fixed(demo: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> 
 @functools.cache
 def load(path: Path) -> Report:
     """Each saved report parsed once: reports are immutable values."""
-    return load_report_file(path)
+    return read_report(path)[0]
 
 
 def finding(drift: Drift, rule: str, key: tuple[str, ...]) -> Any:

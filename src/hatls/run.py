@@ -30,7 +30,8 @@ from hatls.rules.model import Severity
 from hatls.tls.certs import load_pem_certificates, system_trust_store, validate_chain
 from hatls.tls.certs_facts import sha256_hex
 from hatls.waivers import Waiver, apply_waivers, waivers_from_data, waivers_to_data
-from hatls.zones import zone_scan_findings
+from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
+from hatls.zones import check_zone, zone_scan_coverage, zone_scan_findings, zone_selector
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:
@@ -144,12 +145,46 @@ async def scan(
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
     waivers: tuple[Waiver, ...] = (),
+    labels: ReportLabels | None = None,
+    zone: str | None = None,
+    workers: int | None = 1,
+    stop: trio.Event | None = None,
 ) -> Report:
-    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
+    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md).
+
+    ``zone``: probe that zone's servers only (ZoneError if the inventory has no such zone); the
+    report is partial, its pairs wait for ``hatls merge``. ``workers``: probing processes, 1 = this
+    one, None = the cores for a large plan (``hatls.workers``). ``stop``: once set, the probes end
+    and the report says what was seen, its status "interrupted" (``hatls scan`` sets it on Ctrl-C)."""
+    if zone is not None:
+        check_zone(inventory, zone)
     chosen = policy or load_policy(inventory.scan.policy)
+    state = ScanState() if state is None else state
+    select = zone_selector(zone) if zone is not None else None
     started, clock = now(), trio.current_time()
-    state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
-                                 identities=identities)
-    return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
-                        started=started, finished=now(), fail_on=fail_on, waivers=waivers,
-                        duration_seconds=trio.current_time() - clock)
+    interrupted = False
+    async with trio.open_nursery() as nursery:
+        if stop is not None:
+            async def watch(event: trio.Event) -> None:
+                nonlocal interrupted
+                await event.wait()
+                interrupted = True
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(watch, stop)
+        if workers is None or workers > 1:
+            await scan_in_workers(inventory, workers=workers or default_workers(),
+                                  limits=limits or ScanLimits.from_inventory(inventory),
+                                  state=state, on_event=on_event, select=select,
+                                  identities=identities, min_share=1 if workers else DEFAULT_MIN_SHARE)
+        else:
+            await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
+                                 identities=identities, select=select)
+        nursery.cancel_scope.cancel()
+    return build_report(
+        inventory=inventory, policy=chosen, endpoints=observations_of(state),
+        started=started, finished=now(), fail_on=fail_on, waivers=waivers, labels=labels,
+        status=(ScanStatus.INTERRUPTED if interrupted else
+                ScanStatus.PARTIAL if zone is not None else ScanStatus.COMPLETE),
+        zones=zone_scan_coverage(inventory, zone) if zone is not None else None,
+        duration_seconds=trio.current_time() - clock)

@@ -1,49 +1,64 @@
-"""The scan as the command line runs it: signals, progress, outputs, exit status.
+"""``hatls scan``, and the scan as the command line runs it: signals, progress, outputs, exit status.
 
-Shared by ``hatls scan`` and ``hatls demo`` so the demo goes through exactly the path users run. This
-module and cli.py are the only ones that read the clock.
+The scan itself is the public ``hatls.scan``; this module adds what a command needs around it:
+Ctrl-C and SIGTERM end the probes and still write the report, a progress bar, the baseline's drift,
+the files, the exit status. Shared by ``hatls scan`` and ``hatls demo`` so the demo goes through
+exactly the path users run. The command line is the only place that reads the clock.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
 
 import trio
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+import hatls
+from hatls.cli._clock import utc_now
 from hatls.cli._diff import with_baseline
-from hatls.cli._outputs import ExportPaths, write_exports
-from hatls.files import write_output
-from hatls.inventory import ClientIdentity, Inventory, ReportLabels
+from hatls.cli._exit import (
+    EXIT_CANNOT_RUN,
+    EXIT_COMPLIANT,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_COMPLIANT,
+    EXIT_USAGE,
+    fail,
+)
+from hatls.cli._options import (
+    HtmlOut,
+    JunitAlso,
+    MetricsAlso,
+    PdfAlso,
+    SarifAlso,
+    TemplateDir,
+    report_labels,
+)
+from hatls.cli._outputs import ExportPaths, ReportFiles, require_pdf
+from hatls.files import ReportFileError, UsagePlanError, inventory_inputs, plan_files, read_report
+from hatls.identity import load_identities
+from hatls.inventory import ClientIdentity, Inventory, InventoryError, ReportLabels, load_inventory
 from hatls.merge import merge
 from hatls.plan import endpoints_for, port_targets
-from hatls.policy import Policy
+from hatls.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from hatls.probe.handshake import ClientIdentityMaterial
-from hatls.probe.scanner import ScanEvent, ScanLimits, ScanState, scan_inventory
-from hatls.report.codec import iter_json
+from hatls.probe.scanner import ScanEvent, ScanLimits
+from hatls.report.html import HtmlTemplateError, check_templates, render_html
 from hatls.report.model import Report, ScanStatus, breaks_compliance
 from hatls.report.output import OutputError
+from hatls.report.text import summary_lines
 from hatls.rules.model import Severity
-from hatls.run import build_report, observations_of
-from hatls.waivers import Waiver
-from hatls.workers import DEFAULT_MIN_SHARE, default_workers, scan_in_workers
-from hatls.zones import zone_scan_coverage, zone_selector
-
-EXIT_COMPLIANT = 0
-EXIT_NOT_COMPLIANT = 1
-EXIT_USAGE = 2
-EXIT_CANNOT_RUN = 3
-EXIT_INTERRUPTED = 4
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+from hatls.run import build_report
+from hatls.waivers import Waiver, load_waivers
+from hatls.zones import ZoneError, check_zone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,18 +67,130 @@ class ScanRequest:
     policy: Policy
     fail_on: Severity
     limits: ScanLimits
-    json_path: str | None = None
-    html_path: str | None = None
-    template_dir: str | None = None
+    files: ReportFiles = field(default_factory=ReportFiles)
     quiet: bool = False
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] = field(default_factory=dict)
-    exports: ExportPaths = field(default_factory=ExportPaths)
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
-    pdf_path: str | None = None
     waivers: tuple[Waiver, ...] = ()   # accepted risks (`--waivers`, `[scan] waivers`)
     labels: ReportLabels = field(default_factory=ReportLabels)  # `--title` etc. over `[report]`
     zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
     workers: int | None = None         # `--workers`; None: the cores, for large plans (workers.py)
+
+
+def scan(
+    inventory: Annotated[Path, typer.Argument(metavar="INVENTORY", help="The inventory file (TOML).")],
+    json_out: Annotated[str | None, typer.Option(
+        "--json", metavar="PATH", help="Write the JSON report here ('-' = standard output).")] = None,
+    html_out: HtmlOut = None,
+    policy: Annotated[str | None, typer.Option(
+        metavar="NAME|FILE",
+        help="A built-in policy (`hatls policies` lists them) or a policy file. "
+             "Default: the inventory's [scan] policy, else genesys-ha.")] = None,
+    fail_on: Annotated[Severity, typer.Option(
+        metavar="SEVERITY",
+        help="The lowest severity whose fail or error breaks compliance: critical, high, "
+             "medium, low or info.")] = Severity.HIGH,
+    max_connections_per_host: Annotated[int | None, typer.Option(
+        min=1, max=64, metavar="N",
+        help="At most N connections at once to one address. "
+             "Default: the inventory's, else 4.")] = None,
+    timeout: Annotated[float | None, typer.Option(
+        min=0.1, metavar="SECONDS",
+        help="Time allowed for one TLS exchange. Default: the inventory's handshake_timeout, "
+             "else 10.")] = None,
+    connect_timeout: Annotated[float | None, typer.Option(
+        min=0.1, metavar="SECONDS",
+        help="Time allowed for a TCP connect. Default: the inventory's, else 5.")] = None,
+    delay: Annotated[float, typer.Option(
+        min=0.0, metavar="SECONDS",
+        help="Least time between two connection starts to one address.")] = 0.0,
+    retries: Annotated[int, typer.Option(
+        min=0, max=5, metavar="N",
+        help="Retries of an endpoint's first handshake after a reset or timeout.")] = 1,
+    backoff: Annotated[float, typer.Option(
+        min=0.0, metavar="SECONDS", help="Wait before the first retry; doubles for each next.")] = 0.5,
+    template_dir: TemplateDir = None,
+    junit: JunitAlso = None,
+    sarif: SarifAlso = None,
+    metrics: MetricsAlso = None,
+    baseline: Annotated[Path | None, typer.Option(
+        metavar="REPORT.json",
+        help="An earlier JSON report: what changed since then goes into the new report and "
+             "the summary.")] = None,
+    pdf_out: PdfAlso = None,
+    waivers: Annotated[Path | None, typer.Option(
+        metavar="FILE",
+        help="Accepted risks (TOML): findings a live waiver covers no longer break compliance. "
+             "Default: the inventory's [scan] waivers.")] = None,
+    title: Annotated[str | None, typer.Option(
+        metavar="TEXT", help="The report's title (else the inventory's [report] title).")] = None,
+    change: Annotated[str | None, typer.Option(
+        metavar="ID", help="The change-request id the report belongs to, e.g. CHG0012345.")] = None,
+    prepared_by: Annotated[str | None, typer.Option(
+        metavar="NAME", help="Who prepared the report.")] = None,
+    zone: Annotated[str | None, typer.Option(
+        metavar="ZONE",
+        help="Probe only this zone's servers; the report has no verdict until `hatls merge`.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, metavar="N",
+        help="Probing processes (default: the cores, at most 8, one per 64 endpoints).")] = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress or summary on standard error.")] = False,
+) -> None:
+    """Probe every pair of INVENTORY over TLS, judge it, and write the reports.
+
+    Exit status: 0 compliant, 1 not compliant, 2 usage or inventory error (nothing scanned),
+    3 the scan could not run (no endpoint reachable, an output not writable), 4 interrupted."""
+    labels = report_labels(title, change, prepared_by)
+    require_pdf(pdf_out)
+    try:
+        inv = load_inventory(inventory)
+        chosen = load_policy(policy or inv.scan.policy)
+        identities = load_identities(inv, os.environ)
+        older = read_report(baseline)[0] if baseline is not None else None
+        waiver_file = str(waivers) if waivers is not None else inv.scan.waivers
+        # The clock is read here (DESIGN: time is an input); the scan starts a moment later.
+        accepted = () if waiver_file is None else load_waivers(
+            waiver_file, today=utc_now().date(), pairs=(p.name for p in inv.pairs))
+        if zone is not None:
+            check_zone(inv, zone)
+    except (ZoneError, ReportFileError, InventoryError, PolicyError) as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    files = ReportFiles(json=json_out, html=html_out, pdf=pdf_out, template_dir=template_dir,
+                        exports=ExportPaths(junit=junit, sarif=sarif, metrics=metrics))
+    policy_file = policy if policy is not None and policy not in BUILTIN_POLICIES else None
+    try:
+        plan_files(inputs=(("INVENTORY", inventory), ("--baseline", baseline), ("--policy", policy_file),
+                           ("--waivers", waiver_file), *inventory_inputs(inv)),
+                   outputs=files.named())
+        check_templates(template_dir)
+        if template_dir is not None:
+            rehearse_templates(inv, chosen, fail_on, template_dir)
+    except (UsagePlanError, HtmlTemplateError) as exc:
+        raise fail(str(exc), EXIT_USAGE) from None
+    try:
+        files.check()
+    except OutputError as exc:
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
+    base = ScanLimits.from_inventory(inv)
+    limits = ScanLimits(
+        connect_timeout=connect_timeout or base.connect_timeout,
+        handshake_timeout=timeout or base.handshake_timeout,
+        max_connections_per_host=max_connections_per_host or base.max_connections_per_host,
+        max_connections=base.max_connections, delay=delay, retries=retries, backoff=backoff)
+    request = ScanRequest(inventory=inv, policy=chosen, fail_on=fail_on, limits=limits, files=files,
+                          quiet=quiet, identities=identities, baseline=older, waivers=accepted,
+                          labels=labels, zone=zone, workers=workers)
+    try:
+        report, status = trio.run(run_scan, request)
+    except OutputError as exc:  # e.g. the disk filled up while the report was written
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
+    except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
+        raise fail(f"{html_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
+    if not quiet:
+        for line in summary_lines(report):
+            typer.echo(line, err=True)
+    raise typer.Exit(status)
 
 
 class _ProgressView:
@@ -95,91 +222,32 @@ class _ProgressView:
             self.progress.update(self.task, completed=event.total)  # type: ignore[arg-type]
 
 
+async def _stop_on_signal(signals: AsyncIterator[int], stop: trio.Event) -> None:
+    async for _ in signals:
+        stop.set()
+        return
+
+
 async def run_scan(request: ScanRequest) -> tuple[Report, int]:
-    """Scan, judge and write outputs. SIGINT/SIGTERM stop the probes and still write the report."""
-    started, clock = utc_now(), trio.current_time()
-    state = ScanState()
-    interrupted = False
+    """Scan (``hatls.scan``), judge and write the files. SIGINT/SIGTERM stop the probes and still
+    write the report, as interrupted."""
+    stop = trio.Event()
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals, \
             _ProgressView(request.quiet) as on_event:
         async with trio.open_nursery() as nursery:
-            async def watch() -> None:
-                nonlocal interrupted
-                async for _ in signals:
-                    interrupted = True
-                    nursery.cancel_scope.cancel()
-                    return
-
-            nursery.start_soon(watch)
-            select = zone_selector(request.zone) if request.zone else None
-            if request.workers is None or request.workers > 1:
-                await scan_in_workers(
-                    request.inventory, workers=request.workers or default_workers(),
-                    limits=request.limits, state=state, on_event=on_event, select=select,
-                    identities=request.identities,
-                    min_share=1 if request.workers else DEFAULT_MIN_SHARE)
-            else:
-                await scan_inventory(request.inventory, limits=request.limits, state=state,
-                                     on_event=on_event, identities=request.identities,
-                                     select=select)
+            nursery.start_soon(_stop_on_signal, signals, stop)
+            report = await hatls.scan(
+                request.inventory, now=utc_now, policy=request.policy, fail_on=request.fail_on,
+                limits=request.limits, on_event=on_event, identities=request.identities,
+                waivers=request.waivers, labels=request.labels.over(request.inventory.report),
+                zone=request.zone, workers=request.workers, stop=stop)
             nursery.cancel_scope.cancel()
         # Still inside the signal receiver: a second Ctrl-C while the report is written is
         # absorbed here instead of abandoning the partial report half way.
-        report = build_report(
-            inventory=request.inventory, policy=request.policy, endpoints=observations_of(state),
-            started=started, finished=utc_now(), fail_on=request.fail_on,
-            status=(ScanStatus.INTERRUPTED if interrupted else
-                    ScanStatus.PARTIAL if request.zone else ScanStatus.COMPLETE),
-            zones=zone_scan_coverage(request.inventory, request.zone) if request.zone else None,
-            duration_seconds=trio.current_time() - clock,
-            waivers=request.waivers, labels=request.labels.over(request.inventory.report),
-        )
         if request.baseline is not None:
             report = with_baseline(report, request.baseline)
-        write_outputs(report, request)
+        request.files.write(report)
     return report, exit_status(report)
-
-
-def write_outputs(report: Report, request: ScanRequest) -> None:
-    write_report_files(report, json_path=request.json_path, html_path=request.html_path,
-                       pdf_path=request.pdf_path, template_dir=request.template_dir,
-                       exports=request.exports)
-
-
-def write_report_files(report: Report, *, json_path: str | None, html_path: str | None,
-                       pdf_path: str | None, template_dir: str | None,
-                       exports: ExportPaths) -> None:
-    """Every file of a judged report (`scan`, `merge`), in one order.
-
-    The JSON is streamed piece by piece (a 10,000-endpoint report is never held as one string);
-    its SHA-256 is taken on the way, for the HTML to name. The HTML goes last: a user template
-    that fails only while rendering costs the HTML alone, not the JSON, JUnit, SARIF or metrics."""
-    digest = write_output(json_path, iter_json(report)) if json_path else None
-    write_exports(report, exports)
-    if pdf_path:
-        from hatls.report.html import render_html
-
-        # The PDF is made from the whole page, so it is held once, for both files.
-        html = render_html(report, template_dir=template_dir, json_sha256=digest)
-        if html_path:
-            write_output(html_path, html)
-        write_pdf(pdf_path, html)
-    elif html_path:
-        from hatls.report.html import iter_html
-
-        # Streamed: the page goes to its file piece by piece, never held whole.
-        write_output(html_path, iter_html(report, template_dir=template_dir, json_sha256=digest))
-
-
-def pdf_unavailable() -> str | None:
-    """Why --pdf cannot work here (WeasyPrint is an optional extra), or None: asked before any
-    work, so a scan is not run only to fail at its last step."""
-    try:
-        import hatls.report.pdf  # noqa: F401  (the import is the check: optional extra)
-    except (ImportError, OSError) as exc:  # OSError: WeasyPrint found no Pango library
-        return (f"--pdf needs WeasyPrint: pip install 'hatls[pdf]' (Debian also needs "
-                f"libpango-1.0-0 libpangoft2-1.0-0): {exc}"[:500])
-    return None
 
 
 def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
@@ -187,8 +255,6 @@ def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
     """Render the user's templates once, before the scan, on what the scan of the first pair would
     report if nothing answered (no connection is made): a template that names something the view
     does not have fails now (HtmlTemplateError, exit 2), not after a ten-minute scan."""
-    from hatls.report.html import render_html
-
     first = dataclasses.replace(inventory, pairs=inventory.pairs[:1])
     unanswered = tuple(merge(endpoint, []) for target in port_targets(first)
                        for endpoint in endpoints_for(target, (target.connect_host,)))
@@ -196,18 +262,6 @@ def rehearse_templates(inventory: Inventory, policy: Policy, fail_on: Severity,
     render_html(build_report(inventory=first, policy=policy, endpoints=unanswered, started=now,
                              finished=now, fail_on=fail_on, scan_anchors=()),
                 template_dir=template_dir)
-
-
-def write_pdf(path: str, html: str) -> None:
-    """The PDF from the same HTML; a PDF that cannot be made is an output that cannot be
-    written (exit 3), after the JSON and HTML are safe on disk."""
-    from hatls.report.pdf import PdfError, render_pdf
-
-    try:
-        data = render_pdf(html)
-    except PdfError as exc:
-        raise OutputError(f"{path}: {exc}") from None
-    write_output(path, data)
 
 
 def exit_status(report: Report) -> int:
