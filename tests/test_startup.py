@@ -9,6 +9,9 @@ import sys
 
 import pytest
 
+from hatls import launch
+from hatls.cli._exit import EXIT_INTERRUPTED
+
 # What a command body needs and `--version` must not pay for.
 HEAVY = ("trio", "cryptography", "OpenSSL", "jinja2", "rich", "hatls.inventory", "hatls.policy",
          "hatls.probe", "hatls.report", "hatls.rules", "hatls.tls", "hatls.run", "hatls.importer")
@@ -58,3 +61,8 @@ def test_an_unknown_command_is_refused_with_the_near_names_without_loading_them(
     code, modules, _ = modules_after("scna")
     assert code == 2
     assert not loaded(modules, "hatls.cli._scan") and not loaded(modules, "trio")
+
+
+def test_the_launcher_says_interrupted_with_the_status_every_command_uses() -> None:
+    # hatls.launch repeats the number: it must exist before anything is imported.
+    assert launch.EXIT_INTERRUPTED == EXIT_INTERRUPTED == 4

@@ -15,7 +15,7 @@ EXIT_INTERRUPTED = 4
 def main() -> None:
     try:
         # Inside the guard on purpose (see the module docstring), not to break an import cycle.
-        from hatls.cli import main as run  # noqa: PLC0415  (inside the guard: see above)
+        from hatls.cli import main as run  # noqa: PLC0415 (lazy: start-up time)
     except KeyboardInterrupt:
         sys.stderr.write("hatls: interrupted\n")
         sys.exit(EXIT_INTERRUPTED)

@@ -14,10 +14,10 @@ import signal
 import sys
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import MarkupMode, TyperGroup
 from typer.main import get_command_from_info
 from typer.models import CommandInfo
 
@@ -164,7 +164,7 @@ class _LazyCommands(MutableMapping[str, "Command"]):
     """The group's commands by name, in COMMANDS order; a command is built (its module imported,
     its signature read by typer) the first time it is looked up. Iterating gives names only."""
 
-    def __init__(self, *, rich_markup_mode: Any) -> None:
+    def __init__(self, *, rich_markup_mode: MarkupMode) -> None:
         self._entries = {entry.name: entry for entry in COMMANDS}
         self._built: dict[str, Command] = {}
         self._rich_markup_mode = rich_markup_mode
@@ -174,7 +174,8 @@ class _LazyCommands(MutableMapping[str, "Command"]):
             entry = self._entries[name]   # KeyError: no such command (click says so)
             info = CommandInfo(name=name, callback=entry.load(), short_help=entry.short_help)
             self._built[name] = get_command_from_info(
-                info, pretty_exceptions_short=True, rich_markup_mode=self._rich_markup_mode)
+                info, pretty_exceptions_short=app.pretty_exceptions_short,
+                rich_markup_mode=self._rich_markup_mode)
         return self._built[name]
 
     def __setitem__(self, name: str, command: Command) -> None:
@@ -224,8 +225,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_options(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     """hatls reads an inventory of primary/backup pairs, probes every port over TLS, and judges
     each pair side by side against the Genesys HA guide and a TLS policy."""

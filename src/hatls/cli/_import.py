@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_USAGE, fail
+from hatls.cli._init_template import DEFAULT_INVENTORY_NAME
 from hatls.importer import (
     HA_SYNC_FIELDS,
     ImportSettings,
@@ -25,8 +26,6 @@ from hatls.importer import (
 from hatls.inventory import InventoryError, parse_inventory
 from hatls.report.output import OutputError, check_writable, write_atomic
 
-DEFAULT_OUT = "inventory.toml"
-
 
 def import_inventory(
     sources: Annotated[list[str], typer.Argument(
@@ -34,7 +33,7 @@ def import_inventory(
                                   "or a CSV file.")],
     out: Annotated[str, typer.Option(
         "--out", "-o", metavar="PATH",
-        help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_OUT,
+        help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_INVENTORY_NAME,
     source_format: Annotated[SourceFormat | None, typer.Option(
         "--format", metavar="FORMAT",
         help="The sources' format: gax-json, mutagen-json or csv; detected when not given.")] = None,
