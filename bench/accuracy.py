@@ -118,8 +118,8 @@ def openssl_expected(versions: list[str], ciphers: str, auths: set[str], *, dhe:
 def tlslite_expected(min_version: tuple[int, int], max_version: tuple[int, int],
                      cipher_names: list[str]) -> dict[str, set[str]]:
     """What tlslite-ng's server picks from, per version, for an RSA certificate."""
-    from tlslite.constants import CipherSuite
-    from tlslite.handshakesettings import HandshakeSettings
+    from tlslite.constants import CipherSuite  # noqa: PLC0415 (optional: tlslite-ng)
+    from tlslite.handshakesettings import HandshakeSettings  # noqa: PLC0415 (optional: tlslite-ng)
 
     settings = HandshakeSettings()
     settings.minVersion, settings.maxVersion = min_version, max_version
@@ -146,7 +146,7 @@ def _free_port(address: str) -> int:
 def tlslite_groups() -> set[str]:
     """tlslite-ng's default curves (it serves them in TLS 1.0's ServerKeyExchange too) and its
     default RFC 7919 groups, which it honours in a TLS <= 1.2 DHE ServerKeyExchange."""
-    from tlslite.handshakesettings import HandshakeSettings
+    from tlslite.handshakesettings import HandshakeSettings  # noqa: PLC0415 (optional: tlslite-ng)
 
     settings = HandshakeSettings()
     return set(settings.eccCurves) | set(settings.dhGroups)

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from hatls.inventory import parse_inventory
 from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.run import observations_of
+from hatls.scanning import observations_of
 from tests.labkit import NOW, ca
 from tests.stapling_servers import HOST, ONE_WEEK, Staple, nginx, ocsp_response
 

@@ -252,7 +252,7 @@ API_STREAM = """
 import sys, trio
 from datetime import UTC, datetime
 import hatls
-from hatls.report.codec import write_json
+from hatls.report import write_json
 inventory = hatls.load_inventory(sys.argv[1])
 report = trio.run(lambda: hatls.scan(inventory, now=lambda: datetime.now(UTC)))
 with open(sys.argv[2], "w", encoding="utf-8") as out:

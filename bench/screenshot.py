@@ -23,6 +23,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hatls.report import loads
+from hatls.report.html import render_html
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "fixtures" / "reports" / "sample-report.json"
@@ -99,9 +102,6 @@ def pdf_pages(pdf: Path, prefix: Path, dpi: int = 50) -> list[Path]:
 
 
 def render(report_json: Path, html: Path) -> Path:
-    from hatls.report.codec import loads
-    from hatls.report.html import render_html
-
     html.write_text(render_html(loads(report_json.read_text(encoding="utf-8"))), encoding="utf-8")
     return html
 

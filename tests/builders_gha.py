@@ -17,6 +17,7 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts, pem_text
 
+from hatls.findings import Finding, Status
 from hatls.inventory import (
     CertificateLevel,
     ClientIdentity,
@@ -32,7 +33,6 @@ from hatls.inventory import (
     TlsExpectations,
 )
 from hatls.observations import (
-    PROTOCOL_VERSIONS,
     ClientAuth,
     EndpointObservation,
     ErrorKind,
@@ -42,7 +42,8 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import load_policy
-from hatls.rules.model import Finding, PairContext, Status, Trust
+from hatls.rules import PairContext, PairRule, Trust
+from hatls.tls.protocol import ProtocolVersion
 
 HOST_A = "tsrv-a.example.test"
 HOST_B = "tsrv-b.example.test"
@@ -105,7 +106,7 @@ def observe(pair: Pair, role: Role, port_id: str, **kw: Any) -> EndpointObservat
         expected=Expected(tls_mutual=spec.tls.tls_mutual), reachable=True,
         accepts_plaintext=spec.mode is not Mode.SECURED, speaks_tls=tls,
         negotiated_version="TLSv1.3" if tls else None,
-        protocols=tuple((v, tls and v in ("TLSv1.2", "TLSv1.3")) for v in PROTOCOL_VERSIONS),
+        protocols=tuple((v, tls and v in ("TLSv1.2", "TLSv1.3")) for v in ProtocolVersion),
         ciphers=MODERN if tls else None, groups=("secp256r1", "x25519") if tls else None,
         client_auth=ClientAuth(requested=spec.tls.tls_mutual, required=spec.tls.tls_mutual)
         if tls else None,
@@ -117,7 +118,7 @@ def refused(obs: EndpointObservation) -> EndpointObservation:
     """A port nobody listens on (a warm-standby backup that is not serving looks like this)."""
     return replace(obs, reachable=False, speaks_tls=None, accepts_plaintext=None, certificate=None,
                    chain=(), negotiated_version=None, client_auth=None, ciphers=None, groups=None,
-                   protocols=tuple((v, None) for v in PROTOCOL_VERSIONS),
+                   protocols=tuple((v, None) for v in ProtocolVersion),
                    errors=(ProbeError(stage=Stage.CONNECT, kind=ErrorKind.REFUSED,
                                       message="connection refused"),))
 
@@ -162,13 +163,12 @@ def policy() -> Any:
     return load_policy("genesys-ha")
 
 
-def judge(rule: Callable[[PairContext], tuple[Finding, ...]], ctx: PairContext
-          ) -> tuple[Finding, ...]:
+def judge(rule: PairRule, ctx: PairContext) -> tuple[Finding, ...]:
     """Run a pair rule and check what every pair finding must be (REPORT.md)."""
     findings = rule(ctx)
     assert findings, "a pair rule always says something"
     for f in findings:
-        assert f.rule == rule.__name__.upper().replace("_", "-")
+        assert f.rule == rule.id
         assert f.pair == ctx.pair.name and f.role is None and f.address is None
         assert f.message and f.remediation and f.reference
         json.dumps(f.evidence)  # JSON-ready

@@ -17,17 +17,10 @@ from typing import Any
 
 from fixture_pki import NOW, certs, chain_facts
 
-from hatls.inventory import (
-    Mode,
-    Pair,
-    PortSpec,
-    Redundancy,
-    Role,
-    Server,
-    TlsExpectations,
-)
+from hatls.catalog import rule_info
+from hatls.findings import Finding, Status
+from hatls.inventory import Mode, Pair, PortSpec, Redundancy, Role, Server, TlsExpectations
 from hatls.observations import (
-    PROTOCOL_VERSIONS,
     ClientAuth,
     EndpointObservation,
     ErrorKind,
@@ -38,8 +31,8 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import Policy, load_policy
-from hatls.rules.catalog import rule
-from hatls.rules.model import EndpointContext, Finding, Status, Trust
+from hatls.rules import EndpointContext, EndpointRule, Trust
+from hatls.tls.protocol import ProtocolVersion
 
 HOST = "tsrv-a.example.test"
 GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
@@ -47,7 +40,7 @@ GOOD_CIPHERS = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                 ("TLSv1.3", ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")))
 GOOD_FEATURES = Features(secure_renegotiation=True, client_renegotiation=False, compression=False,
                          fallback_scsv=True, extended_master_secret=True, encrypt_then_mac=None)
-NOTHING_PROBED = tuple((v, None) for v in PROTOCOL_VERSIONS)
+NOTHING_PROBED = tuple((v, None) for v in ProtocolVersion)
 
 
 def ca_name(name: str) -> str:
@@ -64,7 +57,7 @@ def protocols(*accepted: str, unprobed: tuple[str, ...] = ("SSLv2", "SSLv3")
               ) -> tuple[tuple[str, bool | None], ...]:
     """Versions as the report lists them: ``accepted`` True, ``unprobed`` None, the rest False."""
     return tuple((v, True if v in accepted else None if v in unprobed else False)
-                 for v in PROTOCOL_VERSIONS)
+                 for v in ProtocolVersion)
 
 
 def error(stage: Stage, kind: ErrorKind, message: str | None = None) -> ProbeError:
@@ -133,17 +126,16 @@ def refused(obs: EndpointObservation) -> EndpointObservation:
                    errors=(error(Stage.CONNECT, ErrorKind.REFUSED, "connection refused"),))
 
 
-def judge(rule_fn: Callable[[EndpointContext], Finding], ctx: EndpointContext,
-          expected: Status) -> Finding:
+def judge(rule_fn: EndpointRule, ctx: EndpointContext, expected: Status) -> Finding:
     """Run one rule and check what every endpoint finding must be (REPORT.md)."""
     found = rule_fn(ctx)
-    rule_id = rule_fn.__name__.upper().replace("_", "-")
+    rule_id = rule_fn.id
     assert found.rule == rule_id
     assert found.status is expected, (found.status, found.message, dict(found.evidence))
     obs = ctx.observation
     assert (found.pair, found.role, found.port_id, found.address) == \
         (obs.pair, obs.role, obs.port_id, obs.address)
-    assert found.severity is rule(rule_id).severity
+    assert found.severity is rule_info(rule_id).severity
     assert found.message and found.remediation and found.reference
     json.dumps(dict(found.evidence))  # evidence is JSON-ready
     return found

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from cryptography import x509
 
-from hatls.tls.certs import CertificateFacts, certificate_facts, load_pem_certificates
+from hatls.x509 import CertificateFacts, certificate_facts, load_pem_certificates
 
 CERTS = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)

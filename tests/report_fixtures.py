@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import Inventory, Pair, PortSpec, Server
 from hatls.inventory.codec import inventory_to_dict
 from hatls.inventory.model import Mode, Redundancy, Role, ScanSettings, TlsExpectations
@@ -32,10 +33,8 @@ from hatls.observations import (
     Stage,
 )
 from hatls.policy import load_policy, policy_to_dict
-from hatls.report.codec import dumps
-from hatls.report.model import PolicyRef, Report, ScanMeta, summarize
-from hatls.rules.model import Finding, Severity, Status
-from hatls.tls.certs import CertificateFacts
+from hatls.report import PolicyRef, Report, ScanMeta, dumps, summarize
+from hatls.x509 import CertificateFacts
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 HOSTILE_SUBJECT = "<script>alert(1)</script>"

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import trio
+from cryptography.hazmat.primitives.serialization import Encoding
 
 import hatls
 from hatls.cli._scan import exit_status
+from hatls.findings import Severity
 from hatls.inventory import inventory_from_dict
 from hatls.lab.endpoint import EndpointConfig, ListenMode
+from hatls.lab.pki import CertificateAuthority
 from hatls.lab.server import serve_endpoints
 from hatls.policy import policy_from_dict
-from hatls.probe.scanner import ScanEvent, ScanLimits
-from hatls.report.model import ScanStatus
-from hatls.rules.model import Severity
-from hatls.run import build_report
-from tests.labkit import ca, leaf
+from hatls.probe.scanner import ScanLimits
+from hatls.report import ScanStatus
+from hatls.scanning import ScanEvent, build_report
+from tests.labkit import NOW, ca, leaf
 
 TICKS = iter(range(10**6))
 
@@ -92,13 +95,6 @@ async def test_fail_on_sets_the_severity_that_breaks_compliance(tmp_path: Path) 
 
 
 async def test_a_report_judged_with_the_system_store_keeps_the_anchors_it_used(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    from hatls.lab.pki import CertificateAuthority
-    from tests.labkit import NOW
-
     scanned = await scan_pair(tmp_path)
     inventory = inventory_from_dict(dict(scanned.inputs["inventory"]))
     inventory = replace(inventory, scan=replace(inventory.scan, trusted_ca=()))

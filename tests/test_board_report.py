@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 from dataclasses import replace
@@ -13,20 +14,33 @@ from typing import Any
 
 import jsonschema
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.x509.oid import NameOID
 from lxml import etree
 from pypdf import PdfReader
 
+from hatls.findings import Finding, Severity, Status
 from hatls.inventory import InventoryError, ReportLabels, parse_inventory
-from hatls.report.codec import dumps, loads
-from hatls.report.html import render_html
-from hatls.report.html_view import build_view
-from hatls.report.junit import render_junit
-from hatls.report.model import Report, summarize
-from hatls.report.sarif import render_sarif
-from hatls.report.schema import report_schema
-from hatls.rules.model import Finding, Severity, Status
+from hatls.lab.server import LabThread
+from hatls.observations import ErrorKind, ProbeError, Stage
+from hatls.report import (
+    Report,
+    ScanStatus,
+    dumps,
+    loads,
+    render_junit,
+    render_sarif,
+    report_schema,
+    summarize,
+)
+from hatls.report.html import build_view, render_html
+from hatls.report.pdf import render_pdf
+from hatls.scanning import rejudge
 from hatls.waivers import WaiverState, apply_waivers, parse_waivers, waivers_to_data
 from tests.report_fixtures import SAMPLE_PATH
+from tests.test_cli import cfg, write_inventory
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 TODAY = datetime.date(2026, 11, 24)          # the sample report's scan day
@@ -221,8 +235,6 @@ def test_page_one_answers_the_board_before_any_port_detail(waived: Report) -> No
 
 
 def test_an_interrupted_scan_reads_incomplete_whatever_waivers_say(waived: Report) -> None:
-    from hatls.report.model import ScanStatus
-
     partial = replace(waived, scan=replace(waived.scan, status=ScanStatus.INTERRUPTED))
     html = render_html(partial)
     assert "verdict--incomplete" in html and ">Incomplete<" in html
@@ -253,9 +265,6 @@ def test_render_writes_a_pdf_whose_first_page_names_the_failing_rules(tmp_path: 
 
 
 def test_sign_and_verify_take_the_html_and_the_pdf_too(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
     html, pdf = tmp_path / "r.html", tmp_path / "r.pdf"
     assert hatls("render", str(SAMPLE_PATH), "--html", str(html), "--pdf", str(pdf)).returncode == 0
     key = ed25519.Ed25519PrivateKey.generate()
@@ -274,10 +283,6 @@ def test_sign_and_verify_take_the_html_and_the_pdf_too(tmp_path: Path) -> None:
 
 
 def _self_signed(key: Any) -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.x509.oid import NameOID
-
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "signer")])
     now = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
@@ -313,10 +318,6 @@ def test_a_scan_with_waivers_labels_and_pdf_end_to_end(tmp_path: Path) -> None:
     """A backup that presents its primary's certificate (GHA-005, TLS-032), scanned for real:
     not compliant (exit 1); waived under a ticket, compliant (exit 0) with the waiver in every
     output; the JSON re-judges to the same verdict; an expired waiver is red again."""
-    from hatls.lab.server import LabThread
-    from hatls.run import rejudge
-    from tests.test_cli import cfg, write_inventory
-
     with LabThread([cfg("127.0.1.61", "tsrv-a.example.test"),
                     cfg("127.0.2.61", "tsrv-a.example.test")]) as eps:
         inventory = write_inventory(tmp_path, eps, ("secured", "secured"))
@@ -398,8 +399,6 @@ def _port_views(report: Report, pair: str) -> dict[str, Any]:
 
 
 def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
-    from hatls.observations import ErrorKind, ProbeError, Stage
-
     def down(e: Any) -> Any:
         return replace(e, reachable=False, certificate=None, chain=(), errors=(
             ProbeError(stage=Stage.CONNECT, kind=ErrorKind.REFUSED, message="connection refused"),))
@@ -413,7 +412,7 @@ def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
                       for e in sample.endpoints)
     ports = _port_views(replace(sample, endpoints=endpoints), "tserver-sip-01")
     # A port nobody answered on is a line per endpoint in its pair's unreachable group
-    # (html_unreachable), not a port of its own.
+    # (report/html/_unreachable.py), not a port of its own.
     assert "default" not in ports
     (pair,) = [p for p in build_view(replace(sample, endpoints=endpoints)).pairs
                if p.name == "tserver-sip-01"]
@@ -436,9 +435,6 @@ def test_unreachable_and_unsecured_ports_take_one_line(sample: Report) -> None:
 
 
 def test_page_one_says_whether_a_signature_names_this_json(tmp_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-
     key = ed25519.Ed25519PrivateKey.generate()
     (tmp_path / "k.pem").write_bytes(key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
@@ -459,9 +455,7 @@ def test_page_one_says_whether_a_signature_names_this_json(tmp_path: Path) -> No
 
 def test_the_pdf_fetches_nothing_a_page_names() -> None:
     """A user's template (or escaped server text) naming a URL must not make the PDF call out."""
-    import socket
 
-    from hatls.report.pdf import render_pdf
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""hatls.tls.certs on the committed test PKI (fixtures/certs) and on a few hostile certificates."""
+"""hatls.x509 on the committed test PKI (fixtures/certs) and on a few hostile certificates."""
 
 from __future__ import annotations
 
@@ -16,17 +16,19 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from hatls.lab.pki import CertificateAuthority, PrivateKey
-from hatls.tls.certs import (
+from hatls.x509 import (
     MAX_NAME_CHARS,
     MAX_SAN_CHARS,
     MAX_SAN_ENTRIES,
     CertificateFacts,
     ChainStatus,
+    ChainVerdict,
     CrlStatus,
     NameMatch,
     bounded_text,
     certificate_facts,
     crl_status,
+    dns_pattern_matches,
     fingerprint_matches,
     load_pem_certificates,
     match_host,
@@ -36,7 +38,6 @@ from hatls.tls.certs import (
     thumbprint_algorithm,
     validate_chain,
 )
-from hatls.tls.certs_host import dns_pattern_matches
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
 GENERATED = datetime(2026, 1, 1, tzinfo=UTC)  # generate.py's NOW
@@ -637,12 +638,34 @@ def test_der_crls_and_garbage() -> None:
     assert garbage.status is CrlStatus.CRL_INVALID and "cannot be decoded" in garbage.message
 
 
+@pytest.mark.parametrize("status", list(ChainStatus))
+def test_the_chain_builds_exactly_when_a_path_to_a_trusted_ca_was_found(status: ChainStatus) -> None:
+    # The one definition GHA-005/006, the rehearsal and the evidence signature share.
+    found = {ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT_OF_ORDER}
+    assert ChainVerdict(status=status, message="").builds is (status in found)
+
+
 # -- thumbprints -------------------------------------------------------------------------------
 
 
 def test_normalize_thumbprint() -> None:
     assert normalize_thumbprint("\u200eAB:cd ef\u200f\t01\n") == "abcdef01"
     assert normalize_thumbprint("") == ""
+
+
+@pytest.mark.parametrize("invisible", ["\u180e", "\u200b", "\u2060", "\ufeff", "\u202e", "\u00ad", "\x00"])
+def test_normalize_thumbprint_drops_every_invisible_character(invisible: str) -> None:
+    # U+180E MONGOLIAN VOWEL SEPARATOR was a space (Zs) before Unicode 6.3 and is a format
+    # character (Cf) since: dropped either way, like every other character nobody can see.
+    assert normalize_thumbprint(f"AB{invisible}CD") == "abcd"
+    assert thumbprint_algorithm(f"{invisible}{'AB' * 20}") == "sha1"
+
+
+@pytest.mark.parametrize("visible", ["-", "\u0430", "\u2212", "g"])  # "-", Cyrillic а, minus sign
+def test_normalize_thumbprint_keeps_visible_non_hex(visible: str) -> None:
+    # What an operator can see is never dropped: such a thumbprint is refused, not guessed at.
+    assert normalize_thumbprint(f"AB{visible}CD") == f"ab{visible}cd".lower()
+    assert thumbprint_algorithm(f"{visible}{'AB' * 20}") is None
 
 
 def test_thumbprints_as_windows_shows_them() -> None:

@@ -27,7 +27,7 @@ from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoin
 from hatls.lab.pki import CertificateAuthority, IssuedCert
 from hatls.lab.server import LabThread
 from hatls.observations import PlaintextCase
-from hatls.report.schema import report_schema
+from hatls.report import report_schema
 from tests.labkit import NOW, ca, leaf
 from tests.needs import binary, unavailable
 from tests.real_servers import NGINX_CONF, SERVER

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -13,6 +14,7 @@ from typing import Any
 from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.server import LabThread
 from tests.labkit import ca, leaf
+from tests.report_fixtures import SAMPLE_PATH
 
 
 def hatls(*args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -125,10 +127,6 @@ def test_catalogue_commands() -> None:
 
 
 def test_render_shows_the_sha256_of_the_json_file_it_read(tmp_path: Path) -> None:
-    import hashlib
-
-    from tests.report_fixtures import SAMPLE_PATH
-
     data = Path(SAMPLE_PATH).read_bytes()
     proc = hatls("render", str(SAMPLE_PATH), "--html", str(tmp_path / "r.html"))
     assert proc.returncode == 0, proc.stderr
@@ -136,8 +134,6 @@ def test_render_shows_the_sha256_of_the_json_file_it_read(tmp_path: Path) -> Non
 
 
 def test_scan_writes_every_output_and_the_drift_against_a_baseline(tmp_path: Path) -> None:
-    import hashlib
-
     with LabThread([cfg("127.0.1.24", "tsrv-a.example.test"),
                     cfg("127.0.2.24", "tsrv-b.example.test", min_version="TLSv1.0")]) as eps:
         inv = write_inventory(tmp_path, eps, ("secured", "secured"))

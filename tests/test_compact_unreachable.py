@@ -26,30 +26,33 @@ from typer.testing import CliRunner
 
 import hatls
 from hatls.cli import app
+from hatls.drift import diff_reports
+from hatls.drift._findings import findings_drift
 from hatls.files import read_report
+from hatls.findings import Severity, Status, WaiverRef
 from hatls.inventory import inventory_from_dict
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import policy_from_dict
-from hatls.report.codec import dumps, loads
-from hatls.report.diff import diff_reports
-from hatls.report.diff_findings import findings_drift
-from hatls.report.diff_model import FindingChange
-from hatls.report.html import iter_html, render_html
-from hatls.report.html_view import build_view
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.model import Report
-from hatls.report.reader import ReportInvalid, report_from_bytes
-from hatls.report.schema import report_schema
-from hatls.rules import engine
+from hatls.report import (
+    FindingChange,
+    Report,
+    ReportInvalid,
+    dumps,
+    loads,
+    render_junit,
+    render_metrics,
+    report_from_bytes,
+    report_schema,
+)
+from hatls.report.html import build_view, iter_html, render_html
+from hatls.rules import _engine as engine
+from hatls.rules import fold_endpoint, folded_count, folded_rules, unfold
 from hatls.rules.endpoint import ENDPOINT_RULES
-from hatls.rules.fold import fold_endpoint, folded_count, folded_rules, unfold
-from hatls.rules.model import Severity, Status, WaiverRef
-from hatls.run import rejudge
+from hatls.scanning import rejudge
 from tests.labkit import ca
 from tests.report_fixtures import sample_report
 
-ENDPOINT_RULE_IDS = sorted(fn.__name__.upper().replace("_", "-") for fn in ENDPOINT_RULES)
+ENDPOINT_RULE_IDS = sorted(fn.id for fn in ENDPOINT_RULES)
 TICKS = iter(range(10**6))
 
 

@@ -11,8 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hatls.report.codec import loads
-from hatls.report.schema import report_schema
+from hatls.report import loads, report_schema
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,8 @@ from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import DEMO_PAIRS, SINGLE_ADDRESS, DemoPair, build_lab, lab_addresses, write_inventory
 from hatls.lab.server import serve_endpoints
-from hatls.report.model import Report
-from hatls.run import scan
+from hatls.probe.scanner import scan
+from hatls.report import Report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 HATLS = [sys.executable, "-m", "hatls"]

@@ -22,27 +22,26 @@ from typer.testing import CliRunner
 from hatls.cli import app as hatls_app
 from hatls.cli._demo import run_demo
 from hatls.cli._diff import with_baseline
+from hatls.drift import attach_drift, diff_reports, drift_from_json, drift_lines, drift_of, drift_to_json
+from hatls.drift._findings import classify, got_worse
 from hatls.files import read_report
+from hatls.findings import Finding, Severity, Status
 from hatls.observations import EndpointObservation
-from hatls.report.codec import dumps, loads, report_to_json
-from hatls.report.diff import (
-    attach_drift,
-    diff_reports,
-    drift_from_json,
-    drift_of,
+from hatls.report import (
+    Drift,
+    FindingChange,
+    ItemChange,
+    PortChange,
+    Report,
+    ScanStatus,
     drift_schema,
-    drift_to_json,
+    dumps,
+    loads,
+    report_schema,
+    report_to_json,
 )
-from hatls.report.diff_findings import classify, got_worse
-from hatls.report.diff_html import render_diff_html
-from hatls.report.diff_html_view import build_drift_view
-from hatls.report.diff_model import Drift, FindingChange, ItemChange, PortChange
-from hatls.report.diff_text import drift_lines
-from hatls.report.html import render_html
-from hatls.report.model import Report, ScanStatus
-from hatls.report.schema import report_schema
-from hatls.rules.model import Finding, Severity, Status
-from hatls.run import rejudge
+from hatls.report.html import build_drift_view, render_diff_html, render_html
+from hatls.scanning import rejudge
 from tests.report_fixtures import HOSTILE_SUBJECT, T_SERVER, sample_report
 
 LEGACY_BACKUP = ("statserver-legacy", "backup", "secure", "127.0.2.3")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from hatls.catalog import RULES
 from hatls.cli import app
-from hatls.rules.catalog import RULES
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 QUOTED = re.compile(r"<!-- output of: hatls rules -->\n```text\n(.*?)```", re.DOTALL)

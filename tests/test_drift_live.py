@@ -8,14 +8,14 @@ from pathlib import Path
 
 import trio
 
+from hatls.drift import diff_reports
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import DEMO_PAIRS, DemoPair, DemoPort, build_lab, write_inventory
 from hatls.lab.endpoint import ListenMode
 from hatls.lab.server import serve_endpoints
-from hatls.report.diff import diff_reports
-from hatls.report.model import Report
-from hatls.run import scan
+from hatls.probe.scanner import scan
+from hatls.report import Report
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

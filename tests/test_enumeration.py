@@ -14,24 +14,33 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hatls.enumeration import (
+from hatls.observations import ErrorKind, ProbeError, Stage
+from hatls.scanning import (
     MAX_SUITES_PER_HELLO,
     Answer,
     Elimination,
+    Enumeration,
+    EnumerationReply,
+    EnumerationRequest,
+    HelloReply,
+    HelloRequest,
     PairedElimination,
+    RenegotiationReply,
     classify,
     fallback_answer,
 )
-from hatls.probe.hellos import OFFERED_GROUPS, dropped_silently, pieces
+from hatls.scanning._enumeration import OFFERED_GROUPS, dropped_silently, pieces
 from hatls.tls.codec import TLSParseError
 from hatls.tls.flight import FlightStatus, ServerFlight, ServerFlightReader
 from hatls.tls.hello_build import build_client_hello, client_extensions, compression_methods
 from hatls.tls.hello_parse import Alert, ServerHello
 from hatls.tls.hello_spec import HelloSpec
-from hatls.tls.protocol import VERSION_CODES
+from hatls.tls.protocol import ProtocolVersion
+from hatls.tls.suites import suites_for_version
 from tests.test_hello_cases import handshake, record, server_hello_body
 
-TLS10, TLS12, TLS13 = (VERSION_CODES[v] for v in ("TLSv1.0", "TLSv1.2", "TLSv1.3"))
+TLS10, TLS12, TLS13 = (v.code for v in (ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_2,
+                                         ProtocolVersion.TLS1_3))
 ZEROS = bytes(32)
 
 # Recorded from the lab: the first record of each answer (a ServerHello whose flight the test
@@ -96,7 +105,7 @@ def test_ecdhe_in_sslv3_answers_only_a_hello_that_carried_extensions() -> None:
                         selected_group=None, renegotiation_info=None,
                         extended_master_secret=False, encrypt_then_mac=False)
     data = record(22, handshake(2, server_hello_body(hello)), version=0x0300)
-    assert classify(flight(extended, data), VERSION_CODES["SSLv3"]) == (Answer.PICKED, 0xC013)
+    assert classify(flight(extended, data), ProtocolVersion.SSL3.code) == (Answer.PICKED, 0xC013)
     with pytest.raises(TLSParseError, match="cannot be negotiated in SSLv3"):
         flight(plain, data)
 
@@ -393,3 +402,75 @@ def test_fallback_scsv_is_honoured_by_any_refusal_and_ignored_only_by_a_server_h
     answer = fallback_answer(plain, marked, "TLSv1.2", _TLS12)
     assert answer.honoured is honoured
     assert said in answer.evidence, answer.evidence
+
+
+# --- one endpoint's enumeration as a state machine (scanning/_enumeration.py) -------------------
+
+
+def refuse_everything(request: EnumerationRequest) -> EnumerationReply:
+    """A server that answers every hello with a handshake_failure alert (and cannot renegotiate)."""
+    if isinstance(request, HelloRequest):
+        return HelloReply(flight=flight(request.spec, HANDSHAKE_FAILURE))
+    return RenegotiationReply(accepted=None)
+
+
+def drive(enumeration: Enumeration, server: Callable[[EnumerationRequest], EnumerationReply], *,
+          newest_first: bool = False) -> list[EnumerationRequest]:
+    """Answer every request the machine names, one at a time; every request it ever named."""
+    pending = list(enumeration.start())
+    named = list(pending)
+    while pending:
+        request = pending.pop(-1 if newest_first else 0)
+        unlocked = enumeration.step(request.id, server(request))
+        pending += unlocked
+        named += unlocked
+    return named
+
+
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_server_that_refuses_everything_costs_one_hello_per_chunk(newest_first: bool) -> None:
+    enumeration = Enumeration(server_name="tsrv.example.test")
+    named = drive(enumeration, refuse_everything, newest_first=newest_first)
+    assert enumeration.done
+    facts = enumeration.facts()
+    assert dict(facts.protocols) == dict.fromkeys(
+        ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3"), False)
+    assert not any(facts.ciphers.values()) and not facts.errors
+    # SSLv2 and TLS 1.3 one hello each; each older version one per chunk of its candidates; and
+    # nothing after (no version accepted: no groups, fallback, compression, renegotiation, order).
+    chunks = sum(-(-len(suites_for_version(v)) // MAX_SUITES_PER_HELLO)
+                 for v in ("SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"))
+    assert len(named) == 2 + chunks
+    assert len({r.id for r in named}) == len(named)
+    assert all(isinstance(r, HelloRequest) and r.spec.server_name == "tsrv.example.test"
+               for r in named)
+
+
+def test_every_version_starts_side_by_side_and_a_reply_is_taken_once() -> None:
+    enumeration = Enumeration(server_name=None)
+    first = enumeration.start()
+    assert [r.spec.version for r in first if isinstance(r, HelloRequest)] == [
+        "SSLv2", "TLSv1.3", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2"]
+    enumeration.step(first[0].id, refuse_everything(first[0]))
+    with pytest.raises(ValueError, match="no request"):
+        enumeration.step(first[0].id, refuse_everything(first[0]))
+    with pytest.raises(RuntimeError, match="not done"):
+        enumeration.facts()
+
+
+def test_errors_are_kept_in_the_order_the_replies_came() -> None:
+    enumeration = Enumeration(server_name=None)
+    first = enumeration.start()
+    pending: list[EnumerationRequest] = []
+    for index, request in enumerate(reversed(first)):
+        error = ProbeError(stage=Stage.PROTOCOLS, kind=ErrorKind.TIMEOUT, message=f"e{index}")
+        pending += enumeration.step(request.id, HelloReply(flight=None, error=error))
+    with pytest.raises(RuntimeError, match="started"):
+        enumeration.start()
+    while pending:
+        request = pending.pop(0)
+        pending += enumeration.step(request.id, refuse_everything(request))
+    facts = enumeration.facts()
+    assert [e.message for e in facts.errors] == [f"e{i}" for i in range(len(first))]
+    # An unanswered hello concludes nothing: SSLv2 and TLS 1.3 stay unknown.
+    assert facts.protocols["SSLv2"] is None and facts.protocols["TLSv1.3"] is None

@@ -23,9 +23,9 @@ from hatls.lab.server import serve_endpoints
 from hatls.lab.tls_context import build_server_context, effective_cipher_string
 from hatls.lab.tls_session import serve_tls
 from hatls.probe.connection import open_connection
-from hatls.probe.enumerate import EnumerationFacts, enumerate_tls
+from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.run import observations_of
+from hatls.scanning import EnumerationFacts, observations_of
 from hatls.tls.suites import Authentication, lookup
 from tests.labkit import NOW, ca, leaf
 

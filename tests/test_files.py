@@ -1,4 +1,4 @@
-"""Files a user can trust (hatls.files, hatls.report.output, hatls.report.reader).
+"""Files a user can trust (hatls.files, hatls.output; hatls.report: _reader.py).
 
 Every command that writes or reads a file follows the same rules: no output may be an input or
 another output; links planted by another user in a sticky world-writable folder are not followed;
@@ -35,10 +35,10 @@ from hatls.files import MAX_REPORT_BYTES, ReportFileError, plan_files, read_repo
 from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
 from hatls.lab.pki import CertificateAuthority
 from hatls.lab.server import LabThread
-from hatls.report import codec
-from hatls.report.output import OutputError, write_atomic
-from hatls.report.reader import MAX_DEPTH, EscapeScan, ReportInvalid, report_from_bytes
-from hatls.report.schema import report_schema
+from hatls.output import OutputError, write_atomic
+from hatls.report import EscapeScan, ReportInvalid, report_from_bytes, report_schema
+from hatls.report import _codec as codec
+from hatls.report._reader import MAX_DEPTH
 from tests.labkit import ca, leaf
 
 SAMPLE = Path(__file__).resolve().parent.parent / "fixtures" / "reports" / "sample-report.json"

@@ -20,8 +20,7 @@ from OpenSSL import SSL
 from OpenSSL._util import lib as openssl_lib
 
 from hatls.lab.tls_context import build_server_context
-from hatls.report.codec import dumps, loads
-from hatls.report.schema import report_schema
+from hatls.report import dumps, loads, report_schema
 from hatls.tls.ffdhe import FFDHE_PRIMES, ffdhe_group_of
 from hatls.tls.groups import group_by_code
 from tests.real_servers import (

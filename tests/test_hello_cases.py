@@ -32,7 +32,7 @@ from hatls.tls.hello import (
     parse_server_key_exchange,
     parse_sslv2_message,
 )
-from hatls.tls.protocol import VERSION_NAMES, ExtensionType
+from hatls.tls.protocol import ExtensionType, ProtocolVersion
 from hatls.tls.suites import KeyExchange
 
 
@@ -137,7 +137,7 @@ def read_client_hello(data: bytes) -> ClientHelloSeen:
     found = dict(extensions)
     versions_offered = Reader(found.get(43, b"\x00")).uint_list(1, 2, "supported_versions")
     spec = HelloSpec(
-        version=VERSION_NAMES[max((legacy_version, *versions_offered))],
+        version=ProtocolVersion.from_code(max((legacy_version, *versions_offered))),
         suites=tuple(code for code in offered if code not in _SCSV_FLAGS),
         random=random,
         session_id=session_id,

@@ -23,11 +23,11 @@ from hatls.lab.tls_session import serve_tls
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.renegotiation import client_renegotiation
-from hatls.tls.certs_host import NameMatch, match_host
 from hatls.tls.hello_build import build_client_hello
 from hatls.tls.hello_spec import HelloSpec
 from hatls.tls.host_name import a_label_host, sni_host_name
 from hatls.tls.suites import lookup
+from hatls.x509 import NameMatch, match_host
 from tests.labkit import NOW, ca, leaf
 
 IDN = "straße.example"

@@ -21,6 +21,7 @@ import pytest
 import trio
 import trio.testing
 
+from hatls.findings import Finding
 from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import EndpointConfig, Fault, ListenMode, RunningEndpoint
 from hatls.lab.hostile_certs import HOSTILE_MARKUP, hostile_names_leaf, long_chain
@@ -30,16 +31,11 @@ from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, St
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.plaintext import ANSWER_WAIT, BANNER_WAIT
-from hatls.probe.scanner import ScanEvent, ScanLimits
-from hatls.report.codec import dumps, loads
+from hatls.probe.scanner import ScanEvent, ScanLimits, scan
+from hatls.report import Report, dumps, loads, report_schema, summary_lines
 from hatls.report.html import render_html
-from hatls.report.html_text import MAX_MESSAGE_CHARS
-from hatls.report.model import Report
-from hatls.report.schema import report_schema
-from hatls.report.text import summary_lines
-from hatls.rules.model import Finding
-from hatls.run import scan
-from hatls.tls.certs import MAX_NAME_CHARS
+from hatls.report.html._text import MAX_MESSAGE_CHARS
+from hatls.x509 import MAX_NAME_CHARS
 from tests.labkit import NOW, ca, leaf
 
 CONNECT, HANDSHAKE = 1.0, 2.0
@@ -75,7 +71,7 @@ def _expect(tls_002: str, kind: ErrorKind | None, *more: ErrorKind, connections:
 
 
 # TLS-001 passes for all of them: each accepts the TCP connection. TLS-002 then follows
-# rules/endpoint_reach.py: a secured port that completes no handshake fails, unless the cause is
+# rules/endpoint/_reach.py: a secured port that completes no handshake fails, unless the cause is
 # inconclusive (a timeout) and plaintext was not seen accepted -- the drip and the tarpit are left
 # at error. The tarpit answers nothing at all, TLS included: DESIGN.md makes that a timeout, never
 # a claim about plaintext (accepts_plaintext None, a plaintext-stage timeout in the errors).

@@ -15,13 +15,11 @@ from pathlib import Path
 import pytest
 
 from bench.screenshot import CHROMIUM, chromium_run, print_pdf, screenshot
-from hatls.report.codec import dumps, loads
-from hatls.report.html import HtmlTemplateError, builtin_template_names, environment, render_html
-from hatls.report.html_compare import Absent, Item, ItemState, RowKind, Tone, compare_row, tone_of
-from hatls.report.html_pairs import PairView, PortView
-from hatls.report.html_view import build_view
-from hatls.report.model import Report, ScanStatus, summarize
-from hatls.rules.model import Severity, Status
+from hatls.findings import Severity, Status
+from hatls.report import Report, ScanStatus, dumps, loads, summarize
+from hatls.report.html import HtmlTemplateError, build_view, builtin_template_names, environment, render_html
+from hatls.report.html._compare import Absent, Item, ItemState, RowKind, Tone, compare_row, tone_of
+from hatls.report.html._pairs import PairView, PortView
 from tests.report_fixtures import HOSTILE_SUBJECT, SAMPLE_PATH, sample_report
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -29,8 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import hatls
 from hatls.lab.endpoint import EndpointConfig, Fault, RunningEndpoint
 from hatls.lab.server import LabThread
-from hatls.report.diff import drift_schema
-from hatls.report.schema import report_schema
+from hatls.report import drift_schema, report_schema
 from tests.labkit import ca, leaf
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

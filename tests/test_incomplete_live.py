@@ -27,14 +27,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from hatls.cli._outputs import ExportPaths, ReportFiles
 from hatls.cli._scan import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
+from hatls.findings import Severity
 from hatls.inventory import load_inventory
 from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
 from hatls.lab.server import serve_endpoints
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.model import Report
-from hatls.report.text import summary_lines
-from hatls.rules.model import Severity
+from hatls.report import Report, summary_lines
 from tests.labkit import ca, leaf
 
 PRIMARY_HOST = "tsrv-a.example.test"

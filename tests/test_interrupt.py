@@ -23,7 +23,7 @@ import pytest
 
 from hatls.lab.endpoint import EndpointConfig, Fault, RunningEndpoint
 from hatls.lab.server import LabThread
-from hatls.report.output import OutputError, write_atomic
+from hatls.output import OutputError, write_atomic
 from tests.labkit import ca, leaf
 
 OLD = '{"report": "the old one, whole"}\n'
@@ -141,7 +141,7 @@ def test_a_write_into_a_missing_folder_is_an_output_error(tmp_path: Path) -> Non
 # signal is ignored, kills the process (SIGXFSZ) in the middle of the write.
 _LIMITED_WRITER = """
 import resource, signal, sys
-from hatls.report.output import OutputError, write_atomic
+from hatls.output import OutputError, write_atomic
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN if sys.argv[2] == "survive" else signal.SIG_DFL)
 resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 resource.setrlimit(resource.RLIMIT_FSIZE, (65536, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))

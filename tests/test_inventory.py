@@ -22,6 +22,7 @@ from cryptography.x509.oid import NameOID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hatls._toml import LineIndex
 from hatls.inventory import (
     SEC_PROTOCOL_VERSIONS,
     CertificateLevel,
@@ -43,7 +44,6 @@ from hatls.inventory import (
     load_inventory,
     parse_inventory,
 )
-from hatls.inventory.locate import LineIndex
 from hatls.waivers import parse_waivers
 
 HERE = Path(__file__).parent
@@ -365,12 +365,21 @@ def test_a_dotted_sec_protocol_suggests_the_genesys_literal(pki_dir: Path, dotte
         "\u200eA9 4A 8F E5 CC B1 9B A6 1C 4C 08 73 D3 91 E9 87 98 2F BB D3",
         "a9:4a:8f:e5:cc:b1:9b:a6:1c:4c:08:73:d3:91:e9:87:98:2f:bb:d3\ufeff",
         "A94A8FE5CCB19BA61C4C0873D391E987982FBBD3",
+        # U+180E (a format character since Unicode 6.3) is dropped like U+200E, as TLS-034 does.
+        "A94A8FE5CCB19BA6\u180e1C4C0873D391E987982FBBD3",
     ],
 )
 def test_thumbprints_are_normalized(pki_dir: Path, written: str) -> None:
     text = MINIMAL + f'thumbprint = "{written}"\n'
     server = _load(pki_dir, text).pairs[0].primary
     assert server.thumbprint == "a94a8fe5ccb19ba61c4c0873d391e987982fbbd3"
+
+
+@pytest.mark.parametrize("visible", ["-", "\u0430"])  # a dash, a Cyrillic а: seen, so never dropped
+def test_a_thumbprint_with_visible_non_hex_is_refused(pki_dir: Path, visible: str) -> None:
+    text = MINIMAL + f'thumbprint = "A94A8FE5CCB19BA6{visible}1C4C0873D391E987982FBBD3"\n'
+    ((_, key, message),) = _problems(pki_dir, text)
+    assert key.endswith("thumbprint") and "is not hexadecimal" in message
 
 
 def test_a_sha256_thumbprint_is_kept_whole(pki_dir: Path) -> None:

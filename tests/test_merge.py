@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+
 from hatls.inventory import parse_inventory
-from hatls.merge import JobResult, merge
 from hatls.observations import ErrorKind, PlaintextCase, ProbeError, Stage
-from hatls.plan import Endpoint, JobKind, follow_up_jobs, port_targets, version_inferences
-from hatls.probe.enumerate import EnumerationFacts
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.probe.plaintext import PlaintextOutcome
+from hatls.scanning import (
+    Endpoint,
+    EnumerationFacts,
+    HandshakeOutcome,
+    JobKind,
+    JobResult,
+    PlaintextOutcome,
+    follow_up_jobs,
+    merge,
+    port_targets,
+    version_inferences,
+)
 from hatls.tls.hello_parse import ServerHello
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"
@@ -31,9 +41,6 @@ def endpoint() -> Endpoint:
 
 
 def leaf_der() -> bytes:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     cert = x509.load_pem_x509_certificate((FIXTURES / "tsrv-a.pem").read_bytes())
     return cert.public_bytes(Encoding.DER)
 
@@ -65,9 +72,9 @@ def enumeration() -> EnumerationFacts:
                    "TLSv1.2": True, "TLSv1.3": True},
         ciphers={"TLSv1.2": ("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA",),
                  "TLSv1.3": ("TLS_AES_256_GCM_SHA384",)},
-        groups=("x25519", "secp384r1", "ffdhe2048"), dh_bits=[2048], hellos=[hello],
-        cbc_hellos=[hello], fallback_scsv=True, compression=False, client_renegotiation=False,
-        errors=[ProbeError(stage=Stage.PROTOCOLS, kind=ErrorKind.TIMEOUT, message="t")])
+        groups=("x25519", "secp384r1", "ffdhe2048"), dh_bits=(2048,), hellos=(hello,),
+        cbc_hellos=(hello,), fallback_scsv=True, compression=False, client_renegotiation=False,
+        errors=(ProbeError(stage=Stage.PROTOCOLS, kind=ErrorKind.TIMEOUT, message="t"),))
 
 
 def test_merge_builds_the_observation_from_job_results() -> None:

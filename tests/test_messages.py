@@ -12,10 +12,8 @@ from report_fixtures import sample_report
 
 from hatls.cli._diff import with_baseline
 from hatls.probe.errors import classify
-from hatls.report.codec import rfc3339
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.text import duration, summary_lines
+from hatls.report import render_junit, render_metrics, rfc3339, summary_lines
+from hatls.report._text import duration
 
 TYPOS = """version = 1
 

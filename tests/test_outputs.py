@@ -21,15 +21,11 @@ from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
+from hatls.catalog import RULES
 from hatls.cli import app as hatls_app
 from hatls.cli._outputs import ExportPaths, usage_problem
-from hatls.report.codec import loads
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.model import Report, ScanStatus
-from hatls.report.sarif import render_sarif
-from hatls.rules.catalog import RULES
-from hatls.rules.model import Severity, Status
+from hatls.findings import Severity, Status
+from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
 from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, SignatureAlgorithmOID
 
 from hatls.lab.pki import BACKDATE, CertificateAuthority, self_signed
-from hatls.tls.certs import signature_verifies
+from hatls.x509 import signature_verifies
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "certs"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hatls.catalog import RULES
 from hatls.policy import (
     BUILTIN_POLICIES,
     DEFAULT_POLICY,
@@ -24,7 +25,6 @@ from hatls.policy import (
     policy_from_dict,
     policy_to_dict,
 )
-from hatls.rules.catalog import RULES
 from hatls.tls.groups import group_by_name
 from hatls.tls.suites import lookup
 

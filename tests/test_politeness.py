@@ -24,14 +24,20 @@ import trio
 from hatls.inventory import parse_inventory
 from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import serve_endpoints
-from hatls.merge import JobResult, merge
 from hatls.observations import EndpointObservation, ErrorKind
-from hatls.plan import Endpoint, JobKind, port_targets
 from hatls.probe.connection import resolve
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.report.codec import dumps, loads
-from hatls.run import observations_of, scan
+from hatls.probe.scanner import ScanLimits, scan, scan_inventory
+from hatls.report import dumps, encode, loads
+from hatls.scanning import (
+    Endpoint,
+    HandshakeOutcome,
+    JobKind,
+    JobResult,
+    merge,
+    observations_of,
+    port_targets,
+)
+from tests.report_fixtures import sample_report
 from tests.test_scanner import MODERN, config
 
 _ESTABLISHED = b"\x01"  # tcpi_state, the first byte of Linux's struct tcp_info
@@ -295,14 +301,10 @@ def test_retries_are_recorded_in_the_observation_and_the_report() -> None:
                                      attempts=3)])
     assert obs.retries == 2 and obs.connections == 3
     assert merge(endpoint, []).retries == 0
-    from hatls.report.codec import encode
-
     assert encode(obs)["retries"] == 2
 
 
 def test_the_report_json_carries_retries_and_reads_back() -> None:
-    from tests.report_fixtures import sample_report
-
     report = sample_report()
     text = dumps(report)
     assert '"retries": 0' in text

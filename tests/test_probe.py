@@ -15,8 +15,9 @@ from hatls.lab.server import serve_endpoints
 from hatls.observations import ErrorKind, PlaintextCase, Stage
 from hatls.probe.connection import open_connection
 from hatls.probe.errors import probe_error
-from hatls.probe.handshake import ClientOffer, HandshakeOutcome, tls_handshake
-from hatls.probe.plaintext import PlaintextOutcome, http_error_status_line, plaintext_probe
+from hatls.probe.handshake import ClientOffer, tls_handshake
+from hatls.probe.plaintext import http_error_status_line, plaintext_probe
+from hatls.scanning import HandshakeOutcome, PlaintextOutcome
 from tests.labkit import ca, leaf
 
 HOST = "tsrv-a.example.test"

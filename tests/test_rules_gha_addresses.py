@@ -10,21 +10,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from builders_gha import (
-    context,
-    cs_pair,
-    healthy,
-    make_pair,
-    observe,
-    one,
-    refused,
-)
+from builders_gha import context, cs_pair, healthy, make_pair, observe, one, refused
 from fixture_pki import facts
 
+from hatls.findings import Status
 from hatls.inventory import Pair, Role
-from hatls.observations import PROTOCOL_VERSIONS, EndpointObservation
-from hatls.rules.model import Status
+from hatls.observations import EndpointObservation
 from hatls.rules.pair import gha_002, gha_004, gha_005, gha_006, gha_007, gha_008
+from hatls.tls.protocol import ProtocolVersion
 
 PRIMARY_ADDRESSES = ("127.0.1.71", "127.0.1.72", "127.0.1.73", "127.0.1.74")
 DEAD = "127.0.1.74"
@@ -64,7 +57,7 @@ def test_one_dead_address_of_four_does_not_hide_a_propagated_certificate() -> No
 
 def test_one_dead_address_of_four_does_not_hide_different_tls_settings() -> None:
     pair = make_pair()
-    only_12 = tuple((v, v == "TLSv1.2") for v in PROTOCOL_VERSIONS)
+    only_12 = tuple((v, v == "TLSv1.2") for v in ProtocolVersion)
     obs = [replace(o, protocols=only_12) if (o.role, o.port_id) == ("backup", "secure") else o
            for o in observations(pair)]
     finding = one(gha_007, context(pair, obs), "secure")
@@ -79,7 +72,7 @@ def test_gha_007_compares_every_answering_address_not_only_the_first() -> None:
     pair = make_pair()
     obs = observations(pair)
     # The third primary address takes TLS 1.1 too; its siblings and the backup do not.
-    with_11 = tuple((v, v in ("TLSv1.1", "TLSv1.2", "TLSv1.3")) for v in PROTOCOL_VERSIONS)
+    with_11 = tuple((v, v in ("TLSv1.1", "TLSv1.2", "TLSv1.3")) for v in ProtocolVersion)
     obs = [replace(o, protocols=with_11) if o.address == "127.0.1.73" else o for o in obs]
     finding = one(gha_007, context(pair, obs), "secure")
     assert finding.status is Status.FAIL

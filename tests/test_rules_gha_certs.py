@@ -20,9 +20,9 @@ from builders_gha import (
 )
 from fixture_pki import facts
 
+from hatls.findings import Status
 from hatls.inventory import Mode, Pair, Role
 from hatls.observations import EndpointObservation
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_005, gha_006
 
 

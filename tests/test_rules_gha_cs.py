@@ -17,9 +17,9 @@ from builders_gha import (
     server,
 )
 
+from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role, TlsExpectations
 from hatls.observations import EndpointObservation
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_008
 
 

@@ -20,9 +20,9 @@ from builders_gha import (
     server,
 )
 
+from hatls.findings import Status
 from hatls.inventory import CertificateLevel, Mode, Pair, Redundancy, Role
 from hatls.observations import ErrorKind, ProbeError, Stage
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_001, gha_003, gha_004
 
 # --- GHA-001: the HA link is secured --------------------------------------------------------------

@@ -19,11 +19,11 @@ from builders_gha import (
     standard_ports,
 )
 
+from hatls.findings import Status
 from hatls.inventory import Pair, Role
 from hatls.observations import EndpointObservation, ErrorKind, Rehearsal
-from hatls.rules.model import Status
 from hatls.rules.pair import gha_009
-from hatls.rules.pair_rehearsal import NO_IDENTITY, client_identity
+from hatls.rules.pair._rehearsal import NO_IDENTITY, client_identity
 
 
 def _with_identities(primary: str = "tsrv-a", backup: str = "tsrv-b") -> Pair:

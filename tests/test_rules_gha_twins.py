@@ -5,23 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from builders_gha import (
-    HOST_B,
-    context,
-    cs_pair,
-    healthy,
-    judge,
-    make_pair,
-    one,
-    port,
-    refused,
-    server,
-)
+from builders_gha import HOST_B, context, cs_pair, healthy, judge, make_pair, one, port, refused, server
 
+from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role
-from hatls.observations import PROTOCOL_VERSIONS, ClientAuth
-from hatls.rules.model import Status
+from hatls.observations import ClientAuth
 from hatls.rules.pair import gha_002, gha_007
+from hatls.tls.protocol import ProtocolVersion
 
 # --- GHA-002: same port IDs and Listening Modes ---------------------------------------------------
 
@@ -123,7 +113,7 @@ def test_gha_007_passes_when_every_setting_matches() -> None:
 
 def test_gha_007_lists_each_difference_side_by_side() -> None:
     pair = make_pair()
-    only_12 = tuple((v, v == "TLSv1.2") for v in PROTOCOL_VERSIONS)
+    only_12 = tuple((v, v == "TLSv1.2") for v in ProtocolVersion)
     obs = healthy(pair, backup_secure=lambda o: replace(
         o, protocols=only_12, groups=("secp256r1",),
         ciphers=(("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",)),),
@@ -156,7 +146,7 @@ def test_gha_007_says_what_it_could_not_compare() -> None:
 
 def test_gha_007_nothing_comparable_is_not_probed() -> None:
     pair = make_pair()
-    blank: dict[str, Any] = {"protocols": tuple((v, None) for v in PROTOCOL_VERSIONS), "ciphers": None,
+    blank: dict[str, Any] = {"protocols": tuple((v, None) for v in ProtocolVersion), "ciphers": None,
              "groups": None, "client_auth": None}
     obs = healthy(pair, primary_secure=lambda o: replace(o, **blank),
                   backup_secure=lambda o: replace(o, **blank))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hatls.rules.catalog import RULES, Scope
-from hatls.rules.catalog_tls import TLS_RULES
+from hatls.catalog import RULES, Scope
+from hatls.catalog._tls import TLS_RULES
 
 CONTRACT = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from builders_tls import context, judge
 from fixture_pki import NOW, chain_facts, facts, pem_text
 
+from hatls.findings import Status
 from hatls.inventory import PemFile, TlsExpectations
 from hatls.observations import EndpointObservation
 from hatls.rules.endpoint import (
@@ -22,8 +23,7 @@ from hatls.rules.endpoint import (
     tls_037,
     tls_038,
 )
-from hatls.rules.model import Status
-from hatls.tls.certs import CertificateFacts
+from hatls.x509 import CertificateFacts
 
 Change = Callable[[EndpointObservation], EndpointObservation]
 
@@ -77,6 +77,14 @@ def test_tls_031_valid_chains() -> None:
     judge(tls_031, context(), Status.PASS)
     found = judge(tls_031, context(cert="via-intermediate"), Status.PASS)
     assert len(found.evidence["path"]) == 3 and len(chain_facts("via-intermediate")) == 2
+
+
+def test_tls_031_judges_the_leaf_when_only_the_leaf_was_recorded() -> None:
+    # EndpointObservation.served_chain: the chain as sent, else the recorded leaf alone (as
+    # GHA-005/006 always did), never "no certificate was presented" beside a recorded leaf.
+    leaf_only = context(observation=lambda obs: replace(obs, chain=()))
+    assert leaf_only.observation.served_chain == (leaf_only.observation.certificate,)
+    judge(tls_031, leaf_only, Status.PASS)
 
 
 def test_tls_031_incomplete_and_out_of_order_warn() -> None:

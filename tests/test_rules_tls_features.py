@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from builders_tls import GOOD_FEATURES, ca_name, context, judge, protocols
 
+from hatls.findings import Status
 from hatls.inventory import TlsExpectations
 from hatls.observations import ClientAuth, Features
 from hatls.rules.endpoint import tls_040, tls_041, tls_042, tls_043, tls_044, tls_045
-from hatls.rules.model import Status
 
 MUTUAL = TlsExpectations(tls_mutual=True)
 CBC = (("TLSv1.2", ("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

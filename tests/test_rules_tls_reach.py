@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 from builders_tls import NOTHING_PROBED, context, depends_on, error, judge, refused
 
+from hatls.catalog import RULES
+from hatls.findings import Status
 from hatls.inventory import Mode, Redundancy, Role
 from hatls.observations import EndpointObservation, ErrorKind, PlaintextCase, Stage
+from hatls.rules import EndpointRule
 from hatls.rules.endpoint import ENDPOINT_RULES, tls_001, tls_002
-from hatls.rules.model import EndpointContext, Finding, Status
 
 WARM = Redundancy.WARM_STANDBY
 Change = Callable[[EndpointObservation], EndpointObservation]
-Rule = Callable[[EndpointContext], Finding]
+Rule = EndpointRule
 
 
 def closed_at_once(obs: EndpointObservation) -> EndpointObservation:
@@ -171,13 +173,13 @@ def test_tls_002_depends_on_tls_001() -> None:
 LATER_RULES = ENDPOINT_RULES[2:]
 
 
-@pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.id)
 def test_later_rules_skip_unsecured_ports(rule_fn: Rule) -> None:
     found = judge(rule_fn, context(mode=Mode.UNSECURED), Status.SKIPPED)
     assert "unsecured" in found.evidence["reason"]
 
 
-@pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.__name__)
+@pytest.mark.parametrize("rule_fn", LATER_RULES, ids=lambda f: f.id)
 def test_later_rules_depend_on_reachability_and_handshake(rule_fn: Rule) -> None:
     fn = rule_fn
     assert depends_on(judge(fn, context(observation=refused), Status.SKIPPED)) == "TLS-001"
@@ -190,8 +192,6 @@ def test_later_rules_depend_on_reachability_and_handshake(rule_fn: Rule) -> None
 
 
 def test_endpoint_rules_are_in_id_order_and_catalogued() -> None:
-    from hatls.rules.catalog import RULES
-
-    ids = [f.__name__.upper().replace("_", "-") for f in ENDPOINT_RULES]
+    ids = [f.id for f in ENDPOINT_RULES]
     assert ids == sorted(ids) and len(ids) == 23
     assert ids == [r for r in RULES if r.startswith("TLS-")]

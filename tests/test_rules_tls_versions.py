@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from builders_tls import context, judge, protocols
 
+from hatls.findings import Status
 from hatls.inventory import CipherList, SecProtocol, TlsExpectations
 from hatls.observations import KeyExchange
 from hatls.rules.endpoint import tls_010, tls_011, tls_012, tls_020, tls_021, tls_022
-from hatls.rules.model import Status
 
 RSA_GCM = "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
 RSA_CBC = "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"

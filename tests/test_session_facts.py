@@ -25,9 +25,9 @@ from hatls.lab.endpoint import ClientAuth, EndpointConfig, RunningEndpoint
 from hatls.lab.server import serve_endpoints
 from hatls.lab.tls_context import build_server_context
 from hatls.observations import EndpointObservation, ErrorKind
-from hatls.probe.handshake import POST_HANDSHAKE_READ, ClientOffer, HandshakeOutcome, tls_handshake
+from hatls.probe.handshake import POST_HANDSHAKE_READ, ClientOffer, tls_handshake
 from hatls.probe.scanner import ScanLimits, scan_inventory
-from hatls.run import observations_of
+from hatls.scanning import HandshakeOutcome, observations_of
 from tests.labkit import NOW, ca, leaf
 from tests.stapling_servers import (
     HOST,

@@ -13,16 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-from hatls.merge import JobResult, merge
 from hatls.observations import EndpointObservation, Resumption
-from hatls.plan import JobKind
 from hatls.policy import builtin_policies
-from hatls.probe.enumerate import EnumerationFacts
-from hatls.probe.handshake import HandshakeOutcome
-from hatls.report.codec import dumps, loads
+from hatls.report import Report, dumps, loads, report_schema
 from hatls.report.html import render_html
-from hatls.report.model import Report
-from hatls.report.schema import report_schema
+from hatls.scanning import EnumerationFacts, HandshakeOutcome, JobKind, JobResult, merge
 from hatls.tls.cert_status import ocsp_in_certificate_status, ocsp_in_tls13_certificate
 from hatls.tls.codec import TLSParseError, Writer
 from hatls.tls.hello_parse import ServerHello
@@ -148,7 +143,7 @@ def _merged(first: HandshakeOutcome, hellos: list[ServerHello] | None = None, *,
                          extra_connections=extra)]
     if hellos is not None:
         results.append(JobResult(kind=JobKind.ENUMERATE, connected=True,
-                                 enumeration=EnumerationFacts(hellos=hellos), attempts=5))
+                                 enumeration=EnumerationFacts(hellos=tuple(hellos)), attempts=5))
     return merge(endpoint(), results)
 
 

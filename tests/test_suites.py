@@ -17,9 +17,9 @@ from cryptography.x509.oid import NameOID
 from OpenSSL import SSL
 
 from hatls.tls.groups import GROUPS, GroupKind, group_by_code, group_by_name
+from hatls.tls.protocol import ProtocolVersion
 from hatls.tls.suites import (
     SUITES,
-    VERSIONS,
     Authentication,
     KeyExchange,
     by_code,
@@ -210,7 +210,7 @@ def test_every_suite_the_linked_openssl_knows_is_registered() -> None:
 
 def test_properties_hold_for_every_suite() -> None:
     for s in SUITES:
-        assert s.versions and s.versions <= set(VERSIONS), s.iana_name
+        assert s.versions and s.versions <= set(ProtocolVersion), s.iana_name
         assert s.is_aead == (s.mac == "AEAD"), s.iana_name
         assert not (s.is_aead and s.is_cbc), s.iana_name
         assert s.is_null == (s.cipher == "NULL") and (not s.is_null or s.cipher_bits == 0)
@@ -229,7 +229,7 @@ def test_suites_for_version() -> None:
     assert {0x1301, 0x1302, 0x1303, 0x1304, 0x1305} <= tls13 and 0xC02F not in tls13
     assert 0x000A in {s.code for s in sslv3} and not any(s.is_aead for s in sslv3)
     assert len(suites_for_version("SSLv2")) == 7
-    assert not any(s.is_signalling for v in VERSIONS for s in suites_for_version(v))
+    assert not any(s.is_signalling for v in ProtocolVersion for s in suites_for_version(v))
     codes = [s.code for s in suites_for_version("TLSv1.0")]
     assert codes == sorted(codes)
     with pytest.raises(ValueError, match="unknown protocol version"):

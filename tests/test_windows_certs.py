@@ -20,7 +20,7 @@ from hatls.identity import load_identities
 from hatls.inventory import InventoryError, load_inventory
 from hatls.lab.demo import DEMO_PAIRS, build_lab, write_inventory
 from hatls.lab.server import serve_endpoints
-from hatls.run import scan
+from hatls.probe.scanner import scan
 
 NOW = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 

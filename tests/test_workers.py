@@ -23,9 +23,8 @@ import trio
 from hatls.lab.endpoint import Fault
 from hatls.lab.server import LabThread, serve_endpoints
 from hatls.observations import EndpointObservation, ErrorKind
-from hatls.plan import Endpoint, port_targets
-from hatls.probe.scanner import ScanLimits, ScanState, scan_inventory
-from hatls.run import observations_of
+from hatls.probe.scanner import ScanLimits, scan_inventory
+from hatls.scanning import Endpoint, ScanState, observations_of, port_targets
 from hatls.workers import default_workers, partition, scan_in_workers
 from tests.test_interrupt import endpoint, inventory_for, wait_until_probed
 from tests.test_politeness import Proxy, Tally, _bind, inventory, lab

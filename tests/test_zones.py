@@ -22,8 +22,7 @@ import hatls
 from hatls.inventory import InventoryError, inventory_from_dict, inventory_to_dict, load_inventory
 from hatls.lab.endpoint import EndpointConfig, ListenMode, RunningEndpoint
 from hatls.lab.server import LabThread
-from hatls.report.codec import loads
-from hatls.report.schema import report_schema
+from hatls.report import loads, report_schema
 from tests.labkit import ca, leaf
 
 HOSTS = {"127.0.1.61": "z-a.example.test", "127.0.2.61": "z-b.example.test"}

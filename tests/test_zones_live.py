@@ -23,7 +23,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from hatls.report.schema import report_schema
+from hatls.report import report_schema
 from tests.labkit import ca, leaf
 from tests.needs import unavailable
 from tests.real_servers import NGINX_CONF, SERVER

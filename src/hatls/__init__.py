@@ -15,10 +15,11 @@ from hatls._version import __version__
 
 if TYPE_CHECKING:
     from hatls.inventory import Inventory, InventoryError, load_inventory
-    from hatls.report.codec import dumps as dump_report
-    from hatls.report.codec import loads as load_report
-    from hatls.report.model import Report
-    from hatls.run import rejudge, scan
+    from hatls.probe.scanner import scan
+    from hatls.report import Report
+    from hatls.report import dumps as dump_report
+    from hatls.report import loads as load_report
+    from hatls.scanning import rejudge
 
 # The public names are imported when first used, so that `import hatls` (which the `hatls`
 # command does first) stays instant and a Ctrl-C at start-up reaches hatls.launch's guard.
@@ -26,11 +27,11 @@ _PUBLIC = {
     "Inventory": ("hatls.inventory", "Inventory"),
     "InventoryError": ("hatls.inventory", "InventoryError"),
     "load_inventory": ("hatls.inventory", "load_inventory"),
-    "dump_report": ("hatls.report.codec", "dumps"),
-    "load_report": ("hatls.report.codec", "loads"),
-    "Report": ("hatls.report.model", "Report"),
-    "rejudge": ("hatls.run", "rejudge"),
-    "scan": ("hatls.run", "scan"),
+    "dump_report": ("hatls.report", "dumps"),
+    "load_report": ("hatls.report", "loads"),
+    "Report": ("hatls.report", "Report"),
+    "rejudge": ("hatls.scanning", "rejudge"),
+    "scan": ("hatls.probe.scanner", "scan"),
 }
 
 

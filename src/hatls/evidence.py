@@ -37,9 +37,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from hatls.tls.certs_chain import ChainStatus, validate_chain
-from hatls.tls.certs_facts import name_text, require_aware, sha256_hex
-from hatls.tls.certs_load import load_pem_certificates
+from hatls.x509 import (
+    load_pem_certificates,
+    name_text,
+    require_aware,
+    sha256_hex,
+    validate_chain,
+)
 
 SIGNATURE_FORMAT = "hatls-signature/1"
 MIN_RSA_BITS = 2048
@@ -49,8 +53,6 @@ PublicKey = ed25519.Ed25519PublicKey | rsa.RSAPublicKey | ec.EllipticCurvePublic
 
 # Salt = digest length: deterministic in size, and what `openssl -sigopt rsa_pss_saltlen:32` checks.
 _PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-# A chain that builds to a trusted CA, even if it was handed over incomplete or out of order.
-_CHAIN_BUILDS = frozenset({ChainStatus.VALID, ChainStatus.INCOMPLETE, ChainStatus.OUT_OF_ORDER})
 
 
 class SignatureAlgorithm(StrEnum):
@@ -240,7 +242,7 @@ def _trust_problems(chain: Sequence[x509.Certificate], trust: TrustCheck) -> lis
         problems.append(f"the signer's certificate is not valid before "
                         f"{leaf.not_valid_before_utc.isoformat()} (checked at {when})")
     verdict = validate_chain(chain, trust.anchors, at=trust.at)
-    if verdict.status not in _CHAIN_BUILDS:
+    if not verdict.builds:
         problems.append(f"the signer's certificate does not chain to the given CA: {verdict.message}")
     return problems
 

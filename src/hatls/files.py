@@ -5,10 +5,10 @@ Writing: no output may be an input or another output of the same command (a usag
 before anything runs); ``-`` is standard output, and at most one output may go there; every
 write failure is an `OutputError` (one line, exit 3); a signature file beside a replaced file
 that no longer matches it is removed, and the terminal says so. The atomic write itself, the
-symlink and read-only rules are in ``hatls.report.output``.
+symlink and read-only rules are in ``hatls.output``.
 
 Reading a saved report: a regular file only, at most ``MAX_REPORT_BYTES``, read through a memory
-map and validated as it is parsed, piece by piece (``hatls.report.reader``); any violation is a
+map and validated as it is parsed, piece by piece (``hatls.report``, _reader.py); any violation is a
 `ReportFileError` (one line naming the file and the JSON path, exit 2).
 """
 
@@ -24,10 +24,8 @@ from pathlib import Path
 
 from hatls.evidence import EvidenceError, signature_from_text
 from hatls.inventory.model import ClientIdentity, Inventory, PemFile
-from hatls.report.codec import mapped
-from hatls.report.model import Report
-from hatls.report.output import OutputError, check_writable, write_atomic
-from hatls.report.reader import EscapeScan, ReportInvalid, report_from_buffer
+from hatls.output import OutputError, check_writable, write_atomic
+from hatls.report import EscapeScan, Report, ReportInvalid, mapped, report_from_buffer
 
 __all__ = ["MAX_REPORT_BYTES", "STDOUT", "OutputError", "ReportFileError", "UsagePlanError",
            "check_output", "inventory_inputs", "plan_files", "read_regular", "read_report", "write_output",

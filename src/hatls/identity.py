@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.serialization import (
     pkcs12,
 )
 
+from hatls._toml import LineIndex, join_key
 from hatls.inventory import ClientIdentity, Inventory, InventoryError, Problem
-from hatls.inventory.locate import LineIndex, join_key
 from hatls.inventory.reading import UnreadableFile, read_regular_file
 from hatls.probe.handshake import ClientIdentityMaterial
 

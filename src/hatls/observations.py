@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from hatls.tls.certs import CertificateFacts
 from hatls.tls.ocsp import OcspStapling
-
-# Report names of the protocol versions, oldest first: the order every report and table uses.
-PROTOCOL_VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+from hatls.tls.protocol import ProtocolVersion
+from hatls.x509 import CertificateFacts
 
 
 class ErrorKind(StrEnum):
@@ -145,7 +143,7 @@ class EndpointObservation:
     speaks_tls: bool | None = None
     negotiated_version: str | None = None
     negotiated_cipher: str | None = None
-    protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in PROTOCOL_VERSIONS)
+    protocols: tuple[tuple[str, bool | None], ...] = tuple((v, None) for v in ProtocolVersion)
     ciphers: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     # Per version with two or more suites: "server" (the ciphers above are in the server's order
     # of preference), "client" (it follows the hello's order), or None (could not tell).
@@ -175,6 +173,11 @@ class EndpointObservation:
     @property
     def key(self) -> tuple[str, str, str, str]:
         return (self.pair, self.role, self.port_id, self.address)
+
+    @property
+    def served_chain(self) -> tuple[CertificateFacts, ...]:
+        """The chain as the server sent it, leaf first; the leaf alone when only it was recorded."""
+        return self.chain or ((self.certificate,) if self.certificate else ())
 
     def protocol(self, version: str) -> bool | None:
         return dict(self.protocols).get(version)

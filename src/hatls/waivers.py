@@ -36,12 +36,11 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from hatls._toml import Checker, LineIndex, Table, describe, index_key, join_key
+from hatls.catalog import RULES
+from hatls.findings import Finding, Status, WaiverRef
 from hatls.inventory import InventoryError, Problem, Role
-from hatls.inventory.fields import Checker, Table, describe
-from hatls.inventory.locate import LineIndex, index_key, join_key
 from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
-from hatls.rules.catalog import RULES
-from hatls.rules.model import Finding, Status, WaiverRef
 
 SUPPORTED_VERSION = 1
 MAX_WAIVERS_BYTES = 4 * MEBIBYTE

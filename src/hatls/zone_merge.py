@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from cryptography import x509
 
 from hatls.inventory import Inventory, ReportLabels, inventory_from_dict
-from hatls.merge import merge
 from hatls.observations import EndpointObservation
-from hatls.plan import Endpoint, port_targets
 from hatls.policy import policy_from_dict
-from hatls.report.model import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
-from hatls.run import build_report
-from hatls.tls.certs import load_pem_certificates
+from hatls.report import Report, ScanStatus, ZoneConflict, ZoneCoverage, ZoneSource
+from hatls.scanning import Endpoint, build_report, merge, port_targets
 from hatls.waivers import Waiver, waivers_from_data
+from hatls.x509 import load_pem_certificates
 
 EndpointKey = tuple[str, str, str, str]   # pair, role, port id, address
 

@@ -9,12 +9,17 @@ joins the zone reports and judges the pairs once.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from hatls.catalog import RULES, Scope
+from hatls.findings import Finding
 from hatls.inventory import Inventory
-from hatls.plan import PortTarget
-from hatls.report.model import Report, ScanStatus, ZoneCoverage
-from hatls.rules.catalog import RULES, Scope
-from hatls.rules.model import Finding
+from hatls.report import Report, ScanStatus, ZoneCoverage
+
+if TYPE_CHECKING:
+    # Annotations only: the scan pipeline (hatls.scanning) judges zone scans with this module, so
+    # importing the package here at run time would make the two import each other.
+    from hatls.scanning import PortTarget
 
 
 class ZoneError(Exception):

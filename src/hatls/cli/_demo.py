@@ -19,6 +19,7 @@ from hatls.cli._clock import utc_now
 from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_USAGE, fail
 from hatls.cli._outputs import ReportFiles
 from hatls.cli._scan import ScanRequest, run_scan
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import (
@@ -33,12 +34,10 @@ from hatls.lab.demo import (
 )
 from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import can_listen_on, serve_endpoints
+from hatls.output import OutputError
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
-from hatls.report.model import Report
-from hatls.report.output import OutputError
-from hatls.report.text import summary_lines
-from hatls.rules.model import Severity
+from hatls.report import Report, summary_lines
 
 
 def demo(

@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_NOTHING_WORSE, EXIT_USAGE, EXIT_WORSE, fail
+from hatls.drift import attach_drift, diff_reports, drift_lines, drift_to_json
 from hatls.files import (
     STDOUT,
     ReportFileError,
@@ -24,12 +25,9 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report.diff import attach_drift, diff_reports, drift_to_json
-from hatls.report.diff_html import render_diff_html
-from hatls.report.diff_text import drift_lines
-from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.model import Report
-from hatls.report.output import OutputError
+from hatls.output import OutputError
+from hatls.report import Report
+from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html
 
 
 def with_baseline(report: Report, baseline: Report) -> Report:

@@ -40,7 +40,7 @@ from hatls.files import (
     read_regular,
     write_output,
 )
-from hatls.report.output import OutputError
+from hatls.output import OutputError
 
 # Signature and certificate files are small; a huge one is a wrong file, not a reason to fill memory.
 _MAX_SMALL_FILE = 1 << 20

@@ -24,7 +24,7 @@ from hatls.importer import (
     review_items,
 )
 from hatls.inventory import InventoryError, parse_inventory
-from hatls.report.output import OutputError, check_writable, write_atomic
+from hatls.output import OutputError, check_writable, write_atomic
 
 
 def import_inventory(

@@ -19,9 +19,9 @@ from hatls.cli._outputs import ExportPaths, ReportFiles, require_pdf
 from hatls.cli._scan import exit_status
 from hatls.files import ReportFileError, UsagePlanError, plan_files, read_report
 from hatls.inventory import InventoryError
+from hatls.output import OutputError
+from hatls.report import summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.report.output import OutputError
-from hatls.report.text import summary_lines
 from hatls.waivers import load_waivers
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
 from hatls.zones import zone_notes

@@ -28,13 +28,9 @@ from hatls.files import (
     read_report,
     write_output,
 )
-from hatls.report.codec import iter_json
+from hatls.output import OutputError
+from hatls.report import Report, iter_json, render_junit, render_metrics, render_sarif
 from hatls.report.html import iter_html, render_html
-from hatls.report.junit import render_junit
-from hatls.report.metrics import render_metrics
-from hatls.report.model import Report
-from hatls.report.output import OutputError
-from hatls.report.sarif import render_sarif
 
 
 class ExportFormat(StrEnum):

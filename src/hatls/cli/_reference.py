@@ -10,11 +10,10 @@ from typing import Annotated
 
 import typer
 
+from hatls.catalog import RULES
 from hatls.cli._exit import EXIT_USAGE, fail
 from hatls.policy import BUILTIN_POLICIES, load_policy
-from hatls.report.diff import drift_schema
-from hatls.report.schema import inventory_schema, report_schema
-from hatls.rules.catalog import RULES
+from hatls.report import drift_schema, inventory_schema, report_schema
 
 
 def rules(rule_id: Annotated[str | None, typer.Argument(

@@ -25,8 +25,8 @@ from hatls.files import (
     write_output,
 )
 from hatls.inventory import ReportLabels
+from hatls.output import OutputError
 from hatls.report.html import HtmlTemplateError, check_templates, iter_html, render_html
-from hatls.report.output import OutputError
 
 
 def _signature_beside(report_path: Path) -> DetachedSignature | None:

@@ -44,20 +44,18 @@ from hatls.cli._options import (
 )
 from hatls.cli._outputs import ExportPaths, ReportFiles, require_pdf
 from hatls.files import ReportFileError, UsagePlanError, inventory_inputs, plan_files, read_report
+from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.inventory import ClientIdentity, Inventory, InventoryError, ReportLabels, load_inventory
-from hatls.merge import merge
-from hatls.plan import endpoints_for, port_targets
+from hatls.output import OutputError
 from hatls.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from hatls.probe.handshake import ClientIdentityMaterial
-from hatls.probe.scanner import ScanEvent, ScanLimits
+from hatls.probe.scanner import ScanLimits
+from hatls.report import Report, ScanStatus, breaks_compliance, summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates, render_html
-from hatls.report.model import Report, ScanStatus, breaks_compliance
-from hatls.report.output import OutputError
-from hatls.report.text import summary_lines
-from hatls.rules.model import Severity
-from hatls.run import build_report
+from hatls.scanning import ScanEvent, build_report, endpoints_for, merge, port_targets
 from hatls.waivers import Waiver, load_waivers
+from hatls.workers import in_workers
 from hatls.zones import ZoneError, check_zone
 
 
@@ -240,7 +238,8 @@ async def run_scan(request: ScanRequest) -> tuple[Report, int]:
                 request.inventory, now=utc_now, policy=request.policy, fail_on=request.fail_on,
                 limits=request.limits, on_event=on_event, identities=request.identities,
                 waivers=request.waivers, labels=request.labels.over(request.inventory.report),
-                zone=request.zone, workers=request.workers, stop=stop)
+                zone=request.zone, stop=stop,
+                prober=None if request.workers == 1 else in_workers(request.workers))
             nursery.cancel_scope.cancel()
         # Still inside the signal receiver: a second Ctrl-C while the report is written is
         # absorbed here instead of abandoning the partial report half way.

@@ -40,8 +40,9 @@ from hatls.importer._security import (
     truth,
 )
 from hatls.inventory.model import Mode, Redundancy, Role, SecProtocol
-from hatls.inventory.servers import host_problem, normalize_thumbprint
+from hatls.inventory.servers import host_problem
 from hatls.tls.suites import expand_openssl_cipher_string
+from hatls.x509 import normalize_thumbprint
 
 HA_SYNC_FIELDS = tuple(f"{kind}field{n}" for kind in ("long", "char") for n in range(1, 5))
 REDUNDANCY = {"hthotstanby": Redundancy.HOT_STANDBY, "htwarmstanby": Redundancy.WARM_STANDBY}

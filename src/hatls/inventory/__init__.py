@@ -19,10 +19,9 @@ import re
 import tomllib
 from pathlib import Path
 
+from hatls._toml import Checker, LineIndex, Problem
 from hatls.inventory.build import build_inventory
 from hatls.inventory.codec import inventory_from_dict, inventory_to_dict
-from hatls.inventory.fields import Checker
-from hatls.inventory.locate import LineIndex
 from hatls.inventory.model import (
     SEC_PROTOCOL_VERSIONS,
     CertificateLevel,
@@ -34,7 +33,6 @@ from hatls.inventory.model import (
     Pair,
     PemFile,
     PortSpec,
-    Problem,
     Redundancy,
     ReportLabels,
     Role,
@@ -44,7 +42,6 @@ from hatls.inventory.model import (
     TlsExpectations,
 )
 from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
-from hatls.inventory.servers import normalize_thumbprint
 
 MAX_INVENTORY_BYTES = 16 * MEBIBYTE  # thousands of pairs fit in a few hundred kB
 
@@ -70,7 +67,6 @@ __all__ = [
     "inventory_from_dict",
     "inventory_to_dict",
     "load_inventory",
-    "normalize_thumbprint",
     "parse_inventory",
 ]
 

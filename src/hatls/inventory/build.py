@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from hatls.inventory.fields import Checker, Table, check_unique, or_default
+from hatls._toml import Checker, Table, check_unique, index_key, join_key, or_default
 from hatls.inventory.files import client_identity, read_ca_list
-from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import (
     ClientIdentity,
     Inventory,

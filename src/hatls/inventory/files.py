@@ -17,8 +17,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
-from hatls.inventory.fields import Checker, Table
-from hatls.inventory.locate import index_key, join_key
+from hatls._toml import Checker, Table, index_key, join_key
 from hatls.inventory.model import ClientIdentity, PemFile
 from hatls.inventory.reading import UnreadableFile, read_regular_file
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from hatls._toml import Problem
+from hatls.tls.protocol import ProtocolVersion
+
 
 class Mode(StrEnum):
     """A port's Listening Mode, in Genesys's words."""
@@ -54,15 +57,16 @@ class SecProtocol(StrEnum):
 
 # The versions a secured port may accept for each `sec_protocol` (INVENTORY.md table, TLS-011),
 # in the report's version names.
-SEC_PROTOCOL_VERSIONS: Mapping[SecProtocol, frozenset[str]] = MappingProxyType(
+SEC_PROTOCOL_VERSIONS: Mapping[SecProtocol, frozenset[ProtocolVersion]] = MappingProxyType(
     {
-        SecProtocol.HIGHEST_FROM_TLS12: frozenset({"TLSv1.2", "TLSv1.3"}),
-        SecProtocol.SSLV23: frozenset({"TLSv1.1", "TLSv1.2", "TLSv1.3"}),
-        SecProtocol.TLSV12: frozenset({"TLSv1.2"}),
-        SecProtocol.TLSV13: frozenset({"TLSv1.3"}),
-        SecProtocol.TLSV11: frozenset({"TLSv1.1"}),
-        SecProtocol.TLSV1: frozenset({"TLSv1.0"}),
-        SecProtocol.SSLV3: frozenset({"SSLv3"}),
+        SecProtocol.HIGHEST_FROM_TLS12: frozenset({ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3}),
+        SecProtocol.SSLV23: frozenset(
+            {ProtocolVersion.TLS1_1, ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3}),
+        SecProtocol.TLSV12: frozenset({ProtocolVersion.TLS1_2}),
+        SecProtocol.TLSV13: frozenset({ProtocolVersion.TLS1_3}),
+        SecProtocol.TLSV11: frozenset({ProtocolVersion.TLS1_1}),
+        SecProtocol.TLSV1: frozenset({ProtocolVersion.TLS1_0}),
+        SecProtocol.SSLV3: frozenset({ProtocolVersion.SSL3}),
     }
 )
 
@@ -211,20 +215,6 @@ class Inventory:
     def zones(self) -> tuple[str, ...]:
         """Every zone a server of the inventory is in, sorted; () for an inventory without zones."""
         return tuple(sorted({s.zone for p in self.pairs for s in p.servers() if s.zone is not None}))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Problem:
-    """One inventory error: where it is (file, line, key path) and what is wrong."""
-
-    file: str
-    line: int | None
-    key: str  # e.g. "pair[2].backup.ports[1].mode"; "" for whole-file problems
-    message: str
-
-    def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 class InventoryError(Exception):

@@ -9,12 +9,12 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from hatls.inventory.fields import Checker, Table, check_unique, or_default
+from hatls._toml import Checker, Table, check_unique, index_key, join_key, or_default
 from hatls.inventory.files import client_identity
-from hatls.inventory.locate import index_key, join_key
 from hatls.inventory.model import CertificateLevel, Mode, PortSpec, Role, Server
 from hatls.inventory.tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
 from hatls.tls.host_name import a_label_host
+from hatls.x509 import normalize_thumbprint
 
 # A server's own client identity (GHA-009); the password variable is an addition to INVENTORY.md
 # so that an encrypted server key can be used too.
@@ -23,19 +23,11 @@ SERVER_KEYS = ("host", "address", "certificate_level", "thumbprint", "ports", "z
                *SERVER_CLIENT_KEYS)
 PORT_KEYS = ("id", "port", "mode", "ha_sync", "certificate_level", *PORT_TLS_KEYS)
 
-# Copying a thumbprint from the Windows certificate dialog brings invisible marks along.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u200b\u200c\u200d\u2060\ufeff"), None)
-_SEPARATORS = re.compile(r"[\s:]+")
 _HEX = re.compile(r"[0-9a-f]*")
 # What a host name may hold once IDNA-encoded; "_" because Windows host names carry it.
 _HOST_NAME = re.compile(r"[A-Za-z0-9_.-]+")
 # A zone names a file and a Kubernetes object in deploy/: a short plain token.
 _ZONE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-
-
-def normalize_thumbprint(text: str) -> str:
-    """Lowercase hex without separators or invisible characters ("" when nothing is left)."""
-    return _SEPARATORS.sub("", text.translate(_INVISIBLE)).lower()
 
 
 def build_server(

@@ -12,13 +12,7 @@ from OpenSSL import SSL, crypto
 from OpenSSL._util import lib as _openssl_lib
 
 from hatls.lab.endpoint import ClientAuth, EndpointConfig
-
-_VERSIONS: dict[str, int] = {
-    "TLSv1.0": SSL.TLS1_VERSION,
-    "TLSv1.1": SSL.TLS1_1_VERSION,
-    "TLSv1.2": SSL.TLS1_2_VERSION,
-    "TLSv1.3": SSL.TLS1_3_VERSION,
-}
+from hatls.tls.protocol import OPENSSL_VERSIONS, ProtocolVersion
 
 # OpenSSL 3 refuses TLS 1.0/1.1 (SHA-1 in their PRF and signatures) at its default
 # security level; level 0 lets a legacy lab server really speak them (DESIGN.md).
@@ -33,10 +27,11 @@ _VERIFY_MODES: dict[ClientAuth, int] = {
 
 def protocol_version(name: str) -> int:
     """OpenSSL's number for "TLSv1.0" … "TLSv1.3"; ValueError for anything else."""
-    try:
-        return _VERSIONS[name]
-    except KeyError:
-        raise ValueError(f"unknown TLS version {name!r}; use one of {sorted(_VERSIONS)}") from None
+    if name not in OPENSSL_VERSIONS:
+        names = sorted(v.value for v in OPENSSL_VERSIONS)
+        raise ValueError(f"unknown TLS version {name!r}; use one of {names}")
+    # OpenSSL's TLS1_VERSION … TLS1_3_VERSION are the wire numbers.
+    return ProtocolVersion(name).code
 
 
 def effective_cipher_string(config: EndpointConfig) -> str | None:

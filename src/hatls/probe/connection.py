@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import ipaddress
 import socket
+from typing import Protocol
 
 import trio
 
@@ -18,6 +19,13 @@ RECEIVE_CHUNK = 16 * 1024
 # What a connect reports when the server completed the TCP handshake and then reset or dropped
 # the connection before trio looked (a refusal would be ECONNREFUSED).
 _ESTABLISHED_THEN_LOST = frozenset({errno.ECONNRESET, errno.ECONNABORTED})
+
+
+class Connect(Protocol):
+    """How the scanner opens a connection: ``open_connection`` on the network; tests pass an
+    in-memory one (a scripted peer on trio's virtual clock). The address is already resolved."""
+
+    async def __call__(self, address: str, port: int, *, timeout: float) -> trio.abc.Stream: ...
 
 
 async def open_connection(address: str, port: int, *, timeout: float) -> trio.SocketStream:
@@ -45,7 +53,7 @@ async def open_connection(address: str, port: int, *, timeout: float) -> trio.So
 class BoundedReceiver:
     """Counts what one connection received and refuses to go past the budget."""
 
-    def __init__(self, stream: trio.SocketStream, budget: int = MAX_BYTES_PER_CONNECTION) -> None:
+    def __init__(self, stream: trio.abc.Stream, budget: int = MAX_BYTES_PER_CONNECTION) -> None:
         self.stream = stream
         self.budget = budget
         self.received = 0

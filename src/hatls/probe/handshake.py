@@ -19,26 +19,17 @@ from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
 from hatls.probe.handshake_tap import HandshakeTap
+from hatls.probe.openssl_client import client_connection, client_context, negotiated_version
+from hatls.scanning import HandshakeOutcome
 from hatls.tls import suites
-from hatls.tls.host_name import sni_host_name
+
+try:  # pyOpenSSL's private binding: extended master secret support has no public API
+    from OpenSSL._util import lib as _openssl_lib
+except ImportError:
+    _openssl_lib = None
 
 T = TypeVar("T")
 
-_VERSION_CONSTANTS = {
-    "TLSv1.0": SSL.TLS1_VERSION,
-    "TLSv1.1": SSL.TLS1_1_VERSION,
-    "TLSv1.2": SSL.TLS1_2_VERSION,
-    "TLSv1.3": SSL.TLS1_3_VERSION,
-}
-# OpenSSL says "TLSv1" where the report says "TLSv1.0".
-_VERSION_NAMES = {"TLSv1": "TLSv1.0", "TLSv1.1": "TLSv1.1", "TLSv1.2": "TLSv1.2",
-                  "TLSv1.3": "TLSv1.3", "SSLv3": "SSLv3"}
-OPENSSL_VERSIONS = tuple(_VERSION_CONSTANTS)
-
-# OpenSSL 3 refuses TLS 1.0/1.1 (SHA-1 signatures) and small keys at its default security level; a
-# scanner must still be able to *see* such servers, so every probe runs at level 0.
-_EVERY_SUITE = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
-_AUTHENTICATED_SUITES = "ALL:!aNULL:!eNULL:@SECLEVEL=0"
 # How long to wait after Finished for a TLS 1.3 server's "certificate required" alert, and after
 # our close_notify for the server's answer (its TLS 1.3 session tickets come before it).
 POST_HANDSHAKE_READ = 1.0
@@ -66,57 +57,12 @@ class ClientOffer:
     session_facts: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HandshakeOutcome:
-    completed: bool
-    version: str | None = None
-    cipher: str | None = None
-    group: str | None = None
-    chain_der: tuple[bytes, ...] = ()
-    client_cert_requested: bool = False
-    client_cert_required: bool | None = None
-    ca_names: tuple[str, ...] = ()
-    extended_master_secret: bool | None = None
-    # With ClientOffer.session_facts: the stapled OCSP response as sent (b"" = none stapled; None =
-    # not asked, or OpenSSL never got as far as the server's certificate).
-    ocsp_staple: bytes | None = None
-    # TLS 1.3 NewSessionTicket messages received before the server answered our close_notify;
-    # None unless TLS 1.3 was negotiated and the server closed (or a ticket came) in time.
-    tickets_tls13: int | None = None
-    error_kind: ErrorKind | None = None
-    error_message: str | None = None
-
-
-def _make_context(offer: ClientOffer) -> SSL.Context:
-    ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
-    ctx.set_min_proto_version(_VERSION_CONSTANTS[offer.min_version])
-    ctx.set_max_proto_version(_VERSION_CONSTANTS[offer.max_version])
-    ctx.set_cipher_list((_AUTHENTICATED_SUITES if offer.authenticated_only else _EVERY_SUITE).encode())
-    # hatls judges the chain itself (tls/certs.py); OpenSSL must not abort on an untrusted one.
-    ctx.set_verify(SSL.VERIFY_NONE, lambda *_: True)
-    ctx.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_COMPRESSION)
-    if offer.identity is not None:
-        load_identity(ctx, offer.identity)
-    return ctx
-
-
-def load_identity(ctx: SSL.Context, identity: ClientIdentityMaterial) -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    certs = x509.load_pem_x509_certificates(identity.certificate_pem)
-    key = load_pem_private_key(identity.key_pem, password=identity.password)
-    ctx.use_certificate(certs[0])
-    ctx.use_privatekey(key)  # type: ignore[arg-type]
-    for extra in certs[1:]:
-        ctx.add_extra_chain_cert(extra)
-    ctx.check_privatekey()
 
 
 class TlsDriver:
     """The memory-BIO retry loop: run an OpenSSL call until it stops wanting bytes."""
 
-    def __init__(self, conn: SSL.Connection, stream: trio.SocketStream) -> None:
+    def __init__(self, conn: SSL.Connection, stream: trio.abc.Stream) -> None:
         self.conn = conn
         self.stream = stream
         self.receiver = BoundedReceiver(stream)
@@ -152,22 +98,23 @@ def _ca_names(conn: SSL.Connection) -> tuple[str, ...]:
 
 
 def _ems(conn: SSL.Connection) -> bool | None:
+    if _openssl_lib is None:
+        return None
     try:
-        from OpenSSL._util import lib
-
-        return bool(lib.SSL_get_extms_support(conn._ssl))
-    except (ImportError, AttributeError):
+        return bool(_openssl_lib.SSL_get_extms_support(conn._ssl))
+    except AttributeError:
         return None
 
 
 async def tls_handshake(
-    stream: trio.SocketStream, offer: ClientOffer, *, timeout: float
+    stream: trio.abc.Stream, offer: ClientOffer, *, timeout: float
 ) -> HandshakeOutcome:
     """Run one client handshake on an open stream and describe it.
 
     Whatever the server does (alert, reset, close, silence, too many bytes) is described in the
     outcome, not raised: only a bug in hatls escapes."""
-    context = _make_context(offer)
+    context = client_context(lowest=offer.min_version, highest=offer.max_version,
+                             authenticated_only=offer.authenticated_only, identity=offer.identity)
     requested = False
     chain_seen: tuple[bytes, ...] = ()
     tap = HandshakeTap()
@@ -185,12 +132,9 @@ async def tls_handshake(
     context.set_info_callback(watch)  # pyOpenSSL freezes a context once a Connection uses it
     if offer.session_facts:
         tap.install(context)
-    conn = SSL.Connection(context, None)
-    conn.set_connect_state()
+    conn = client_connection(context, offer.server_name)
     if offer.session_facts:
         conn.request_ocsp()
-    if offer.server_name and (sni := sni_host_name(offer.server_name)) is not None:
-        conn.set_tlsext_host_name(sni)
     driver = TlsDriver(conn, stream)
     try:
         with trio.fail_after(timeout):
@@ -252,7 +196,7 @@ def _chain_der(conn: SSL.Connection) -> tuple[bytes, ...]:
 def _describe(conn: SSL.Connection, *, requested: bool, required: bool | None) -> HandshakeOutcome:
     openssl_cipher = conn.get_cipher_name()
     suite = suites.lookup(openssl_cipher) if openssl_cipher else None
-    version = _VERSION_NAMES.get(conn.get_protocol_version_name(), conn.get_protocol_version_name())
+    version = negotiated_version(conn)
     return HandshakeOutcome(
         completed=True,
         version=version,

@@ -14,10 +14,9 @@ from OpenSSL import SSL
 from OpenSSL._util import ffi, lib
 
 from hatls.tls.cert_status import ocsp_in_tls13_certificate, staple_or_raw
-from hatls.tls.protocol import HandshakeType
+from hatls.tls.protocol import TLS13, HandshakeType
 
 _HANDSHAKE_RECORD = 22     # SSL3_RT_HANDSHAKE; OpenSSL also reports pseudo types 0x100, 0x101
-_TLS13 = 0x0304
 # A Certificate message may hold a long chain; beyond this it is not kept (the chain itself is
 # read through pyOpenSSL, and a staple in such a message is then "not seen", never invented).
 MAX_KEPT_MESSAGE = 1 << 17
@@ -53,6 +52,6 @@ class HandshakeTap:
         """The stapled OCSP response as sent, or b"" when the server stapled none."""
         if self._certificate_status is not None:
             return staple_or_raw(self._certificate_status)
-        if self._certificate is not None and self._certificate[0] == _TLS13:
+        if self._certificate is not None and self._certificate[0] == TLS13:
             return ocsp_in_tls13_certificate(self._certificate[1]) or b""
         return b""

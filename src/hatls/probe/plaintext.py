@@ -14,12 +14,12 @@ The outcome names its case (observations.PlaintextCase) and its evidence string 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import trio
 
 from hatls.observations import PlaintextCase
 from hatls.probe.connection import BoundedReceiver
+from hatls.scanning import PlaintextOutcome
 
 # At least 5 bytes so a TLS server has a whole "record header" to reject, and no valid content type.
 PLAINTEXT_LINE = b"\r\n\r\nPING\r\n"
@@ -32,20 +32,6 @@ _HEADER_BYTES_TO_DECIDE = 3  # content type and legacy version: enough to tell T
 _HTTP_ERROR = re.compile(rb"HTTP/\d(?:\.\d)? (4\d\d)(?:[ \r\n]|$)")
 _HTTP_PREFIX = b"HTTP/"
 _STATUS_LINE_BYTES = 96  # enough for any real status line; more is never kept
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PlaintextOutcome:
-    """``accepted`` is None only for the silent case (decided with the handshake, merge.py)."""
-
-    accepted: bool | None
-    case: PlaintextCase
-    evidence: str
-    waited: float = 0.0  # seconds of silence after the line (the silent case)
-
-    @property
-    def banner(self) -> bool:
-        return self.case is PlaintextCase.BANNER
 
 
 def _outcome(case: PlaintextCase, evidence: str) -> PlaintextOutcome:
@@ -112,7 +98,7 @@ def _is_tls(data: bytes) -> bool:
 
 
 async def plaintext_probe(
-    stream: trio.SocketStream, *, banner_wait: float = BANNER_WAIT, answer_wait: float = ANSWER_WAIT
+    stream: trio.abc.Stream, *, banner_wait: float = BANNER_WAIT, answer_wait: float = ANSWER_WAIT
 ) -> PlaintextOutcome:
     """Classify one connection. A reset is a refusal; other network errors propagate."""
     receiver = BoundedReceiver(stream)

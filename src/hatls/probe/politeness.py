@@ -19,10 +19,9 @@ from dataclasses import dataclass
 import trio
 
 from hatls.inventory import Inventory
-from hatls.merge import JobResult
 from hatls.observations import ErrorKind
-from hatls.plan import Endpoint
-from hatls.probe.connection import open_connection
+from hatls.probe.connection import Connect, open_connection
+from hatls.scanning import Endpoint, JobResult
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,8 +64,9 @@ class AddressGate:
 class Limits:
     """The scan's global slots and one gate per address (keyed by spelling and canonical form)."""
 
-    def __init__(self, limits: ScanLimits) -> None:
+    def __init__(self, limits: ScanLimits, connect: Connect = open_connection) -> None:
         self.limits = limits
+        self.connect = connect
         self.total = trio.CapacityLimiter(limits.max_connections)
         self.per_address: dict[str, AddressGate] = {}
 
@@ -90,7 +90,7 @@ class Dialer:
         self.count = 0
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[trio.SocketStream]:
+    async def connect(self) -> AsyncIterator[trio.abc.Stream]:
         lim = self.limits.limits
         gate = self.limits.for_address(self.endpoint.address)
         # Address first, then global: always in this order, so no two jobs can deadlock.
@@ -98,8 +98,9 @@ class Dialer:
             await gate.wait_turn(lim.delay)
             async with self.limits.total:
                 self.count += 1
-                stream = await open_connection(self.endpoint.address, self.endpoint.target.port.port,
-                                               timeout=lim.connect_timeout)
+                stream = await self.limits.connect(self.endpoint.address,
+                                                   self.endpoint.target.port.port,
+                                                   timeout=lim.connect_timeout)
                 async with stream:
                     yield stream
 

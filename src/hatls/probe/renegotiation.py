@@ -16,36 +16,13 @@ import trio
 from OpenSSL import SSL
 
 from hatls.probe.errors import ProbeFailure
-from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver, load_identity
-from hatls.tls.host_name import sni_host_name
+from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver
+from hatls.probe.openssl_client import client_connection, client_context
+from hatls.tls.protocol import RENEGOTIABLE_VERSIONS
 
-Dial = Callable[[], AbstractAsyncContextManager[trio.SocketStream]]
+Dial = Callable[[], AbstractAsyncContextManager[trio.abc.Stream]]
 
-RENEGOTIABLE_VERSIONS = {
-    "TLSv1.0": SSL.TLS1_VERSION,
-    "TLSv1.1": SSL.TLS1_1_VERSION,
-    "TLSv1.2": SSL.TLS1_2_VERSION,
-}
-# Legacy servers (no RFC 5746) must still be reached, and asked to renegotiate unsafely: that is
-# the case worth knowing. OpenSSL's SSL_OP_ALLOW_UNSAFE_LEGACY_RENEGOTIATION, which pyOpenSSL
-# does not export.
-_ALLOW_UNSAFE_LEGACY_RENEGOTIATION = 0x00040000
-_EVERY_AUTHENTICATED_SUITE = b"ALL:!aNULL:!eNULL:@SECLEVEL=0"
 _REFUSALS = (SSL.Error, trio.BrokenResourceError, trio.ClosedResourceError, OSError, ProbeFailure)
-
-
-def _client_context(version: str, identity: ClientIdentityMaterial | None) -> SSL.Context:
-    context = SSL.Context(SSL.TLS_CLIENT_METHOD)
-    context.set_min_proto_version(RENEGOTIABLE_VERSIONS[version])
-    context.set_max_proto_version(RENEGOTIABLE_VERSIONS[version])
-    context.set_cipher_list(_EVERY_AUTHENTICATED_SUITE)
-    context.set_verify(SSL.VERIFY_NONE, lambda *_: True)  # the chain is judged elsewhere
-    context.set_options(SSL.OP_NO_TICKET | SSL.OP_NO_COMPRESSION | SSL.OP_LEGACY_SERVER_CONNECT
-                        | _ALLOW_UNSAFE_LEGACY_RENEGOTIATION)
-    if identity is not None:
-        # A port that requires a client certificate can only be asked with one.
-        load_identity(context, identity)
-    return context
 
 
 async def client_renegotiation(dial: Dial, *, version: str, server_name: str | None,
@@ -53,10 +30,10 @@ async def client_renegotiation(dial: Dial, *, version: str, server_name: str | N
                                identity: ClientIdentityMaterial | None = None) -> bool | None:
     """True: the server renegotiated at the client's request; False: it refused (alert, close,
     reset); None: nothing learned (the first handshake failed, or the server stayed silent)."""
-    conn = SSL.Connection(_client_context(version, identity), None)
-    conn.set_connect_state()
-    if server_name and (host := sni_host_name(server_name)) is not None:
-        conn.set_tlsext_host_name(host)
+    if version not in RENEGOTIABLE_VERSIONS:
+        raise ValueError(f"no renegotiation in {version!r}")
+    context = client_context(lowest=version, highest=version, identity=identity, renegotiation=True)
+    conn = client_connection(context, server_name)
     try:
         async with dial() as stream:
             driver = TlsDriver(conn, stream)

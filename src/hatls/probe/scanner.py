@@ -3,47 +3,55 @@
 An endpoint's first handshake decides what follows; it alone is retried after a timeout or a reset,
 with exponential backoff, and the tries are counted into the observation. Errors are data: each job
 turns its exception into a ProbeError (probe/errors.py); only a bug escapes as ``internal``. Time
-comes from trio's clock, so tests run on a virtual clock.
+comes from trio's clock and every connection from the ``connect`` function the scan is given, so
+tests run whole scans on a virtual clock over an in-memory network (tests/test_scanner.py).
+
+``scan`` is the public scan (``hatls.scan``): this scanner wired into the pure pipeline of
+hatls.scanning, which judges the observations and builds the Report.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Protocol
 
 import trio
 
-from hatls.inventory import ClientIdentity, Inventory
-from hatls.merge import JobResult, merge, unreached
+from hatls.findings import Severity
+from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
-from hatls.plan import Endpoint, Job, JobKind, PortTarget, first_job, follow_up_jobs, port_targets
-from hatls.probe.connection import resolve
+from hatls.policy import Policy, load_policy
+from hatls.probe.connection import Connect, open_connection, resolve
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
+from hatls.report import Report, ScanStatus
+from hatls.scanning import (
+    Endpoint,
+    Job,
+    JobKind,
+    JobResult,
+    PortTarget,
+    ScanEvent,
+    ScanState,
+    build_report,
+    first_job,
+    follow_up_jobs,
+    merge,
+    observations_of,
+    port_targets,
+    unreached,
+)
+from hatls.waivers import Waiver
+from hatls.x509 import load_pem_certificates
+from hatls.zones import check_zone, zone_scan_coverage, zone_selector
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
-           "resolve_plan", "scan_inventory"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanEvent:
-    kind: str          # "planned" | "started" | "finished"
-    endpoint: tuple[str, str, str, str] | None = None
-    total: int = 0
-
-
-@dataclass(slots=True)
-class ScanState:
-    """What the scan has learned so far; read after an interruption, too."""
-
-    observations: dict[tuple[str, str, str, str], EndpointObservation] = field(default_factory=dict)
-    endpoints: list[Endpoint] = field(default_factory=list)
-    # Every port of the inventory, known before any name is resolved: a scan stopped while it
-    # resolved still lists each port as not probed, instead of a report with no endpoint at all.
-    targets: list[PortTarget] = field(default_factory=list)
+           "resolve_plan", "scan", "scan_inventory"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,7 +82,7 @@ async def _run_job(job: Job, limits: Limits, identity: ClientIdentityMaterial | 
                          error=probe_error(Stage.CONNECT, exc, timeout=lim.connect_timeout))
 
 
-async def _exchange(job: Job, stream: trio.SocketStream, lim: ScanLimits,
+async def _exchange(job: Job, stream: trio.abc.Stream, lim: ScanLimits,
                     identity: ClientIdentityMaterial | None, *, session_facts: bool) -> JobResult:
     server = job.endpoint.target.server
     try:
@@ -164,8 +172,6 @@ def _rehearsal_for(endpoint: Endpoint, inventory: Inventory,
 
 
 def _subject_of(identity: ClientIdentity) -> str:
-    from hatls.tls.certs import load_pem_certificates
-
     certs = load_pem_certificates(identity.certificate.text)
     return certs[0].subject.rfc4514_string() if certs else identity.certificate.path
 
@@ -188,12 +194,13 @@ async def scan_inventory(
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
     select: Callable[[PortTarget], bool] | None = None,
+    connect: Connect = open_connection,
 ) -> ScanState:
     """Probe every endpoint of the inventory (``select``: only the ports it accepts, e.g. one
     zone's). Fills ``state`` as endpoints finish, so a caller that cancels the scan still holds
-    everything learned up to then."""
+    everything learned up to then. Every connection is opened with ``connect``, under the limits."""
     state = state if state is not None else ScanState()
-    limiter = Limits(limits or ScanLimits.from_inventory(inventory))
+    limiter = Limits(limits or ScanLimits.from_inventory(inventory), connect)
     emit = on_event or (lambda _event: None)
     await resolve_plan(inventory, state, limiter, select=select)
     emit(ScanEvent(kind="planned", total=len(state.endpoints)))
@@ -257,3 +264,69 @@ async def probe_plan(
             if endpoint.key not in state.observations:
                 await window.acquire()
                 nursery.start_soon(probe_one, endpoint)
+
+
+class Prober(Protocol):
+    """How ``scan`` probes the plan: ``scan_inventory`` in this process (the default), or
+    ``hatls.workers.in_workers(n)`` over processes. Fills ``state`` as endpoints finish."""
+
+    async def __call__(self, inventory: Inventory, *, limits: ScanLimits | None, state: ScanState,
+                       on_event: Callable[[ScanEvent], None] | None,
+                       identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None,
+                       select: Callable[[PortTarget], bool] | None) -> ScanState: ...
+
+
+async def scan(
+    inventory: Inventory,
+    *,
+    now: Callable[[], datetime],
+    policy: Policy | None = None,
+    fail_on: Severity = Severity.HIGH,
+    limits: ScanLimits | None = None,
+    state: ScanState | None = None,
+    on_event: Callable[[ScanEvent], None] | None = None,
+    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
+    waivers: tuple[Waiver, ...] = (),
+    labels: ReportLabels | None = None,
+    zone: str | None = None,
+    stop: trio.Event | None = None,
+    prober: Prober | None = None,
+    connect: Connect = open_connection,
+) -> Report:
+    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md).
+
+    ``zone``: probe that zone's servers only (ZoneError if the inventory has no such zone); the
+    report is partial, its pairs wait for ``hatls merge``. ``stop``: once set, the probes end and
+    the report says what was seen, its status "interrupted" (``hatls scan`` sets it on Ctrl-C).
+    ``prober``: who runs the probes (default: this process, every connection through ``connect``);
+    ``labels`` head the report (default: the inventory's ``[report]``)."""
+    if zone is not None:
+        check_zone(inventory, zone)
+    chosen = policy or load_policy(inventory.scan.policy)
+    state = ScanState() if state is None else state
+    select = zone_selector(zone) if zone is not None else None
+    started, clock = now(), trio.current_time()
+    interrupted = False
+    async with trio.open_nursery() as nursery:
+        if stop is not None:
+            async def watch(event: trio.Event) -> None:
+                nonlocal interrupted
+                await event.wait()
+                interrupted = True
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(watch, stop)
+        if prober is None:
+            await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
+                                 identities=identities, select=select, connect=connect)
+        else:
+            await prober(inventory, limits=limits, state=state, on_event=on_event,
+                         identities=identities, select=select)
+        nursery.cancel_scope.cancel()
+    return build_report(
+        inventory=inventory, policy=chosen, endpoints=observations_of(state),
+        started=started, finished=now(), fail_on=fail_on, waivers=waivers, labels=labels,
+        status=(ScanStatus.INTERRUPTED if interrupted else
+                ScanStatus.PARTIAL if zone is not None else ScanStatus.COMPLETE),
+        zones=zone_scan_coverage(inventory, zone) if zone is not None else None,
+        duration_seconds=trio.current_time() - clock)

@@ -11,10 +11,10 @@ from hatls.tls.codec import unexpected
 from hatls.tls.hello_build import compression_methods
 from hatls.tls.hello_parse import ServerHello
 from hatls.tls.hello_spec import HelloSpec
-from hatls.tls.protocol import TLS12, TLS13, VERSION_CODES, VERSION_NAMES, ExtensionType
+from hatls.tls.protocol import TLS12, TLS13, ExtensionType, ProtocolVersion
 from hatls.tls.suites import by_code
 
-_SSL3 = VERSION_CODES["SSLv3"]
+_SSL3 = ProtocolVersion.SSL3.code
 
 
 def check_server_hello(hello: ServerHello, offered: HelloSpec) -> None:
@@ -47,9 +47,9 @@ def _check_suite(hello: ServerHello, offered: HelloSpec) -> None:
     if hello.cipher_suite not in offered.suites:
         raise unexpected(f"server chose suite 0x{hello.cipher_suite:04x}, which was not offered")
     suite = by_code(hello.cipher_suite)
-    version_name = VERSION_NAMES.get(hello.selected_version)
+    version_name = ProtocolVersion.from_code(hello.selected_version)
     # With extensions in an SSLv3 hello, a TLS-only ECC suite is a real (pre-RFC 4492) answer.
-    ecc_in_sslv3 = offered.sslv3_extensions and version_name == "SSLv3"
+    ecc_in_sslv3 = offered.sslv3_extensions and version_name is ProtocolVersion.SSL3
     if suite is not None and version_name not in suite.versions and not ecc_in_sslv3:
         raise unexpected(f"{suite.iana_name} cannot be negotiated in {version_name}")
 

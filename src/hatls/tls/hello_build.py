@@ -26,13 +26,13 @@ from hatls.tls.protocol import (
     SSLV2_CLIENT_HELLO,
     TLS12,
     TLS13,
-    VERSION_CODES,
     ContentType,
     ExtensionType,
     HandshakeType,
+    ProtocolVersion,
 )
 
-_TLS10 = VERSION_CODES["TLSv1.0"]
+_TLS10 = ProtocolVersion.TLS1_0.code
 _HOST_NAME = 0  # RFC 6066 §3 NameType
 _POINT_FORMATS = Writer().vector(b"\x00", 1).getvalue()  # ECPointFormatList: uncompressed
 NULL_COMPRESSION = b"\x00"
@@ -120,7 +120,7 @@ def compression_methods(spec: HelloSpec) -> bytes:
 
 def client_extensions(spec: HelloSpec) -> tuple[tuple[int, bytes], ...]:
     version = spec.version_code
-    if version < _TLS10 and not (spec.sslv3_extensions and version == VERSION_CODES["SSLv3"]):
+    if version < _TLS10 and not (spec.sslv3_extensions and version == ProtocolVersion.SSL3.code):
         return ()
 
     def flagged(flag: HelloFlag, data: bytes) -> bytes | None:
@@ -189,7 +189,7 @@ def _sslv2_record(spec: HelloSpec) -> bytes:
     cipher_specs = Writer()
     for kind in offered_suites(spec):  # a TLS suite 0xC02F is the kind 0x00C02F
         cipher_specs.uint(kind, 3)
-    body = Writer().uint(SSLV2_CLIENT_HELLO, 1).uint(VERSION_CODES["SSLv2"], 2)
+    body = Writer().uint(SSLV2_CLIENT_HELLO, 1).uint(ProtocolVersion.SSL2.code, 2)
     body.uint(len(cipher_specs), 2).uint(len(spec.session_id), 2).uint(len(challenge), 2)
     body.raw(cipher_specs.getvalue()).raw(spec.session_id).raw(challenge)
     if len(body) > MAX_SSLV2_RECORD_BODY:

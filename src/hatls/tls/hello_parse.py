@@ -21,8 +21,8 @@ from hatls.tls.protocol import (
     SSLV2_ERROR,
     SSLV2_ERROR_NAMES,
     SSLV2_SERVER_HELLO,
-    VERSION_NAMES,
     ExtensionType,
+    ProtocolVersion,
 )
 
 _FATAL = 2
@@ -65,8 +65,8 @@ class ServerHello:
     encrypt_then_mac: bool
 
     @property
-    def selected_version_name(self) -> str | None:
-        return VERSION_NAMES.get(self.selected_version)
+    def selected_version_name(self) -> ProtocolVersion | None:
+        return ProtocolVersion.from_code(self.selected_version)
 
     @property
     def session_ticket(self) -> bool:
@@ -74,7 +74,7 @@ class ServerHello:
         return any(kind == ExtensionType.SESSION_TICKET for kind, _ in self.extensions)
 
     @property
-    def downgrade_sentinel(self) -> str | None:
+    def downgrade_sentinel(self) -> ProtocolVersion | None:
         """The version a TLS 1.3 server says it was pushed down to (RFC 8446 §4.1.3), if any."""
         return DOWNGRADE_SENTINELS.get(self.random[-8:])
 

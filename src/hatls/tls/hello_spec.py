@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hatls.tls.host_name import sni_host_name
-from hatls.tls.protocol import VERSION_CODES
+from hatls.tls.protocol import ProtocolVersion
 
 
 class HelloFlag(StrEnum):
@@ -82,8 +82,9 @@ class HelloSpec:
     sslv3_extensions: bool = False
 
     def __post_init__(self) -> None:
-        if self.version not in VERSION_CODES:
-            raise ValueError(f"unknown version {self.version!r}; expected {list(VERSION_CODES)}")
+        if self.version not in tuple(ProtocolVersion):
+            raise ValueError(f"unknown version {self.version!r}; "
+                             f"expected {[v.value for v in ProtocolVersion]}")
         if len(self.random) != 32:
             raise ValueError(f"random must be 32 bytes, not {len(self.random)}")
         _check_session_id(self.version, self.session_id)
@@ -98,7 +99,7 @@ class HelloSpec:
 
     @property
     def version_code(self) -> int:
-        return VERSION_CODES[self.version]
+        return ProtocolVersion(self.version).code
 
 
 def _check_session_id(version: str, session_id: bytes) -> None:

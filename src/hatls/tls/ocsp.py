@@ -14,7 +14,7 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.x509 import ocsp
 
-from hatls.tls.certs_facts import MAX_NAME_CHARS, bounded_text
+from hatls.x509 import MAX_NAME_CHARS, bounded_text
 
 # A real response is a few hundred bytes to a few KiB (one SingleResponse, maybe the responder's
 # certificate); 64 KiB is generous and keeps a hostile staple from costing a parser much.

@@ -7,20 +7,49 @@ Values from RFC 5246 (TLS 1.2), RFC 8446 (TLS 1.3), RFC 6101 (SSLv3), the SSLv2 
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Final
 
-# Report names (suites.VERSIONS) -> the version number on the wire.
-VERSION_CODES: Final = {
-    "SSLv2": 0x0002,
-    "SSLv3": 0x0300,
-    "TLSv1.0": 0x0301,
-    "TLSv1.1": 0x0302,
-    "TLSv1.2": 0x0303,
-    "TLSv1.3": 0x0304,
+
+class ProtocolVersion(StrEnum):
+    """A protocol version, by the name the report gives it; oldest first, so iterating the enum
+    is the report's order. A member is a ``str`` (``ProtocolVersion.TLS1_2 == "TLSv1.2"``), so
+    reports read back from JSON compare equal to fresh ones."""
+
+    SSL2 = "SSLv2"
+    SSL3 = "SSLv3"
+    TLS1_0 = "TLSv1.0"
+    TLS1_1 = "TLSv1.1"
+    TLS1_2 = "TLSv1.2"
+    TLS1_3 = "TLSv1.3"
+
+    @property
+    def code(self) -> int:
+        """The version number on the wire (also OpenSSL's SSL3_VERSION … TLS1_3_VERSION)."""
+        return _WIRE_CODES[self]
+
+    @classmethod
+    def from_code(cls, code: int) -> ProtocolVersion | None:
+        """The version with this wire number, None for a number no version has."""
+        return _BY_CODE.get(code)
+
+
+_WIRE_CODES: Final = {
+    ProtocolVersion.SSL2: 0x0002,
+    ProtocolVersion.SSL3: 0x0300,
+    ProtocolVersion.TLS1_0: 0x0301,
+    ProtocolVersion.TLS1_1: 0x0302,
+    ProtocolVersion.TLS1_2: 0x0303,
+    ProtocolVersion.TLS1_3: 0x0304,
 }
-VERSION_NAMES: Final = {code: name for name, code in VERSION_CODES.items()}
-TLS12, TLS13 = VERSION_CODES["TLSv1.2"], VERSION_CODES["TLSv1.3"]
+_BY_CODE: Final = {code: version for version, code in _WIRE_CODES.items()}
+TLS12, TLS13 = ProtocolVersion.TLS1_2.code, ProtocolVersion.TLS1_3.code
+
+# The versions the full-handshake engine (OpenSSL) can offer. SSLv2/SSLv3 need the raw-hello
+# engine: when it has not run they are None, and rules judge on the rest and say so.
+OPENSSL_VERSIONS: Final = (
+    ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1, ProtocolVersion.TLS1_2, ProtocolVersion.TLS1_3,
+)
 
 
 class ContentType(IntEnum):
@@ -68,8 +97,8 @@ HELLO_RETRY_REQUEST_RANDOM: Final = bytes.fromhex(
 )
 # RFC 8446 §4.1.3: a TLS 1.3 server negotiating lower sets the last 8 bytes of its random to these.
 DOWNGRADE_SENTINELS: Final = {
-    bytes.fromhex("444f574e47524401"): "TLSv1.2",
-    bytes.fromhex("444f574e47524400"): "TLSv1.1",  # "TLS 1.1 or below"
+    bytes.fromhex("444f574e47524401"): ProtocolVersion.TLS1_2,
+    bytes.fromhex("444f574e47524400"): ProtocolVersion.TLS1_1,  # "TLS 1.1 or below"
 }
 
 # Record body limits (RFC 5246 §6.2.3 TLSCiphertext, RFC 8446 §5.2, SSLv2 draft's 15-bit length).
@@ -132,3 +161,6 @@ ALERT_DESCRIPTION_NAMES: Final = {
     120: "no_application_protocol",
     121: "ech_required",
 }
+
+# The versions OpenSSL can renegotiate in (TLS 1.3 has no renegotiation; SSLv3 OpenSSL cannot).
+RENEGOTIABLE_VERSIONS: Final = (ProtocolVersion.TLS1_0, ProtocolVersion.TLS1_1, ProtocolVersion.TLS1_2)

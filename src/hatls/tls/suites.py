@@ -17,10 +17,8 @@ from enum import StrEnum
 
 from OpenSSL import SSL
 
+from hatls.tls.protocol import ProtocolVersion
 from hatls.tls.suite_data import OPENSSL_CIPHER_KEYWORDS, SUITE_ROWS
-
-# Report names of the protocol versions, oldest first (REPORT.md's "protocols" keys).
-VERSIONS: tuple[str, ...] = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
 class KeyExchange(StrEnum):
@@ -224,8 +222,9 @@ def lookup(name: str) -> Suite | None:
 
 def suites_for_version(version: str) -> tuple[Suite, ...]:
     """Every non-signalling suite negotiable in ``version`` ("TLSv1.2"), in registry order."""
-    if version not in VERSIONS:
-        raise ValueError(f"unknown protocol version {version!r}; expected one of {VERSIONS}")
+    if version not in tuple(ProtocolVersion):
+        names = tuple(v.value for v in ProtocolVersion)
+        raise ValueError(f"unknown protocol version {version!r}; expected one of {names}")
     return tuple(s for s in SUITES if version in s.versions and not s.is_signalling)
 
 
