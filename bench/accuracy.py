@@ -51,7 +51,7 @@ _OPENSSL_FLAG = {"TLSv1.0": "-tls1", "TLSv1.1": "-tls1_1", "TLSv1.2": "-tls1_2",
 _SSLYZE_KEYS = {"SSLv2": "ssl_2_0_cipher_suites", "SSLv3": "ssl_3_0_cipher_suites",
                 "TLSv1.0": "tls_1_0_cipher_suites", "TLSv1.1": "tls_1_1_cipher_suites",
                 "TLSv1.2": "tls_1_2_cipher_suites", "TLSv1.3": "tls_1_3_cipher_suites"}
-NOW = datetime.now(UTC)  # a bench script, above cli.py's "no clock" line: certificates from now
+NOW = datetime.now(UTC)  # a bench script, above cli/'s "no clock" line: certificates from now
 
 
 @dataclass(slots=True)

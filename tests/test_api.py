@@ -10,12 +10,14 @@ import trio
 from cryptography.hazmat.primitives.serialization import Encoding
 
 import hatls
+from hatls.cli._scan import exit_status
 from hatls.findings import Severity
 from hatls.lab.endpoint import EndpointConfig, ListenMode
 from hatls.lab.pki import CertificateAuthority
 from hatls.lab.server import serve_endpoints
-from hatls.scan_cli import exit_status
-from hatls.scanning import build_report
+from hatls.probe.scanner import ScanLimits
+from hatls.report import ScanStatus
+from hatls.scanning import ScanEvent, build_report
 from tests.labkit import NOW, ca, leaf
 
 TICKS = iter(range(10**6))
@@ -110,3 +112,48 @@ async def test_a_report_judged_with_the_system_store_keeps_the_anchors_it_used(t
 
     assert verdicts(again) == verdicts(judged)
     assert again.inputs.system_anchors == judged.inputs.system_anchors
+
+
+async def test_a_scan_told_to_stop_reports_what_it_saw_as_interrupted(tmp_path: Path) -> None:
+    """``stop`` (what ``hatls scan`` sets on Ctrl-C): the probes end, the report is still built,
+    says "interrupted", is never compliant, and keeps the endpoint finished before the stop."""
+    def cfg(address: str, host: str) -> EndpointConfig:
+        cert = leaf(host)
+        return EndpointConfig(address=address, mode=ListenMode.SECURED, cert_pem=cert.cert_pem,
+                              key_pem=cert.key_pem)
+    stop = trio.Event()
+    finished: list[tuple[str, str, str, str]] = []
+
+    def on_event(event: ScanEvent) -> None:
+        if event.kind == "finished" and event.endpoint is not None:
+            finished.append(event.endpoint)
+            stop.set()
+
+    async with trio.open_nursery() as nursery:
+        running = await nursery.start(serve_endpoints, [cfg("127.0.1.31", "tsrv-a.example.test"),
+                                                        cfg("127.0.2.31", "tsrv-b.example.test")])
+        path = tmp_path / "inventory.toml"
+        path.write_text(inventory_text([(r.address, r.port) for r in running], tmp_path))
+        inventory = hatls.load_inventory(path)
+        # One connection at a time, so the stop comes while the second endpoint waits or runs.
+        limits = ScanLimits(connect_timeout=5, handshake_timeout=10, max_connections_per_host=1,
+                            max_connections=1)
+        report = await hatls.scan(inventory, now=clock, limits=limits, on_event=on_event, stop=stop)
+        nursery.cancel_scope.cancel()
+
+    assert report.scan.status is ScanStatus.INTERRUPTED
+    assert not report.summary.compliant and exit_status(report) == 4
+    assert len(finished) == 1 and len(report.endpoints) == 2
+    probed = [e for e in report.endpoints if (e.pair, e.role, e.port_id, e.address) == finished[0]]
+    assert [e.reachable for e in probed] == [True]
+
+
+async def test_a_scan_already_stopped_probes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.toml"
+    path.write_text(inventory_text([("127.0.1.32", 9), ("127.0.2.32", 9)], tmp_path))
+    stop = trio.Event()
+    stop.set()
+    report = await hatls.scan(hatls.load_inventory(path), now=clock, stop=stop)
+    assert report.scan.status is ScanStatus.INTERRUPTED
+    assert len(report.endpoints) == 2 and not any(e.reachable for e in report.endpoints)
+    assert exit_status(report) == 4

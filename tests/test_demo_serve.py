@@ -12,7 +12,7 @@ from pathlib import Path
 
 import trio
 
-from hatls.demo_cli import demo_pairs
+from hatls.cli._demo import demo_pairs
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
 from hatls.lab.demo import DEMO_PAIRS, SINGLE_ADDRESS, DemoPair, build_lab, lab_addresses, write_inventory

@@ -20,8 +20,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
-from hatls.cli_diff import with_baseline
-from hatls.demo_cli import run_demo
+from hatls.cli._demo import run_demo
+from hatls.cli._diff import with_baseline
 from hatls.drift import attach_drift, diff_reports, drift_from_json, drift_lines, drift_to_json
 from hatls.drift._findings import classify, got_worse
 from hatls.files import read_report

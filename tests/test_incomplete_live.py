@@ -25,7 +25,8 @@ import trio
 from lxml import etree
 from prometheus_client.parser import text_string_to_metric_families
 
-from hatls.cli_outputs import ExportPaths
+from hatls.cli._outputs import ExportPaths, ReportFiles
+from hatls.cli._scan import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
 from hatls.findings import Severity
 from hatls.inventory import load_inventory
 from hatls.lab.endpoint import EndpointConfig, RunningEndpoint
@@ -33,7 +34,6 @@ from hatls.lab.server import serve_endpoints
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report import Report, summary_lines
-from hatls.scan_cli import EXIT_INTERRUPTED, EXIT_NOT_COMPLIANT, ScanRequest, run_scan
 from tests.labkit import ca, leaf
 
 PRIMARY_HOST = "tsrv-a.example.test"
@@ -102,9 +102,10 @@ async def scan_folder(folder: Path, inventory: Path) -> Scanned:
     request = ScanRequest(
         inventory=inv, policy=load_policy(inv.scan.policy), fail_on=Severity.HIGH,
         limits=ScanLimits.from_inventory(inv), quiet=True,
-        json_path=str(folder / "report.json"), html_path=str(folder / "report.html"),
-        exports=ExportPaths(junit=str(folder / "report.xml"), sarif=str(folder / "report.sarif"),
-                            metrics=str(folder / "report.prom")))
+        files=ReportFiles(json=str(folder / "report.json"), html=str(folder / "report.html"),
+                          exports=ExportPaths(junit=str(folder / "report.xml"),
+                                              sarif=str(folder / "report.sarif"),
+                                              metrics=str(folder / "report.prom"))))
     report, status = await run_scan(request)
     return Scanned(report=report, status=status, folder=folder)
 

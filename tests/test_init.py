@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
-from hatls.init_template import INVENTORY_TEMPLATE
+from hatls.cli._init_template import INVENTORY_TEMPLATE
 from hatls.inventory import Inventory, Mode, Redundancy, load_inventory, parse_inventory
 from hatls.inventory.build import CLIENT_KEYS, PAIR_KEYS, PAIR_TABLES, REPORT_KEYS, SCAN_KEYS, TOP_KEYS
 from hatls.inventory.servers import PORT_KEYS, SERVER_KEYS

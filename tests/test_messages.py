@@ -10,7 +10,7 @@ from pathlib import Path
 
 from report_fixtures import sample_report
 
-from hatls.cli_diff import with_baseline
+from hatls.cli._diff import with_baseline
 from hatls.probe.errors import classify
 from hatls.report import render_junit, render_metrics, rfc3339, summary_lines
 from hatls.report._text import duration

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from hatls.catalog import RULES
 from hatls.cli import app as hatls_app
-from hatls.cli_outputs import ExportPaths, usage_problem
+from hatls.cli._outputs import ExportPaths, usage_problem
 from hatls.findings import Severity, Status
 from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
 from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B

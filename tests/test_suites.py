@@ -316,7 +316,7 @@ def test_group_curve_names_are_openssl_curve_names() -> None:
 def self_signed() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "registry-test")])
-    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)  # fixed: no clock below cli.py
+    start = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)  # fixed: no clock below cli/
     builder = x509.CertificateBuilder(subject_name=name, issuer_name=name, serial_number=1)
     builder = builder.public_key(key.public_key()).not_valid_before(start)
     return builder.not_valid_after(start.replace(year=2100)).sign(key, hashes.SHA256()), key

@@ -11,7 +11,7 @@ hatls to trust the result:
 - RSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt (the digest length, as in TLS 1.3);
 - ECDSA with SHA-256, DER-encoded.
 
-Pure functions over bytes: the command line (``hatls.cli_evidence``) reads and writes the files,
+Pure functions over bytes: the command line (``hatls.cli._evidence``) reads and writes the files,
 and passes the clock in where a certificate's validity matters.
 
     signature = sign_report(data, load_signing_key(key_pem, password), certificate=cert)

@@ -31,7 +31,7 @@ from hatls.inventory import ClientIdentity, Inventory
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.politeness import Limits, ScanLimits
-from hatls.probe.scanner import probe_plan, resolve_plan
+from hatls.probe.scanner import Prober, probe_plan, resolve_plan
 from hatls.scanning import Endpoint, PortTarget, ScanEvent, ScanState, unreached
 
 MAX_DEFAULT_WORKERS = 8
@@ -211,3 +211,19 @@ async def scan_in_workers(
                 stuck.kill()
                 conn.close()
     return state
+
+
+def in_workers(workers: int | None) -> Prober:
+    """``hatls.scan``'s prober for ``scan --workers N``: the plan over N processes; None = the
+    cores (``default_workers``), for a plan of at least DEFAULT_MIN_SHARE endpoints a process."""
+
+    async def probe(inventory: Inventory, *, limits: ScanLimits | None, state: ScanState,
+                    on_event: Callable[[ScanEvent], None] | None,
+                    identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None,
+                    select: Callable[[PortTarget], bool] | None) -> ScanState:
+        return await scan_in_workers(
+            inventory, workers=workers or default_workers(),
+            limits=limits or ScanLimits.from_inventory(inventory), state=state, on_event=on_event,
+            select=select, identities=identities, min_share=1 if workers else DEFAULT_MIN_SHARE)
+
+    return probe

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from hatls.importer._build import HA_SYNC_FIELDS, ImportSettings, build_draft
 from hatls.importer._build_csv import build_from_rows
-from hatls.importer._cli import import_inventory, summary_lines
 from hatls.importer._csv import CsvRow, parse_csv
 from hatls.importer._draft import (
     Draft,
@@ -36,6 +35,7 @@ from hatls.importer._model import (
     PortInfo,
     Property,
     SourceFormat,
+    printable,
 )
 from hatls.importer._mutagen import parse_mutagen
 from hatls.importer._sources import import_sources
@@ -62,12 +62,11 @@ __all__ = [
     "SourceFormat",
     "build_draft",
     "build_from_rows",
-    "import_inventory",
     "import_sources",
     "parse_csv",
     "parse_gax",
     "parse_mutagen",
+    "printable",
     "render_draft",
     "review_items",
-    "summary_lines",
 ]

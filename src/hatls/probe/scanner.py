@@ -15,11 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 import trio
 
 from hatls.findings import Severity
-from hatls.inventory import ClientIdentity, Inventory
+from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import Policy, load_policy
 from hatls.probe.connection import Connect, open_connection, resolve
@@ -28,7 +29,7 @@ from hatls.probe.errors import probe_error
 from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
-from hatls.report import Report
+from hatls.report import Report, ScanStatus
 from hatls.scanning import (
     Endpoint,
     Job,
@@ -47,6 +48,7 @@ from hatls.scanning import (
 )
 from hatls.waivers import Waiver
 from hatls.x509 import load_pem_certificates
+from hatls.zones import check_zone, zone_scan_coverage, zone_selector
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
            "resolve_plan", "scan", "scan_inventory"]
@@ -264,6 +266,16 @@ async def probe_plan(
                 nursery.start_soon(probe_one, endpoint)
 
 
+class Prober(Protocol):
+    """How ``scan`` probes the plan: ``scan_inventory`` in this process (the default), or
+    ``hatls.workers.in_workers(n)`` over processes. Fills ``state`` as endpoints finish."""
+
+    async def __call__(self, inventory: Inventory, *, limits: ScanLimits | None, state: ScanState,
+                       on_event: Callable[[ScanEvent], None] | None,
+                       identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None,
+                       select: Callable[[PortTarget], bool] | None) -> ScanState: ...
+
+
 async def scan(
     inventory: Inventory,
     *,
@@ -275,13 +287,46 @@ async def scan(
     on_event: Callable[[ScanEvent], None] | None = None,
     identities: Mapping[ClientIdentity, ClientIdentityMaterial] | None = None,
     waivers: tuple[Waiver, ...] = (),
+    labels: ReportLabels | None = None,
+    zone: str | None = None,
+    stop: trio.Event | None = None,
+    prober: Prober | None = None,
     connect: Connect = open_connection,
 ) -> Report:
-    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md)."""
+    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md).
+
+    ``zone``: probe that zone's servers only (ZoneError if the inventory has no such zone); the
+    report is partial, its pairs wait for ``hatls merge``. ``stop``: once set, the probes end and
+    the report says what was seen, its status "interrupted" (``hatls scan`` sets it on Ctrl-C).
+    ``prober``: who runs the probes (default: this process, every connection through ``connect``);
+    ``labels`` head the report (default: the inventory's ``[report]``)."""
+    if zone is not None:
+        check_zone(inventory, zone)
     chosen = policy or load_policy(inventory.scan.policy)
+    state = ScanState() if state is None else state
+    select = zone_selector(zone) if zone is not None else None
     started, clock = now(), trio.current_time()
-    state = await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
-                                 identities=identities, connect=connect)
-    return build_report(inventory=inventory, policy=chosen, endpoints=observations_of(state),
-                        started=started, finished=now(), fail_on=fail_on, waivers=waivers,
-                        duration_seconds=trio.current_time() - clock)
+    interrupted = False
+    async with trio.open_nursery() as nursery:
+        if stop is not None:
+            async def watch(event: trio.Event) -> None:
+                nonlocal interrupted
+                await event.wait()
+                interrupted = True
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(watch, stop)
+        if prober is None:
+            await scan_inventory(inventory, limits=limits, state=state, on_event=on_event,
+                                 identities=identities, select=select, connect=connect)
+        else:
+            await prober(inventory, limits=limits, state=state, on_event=on_event,
+                         identities=identities, select=select)
+        nursery.cancel_scope.cancel()
+    return build_report(
+        inventory=inventory, policy=chosen, endpoints=observations_of(state),
+        started=started, finished=now(), fail_on=fail_on, waivers=waivers, labels=labels,
+        status=(ScanStatus.INTERRUPTED if interrupted else
+                ScanStatus.PARTIAL if zone is not None else ScanStatus.COMPLETE),
+        zones=zone_scan_coverage(inventory, zone) if zone is not None else None,
+        duration_seconds=trio.current_time() - clock)

@@ -51,7 +51,7 @@ def summary_lines(report: Report, *, limit: int = 40) -> list[str]:
 
 
 def _cannot_run_lines(report: Report) -> list[str]:
-    """Why the exit status is 3, in the user's words (scan_cli.exit_status decides the same)."""
+    """Why the exit status is 3, in the user's words (hatls.cli._scan.exit_status decides the same)."""
     if report.scan.status is ScanStatus.INTERRUPTED:
         return []
     lines = []

@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_NOTHING_WORSE, EXIT_USAGE, EXIT_WORSE, fail
 from hatls.drift import attach_drift, diff_reports, drift_lines, drift_to_json
 from hatls.files import (
     STDOUT,
@@ -26,23 +27,12 @@ from hatls.files import (
 )
 from hatls.output import OutputError
 from hatls.report import Report
-
-EXIT_NOTHING_WORSE = 0
-EXIT_WORSE = 1
-EXIT_USAGE = 2
-EXIT_CANNOT_RUN = 3
-
-__all__ = ["ReportFileError", "diff", "with_baseline"]
+from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html
 
 
 def with_baseline(report: Report, baseline: Report) -> Report:
     """``report`` carrying its drift since ``baseline``: what ``hatls scan --baseline`` writes."""
     return attach_drift(report, diff_reports(baseline, report))
-
-
-def _fail(message: str, status: int = EXIT_USAGE) -> typer.Exit:
-    typer.echo(f"hatls: {message}", err=True)
-    return typer.Exit(status)
 
 
 def diff(
@@ -59,24 +49,22 @@ def diff(
     """Compare two saved reports: findings appeared, resolved or changed; certificates rotated;
     protocols and suites added or removed; ports appeared or vanished — per pair and role.
     Exit: 0 nothing got worse, 1 something got worse, 2 usage error, 3 output not writable."""
-    from hatls.report.html import HtmlTemplateError, check_templates, render_diff_html  # noqa: PLC0415 (lazy: start-up time)
-
     try:
         plan_files(inputs=(("OLD.json", old_path), ("NEW.json", new_path)),
                    outputs=(("--json", json_out), ("--html", html_out)))
         check_templates(template_dir)
-        (old, _), (new, _) = read_report(old_path), read_report(new_path)
+        old, new = read_report(old_path)[0], read_report(new_path)[0]
     except (UsagePlanError, ReportFileError, HtmlTemplateError) as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     try:
         for path in (json_out, html_out):
             check_output(path)
         drift = diff_reports(old, new)
         page = render_diff_html(drift, template_dir=template_dir) if html_out else None
     except HtmlTemplateError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     except OutputError as exc:
-        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
     text = json.dumps(drift_to_json(drift), indent=2, ensure_ascii=False) + "\n"
     try:
         if json_out:
@@ -84,7 +72,7 @@ def diff(
         if html_out and page is not None:
             write_output(html_out, page)
     except OutputError as exc:
-        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
     if not quiet:
         lines = "".join(f"{line}\n" for line in drift_lines(drift))
         if STDOUT in (json_out, html_out):
@@ -93,5 +81,5 @@ def diff(
             try:
                 write_output(STDOUT, lines)
             except OutputError as exc:   # exit 1 would read as "something got worse"
-                raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+                raise fail(str(exc), EXIT_CANNOT_RUN) from None
     raise typer.Exit(EXIT_WORSE if drift.worse else EXIT_NOTHING_WORSE)

@@ -10,10 +10,15 @@ from __future__ import annotations
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Annotated
 
 import trio
 import typer
 
+from hatls.cli._clock import utc_now
+from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_INTERRUPTED, EXIT_USAGE, fail
+from hatls.cli._outputs import ReportFiles
+from hatls.cli._scan import ScanRequest, run_scan
 from hatls.findings import Severity
 from hatls.identity import load_identities
 from hatls.inventory import load_inventory
@@ -29,10 +34,35 @@ from hatls.lab.demo import (
 )
 from hatls.lab.endpoint import RunningEndpoint
 from hatls.lab.server import can_listen_on, serve_endpoints
+from hatls.output import OutputError
 from hatls.policy import load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report import Report, summary_lines
-from hatls.scan_cli import EXIT_INTERRUPTED, ScanRequest, run_scan, utc_now
+
+
+def demo(
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", help="Folder for the lab inventory, its PKI and the reports.")
+    ] = Path("hatls-demo"),
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Start the lab, write its inventory to OUT and keep it up until Ctrl-C, "
+                        "without scanning it: scan it yourself.")] = False,
+    fixed: Annotated[bool, typer.Option(
+        "--fixed", help="With --serve: the lab with its planted faults fixed (to see a diff).")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress or summary on standard error.")] = False,
+) -> None:
+    """Start the built-in loopback lab of HA pairs, scan it, write the reports to OUT. Exit 1 is
+    the normal result: the lab has faults planted on purpose."""
+    if fixed and not serve:
+        raise fail("--fixed goes with --serve", EXIT_USAGE)
+    try:
+        status = run_demo(out, quiet=quiet, serve=serve, fixed=fixed)
+    except OutputError as exc:
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
+    except OSError as exc:  # the folder or the lab inventory could not be written
+        raise fail(f"{out}: cannot write: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
+    raise typer.Exit(status)
 
 
 def demo_pairs(*, fixed: bool = False,
@@ -54,7 +84,7 @@ async def _demo(out: Path, quiet: bool, pairs: Sequence[DemoPair]) -> tuple[Repo
             identities=load_identities(inventory, {}),
             inventory=inventory, policy=load_policy(inventory.scan.policy), fail_on=Severity.HIGH,
             limits=ScanLimits.from_inventory(inventory), quiet=quiet,
-            json_path=str(out / "report.json"), html_path=str(out / "report.html"),
+            files=ReportFiles(json=str(out / "report.json"), html=str(out / "report.html")),
         )
         report, status = await run_scan(request)
         nursery.cancel_scope.cancel()

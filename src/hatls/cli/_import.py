@@ -11,22 +11,20 @@ from typing import Annotated
 
 import typer
 
-from hatls.importer._build import HA_SYNC_FIELDS, ImportSettings
-from hatls.importer._draft import Outcome, review_items
-from hatls.importer._model import SourceFormat, printable
-from hatls.importer._sources import import_sources
-from hatls.importer._toml import render_draft
+from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_USAGE, fail
+from hatls.cli._init_template import DEFAULT_INVENTORY_NAME
+from hatls.importer import (
+    HA_SYNC_FIELDS,
+    ImportSettings,
+    Outcome,
+    SourceFormat,
+    import_sources,
+    printable,
+    render_draft,
+    review_items,
+)
 from hatls.inventory import InventoryError, parse_inventory
 from hatls.output import OutputError, check_writable, write_atomic
-
-EXIT_USAGE = 2  # scan_cli's meanings, repeated so the import needs no scan code
-EXIT_CANNOT_RUN = 3
-DEFAULT_OUT = "inventory.toml"
-
-
-def _fail(message: str, status: int) -> typer.Exit:
-    typer.echo(f"hatls: {message}", err=True)
-    return typer.Exit(status)
 
 
 def import_inventory(
@@ -35,7 +33,7 @@ def import_inventory(
                                   "or a CSV file.")],
     out: Annotated[str, typer.Option(
         "--out", "-o", metavar="PATH",
-        help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_OUT,
+        help="Where to write the draft inventory ('-' = standard output).")] = DEFAULT_INVENTORY_NAME,
     source_format: Annotated[SourceFormat | None, typer.Option(
         "--format", metavar="FORMAT",
         help="The sources' format: gax-json, mutagen-json or csv; detected when not given.")] = None,
@@ -50,25 +48,25 @@ def import_inventory(
     written), 3 the output cannot be written."""
     field = ha_sync_field.strip().casefold() if ha_sync_field is not None else None
     if field is not None and field not in HA_SYNC_FIELDS:
-        raise _fail(f"--ha-sync-field {ha_sync_field!r}: give one of {', '.join(HA_SYNC_FIELDS)}", EXIT_USAGE)
+        raise fail(f"--ha-sync-field {ha_sync_field!r}: give one of {', '.join(HA_SYNC_FIELDS)}", EXIT_USAGE)
     if field is not None and source_format is SourceFormat.CSV:
-        raise _fail("--ha-sync-field applies to GAX and mutagen data; a CSV has its own ha_sync column",
+        raise fail("--ha-sync-field applies to GAX and mutagen data; a CSV has its own ha_sync column",
                     EXIT_USAGE)
     to_stdout = out == "-"
     if not to_stdout:
         if Path(out).exists() and not force:
-            raise _fail(f"{out}: exists; choose another path or add --force to overwrite it", EXIT_USAGE)
+            raise fail(f"{out}: exists; choose another path or add --force to overwrite it", EXIT_USAGE)
         try:
             check_writable(out)
         except OutputError as exc:
-            raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+            raise fail(str(exc), EXIT_CANNOT_RUN) from None
     outcome = import_sources(sources, source_format, ImportSettings(ha_sync_field=field))
     for warning in outcome.warnings:
         typer.echo(f"hatls: warning: {warning}", err=True)
     if outcome.errors:
         for error in outcome.errors:
             typer.echo(f"hatls: {error}", err=True)
-        raise _fail(f"nothing written: {len(outcome.errors)} problem(s) in the sources", EXIT_USAGE)
+        raise fail(f"nothing written: {len(outcome.errors)} problem(s) in the sources", EXIT_USAGE)
     text = render_draft(outcome.draft)
     target = "<standard output>" if to_stdout else out
     try:
@@ -76,7 +74,7 @@ def import_inventory(
         # that only looks right may leave this command.
         parse_inventory(text, path=target, base_dir=str(Path(out).parent) if not to_stdout else ".")
     except InventoryError as exc:
-        raise _fail(f"the draft would not load, nothing written (a bug in hatls import):\n{exc}",
+        raise fail(f"the draft would not load, nothing written (a bug in hatls import):\n{exc}",
                     EXIT_CANNOT_RUN) from None
     if to_stdout:
         typer.echo(text, nl=False)
@@ -84,7 +82,7 @@ def import_inventory(
         try:
             write_atomic(out, text)
         except OutputError as exc:
-            raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+            raise fail(str(exc), EXIT_CANNOT_RUN) from None
     for line in summary_lines(outcome, target):
         typer.echo(line, err=to_stdout)
 

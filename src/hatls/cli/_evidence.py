@@ -17,6 +17,9 @@ from typing import Annotated
 import typer
 from cryptography import x509
 
+from hatls.cli._clock import utc_now
+from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_INVALID, EXIT_USAGE, fail
+from hatls.cli._init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
 from hatls.evidence import (
     EvidenceError,
     TrustCheck,
@@ -37,34 +40,24 @@ from hatls.files import (
     read_regular,
     write_output,
 )
-from hatls.init_template import DEFAULT_INVENTORY_NAME, INVENTORY_TEMPLATE
 from hatls.output import OutputError
 
-EXIT_VALID = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2  # scan_cli's meanings, repeated so that signing does not depend on the scan code
-EXIT_CANNOT_RUN = 3
 # Signature and certificate files are small; a huge one is a wrong file, not a reason to fill memory.
 _MAX_SMALL_FILE = 1 << 20
-
-
-def _fail(message: str, status: int) -> typer.Exit:
-    typer.echo(f"hatls: {message}", err=True)
-    return typer.Exit(status)
 
 
 def _read(path: Path, *, limit: int = _MAX_SMALL_FILE, what: str = "file") -> bytes:
     try:
         return read_regular(path, limit=limit, what=what)
     except ReportFileError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
 
 
 def _plan(*, inputs: tuple[tuple[str, Path | str | None], ...], output: tuple[str, str]) -> None:
     try:
         plan_files(inputs=inputs, outputs=(output,))
     except UsagePlanError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
 
 
 def _password(variable: str | None) -> bytes | None:
@@ -72,7 +65,7 @@ def _password(variable: str | None) -> bytes | None:
         return None
     value = os.environ.get(variable)
     if value is None:
-        raise _fail(f"environment variable {variable} is not set (--key-password-env)", EXIT_USAGE)
+        raise fail(f"environment variable {variable} is not set (--key-password-env)", EXIT_USAGE)
     return value.encode("utf-8")
 
 
@@ -80,7 +73,7 @@ def _certificates(path: Path) -> tuple[x509.Certificate, ...]:
     try:
         return load_certificates(_read(path, what="certificate file"))
     except EvidenceError as exc:
-        raise _fail(f"{path}: {exc}", EXIT_USAGE) from None
+        raise fail(f"{path}: {exc}", EXIT_USAGE) from None
 
 
 def _write(path: str, text: str) -> None:
@@ -88,7 +81,7 @@ def _write(path: str, text: str) -> None:
         check_output(path)
         write_output(path, text)
     except OutputError as exc:
-        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
 
 
 def _create(path: str, text: str) -> None:
@@ -97,10 +90,10 @@ def _create(path: str, text: str) -> None:
         with open(path, "x", encoding="utf-8") as handle:
             handle.write(text)
     except FileExistsError:
-        raise _fail(f"{path}: exists; choose another path or add --force to overwrite it",
+        raise fail(f"{path}: exists; choose another path or add --force to overwrite it",
                     EXIT_USAGE) from None
     except OSError as exc:
-        raise _fail(f"{path}: cannot write: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
+        raise fail(f"{path}: cannot write: {exc.strerror or exc}", EXIT_CANNOT_RUN) from None
 
 
 def sign(
@@ -126,14 +119,14 @@ def sign(
     try:
         signing_key = load_signing_key(_read(key), _password(key_password_env))
     except EvidenceError as exc:
-        raise _fail(f"{key}: {exc}", EXIT_USAGE) from None
+        raise fail(f"{key}: {exc}", EXIT_USAGE) from None
     certificate = None if cert is None else _certificates(cert)[0]
     if certificate is not None and (problem := _validity_problem(certificate)) is not None:
-        raise _fail(f"{cert}: {problem}; a signature by it would not verify as of its date", EXIT_USAGE)
+        raise fail(f"{cert}: {problem}; a signature by it would not verify as of its date", EXIT_USAGE)
     try:
         signature = sign_report(data, signing_key, certificate=certificate)
     except EvidenceError as exc:
-        raise _fail(f"{cert}: {exc}", EXIT_USAGE) from None
+        raise fail(f"{cert}: {exc}", EXIT_USAGE) from None
     text = signature_to_text(signature)
     _write(target, text)
     if target == STDOUT:  # the signature alone on standard output, like `--json -`
@@ -159,10 +152,10 @@ def _moment(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise _fail(f"--at {text!r}: not an RFC 3339 time such as 2026-11-24T10:00:00Z",
+        raise fail(f"--at {text!r}: not an RFC 3339 time such as 2026-11-24T10:00:00Z",
                     EXIT_USAGE) from None
     if moment.tzinfo is None:
-        raise _fail(f"--at {text!r}: give a time zone (Z for UTC)", EXIT_USAGE)
+        raise fail(f"--at {text!r}: give a time zone (Z for UTC)", EXIT_USAGE)
     return moment
 
 
@@ -187,7 +180,7 @@ def verify(
 ) -> None:
     """Check FILE against its signature. Exit: 0 valid, 1 invalid, 2 usage."""
     if at is not None and ca is None:
-        raise _fail("--at only applies with --ca", EXIT_USAGE)
+        raise fail("--at only applies with --ca", EXIT_USAGE)
     # The bytes are what is verified: a tampered report is an invalid signature (exit 1), so it is
     # read as a regular file under the size cap but not parsed.
     data = _read(report, limit=MAX_REPORT_BYTES, what="file")
@@ -196,11 +189,11 @@ def verify(
         signature = signature_from_text(
             _read(sig_path, what="signature").decode("utf-8", errors="replace"))
     except EvidenceError as exc:
-        raise _fail(f"{sig_path}: {exc}", EXIT_USAGE) from None
+        raise fail(f"{sig_path}: {exc}", EXIT_USAGE) from None
     chain = _certificates(cert)
     trust = None if ca is None else TrustCheck(
         anchors=_certificates(ca),
-        at=datetime.now(UTC).replace(microsecond=0) if at is None else _moment(at))
+        at=utc_now() if at is None else _moment(at))
     verdict = verify_report(data, signature, chain, trust=trust)
     if not verdict.valid:
         typer.echo(f"hatls: {report}: INVALID signature ({sig_path})", err=True)

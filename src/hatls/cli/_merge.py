@@ -12,29 +12,19 @@ from typing import Annotated
 
 import typer
 
-from hatls.cli_diff import ReportFileError
-from hatls.cli_outputs import ExportPaths, check_exports
-from hatls.files import UsagePlanError, check_output, plan_files, read_report
+from hatls.cli._clock import utc_now
+from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_USAGE, fail
+from hatls.cli._options import HtmlOut, JunitAlso, MetricsAlso, PdfAlso, SarifAlso, TemplateDir
+from hatls.cli._outputs import ExportPaths, ReportFiles, require_pdf
+from hatls.cli._scan import exit_status
+from hatls.files import ReportFileError, UsagePlanError, plan_files, read_report
 from hatls.inventory import InventoryError
 from hatls.output import OutputError
 from hatls.report import summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates
-from hatls.scan_cli import (
-    EXIT_CANNOT_RUN,
-    EXIT_USAGE,
-    exit_status,
-    pdf_unavailable,
-    utc_now,
-    write_report_files,
-)
 from hatls.waivers import load_waivers
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
 from hatls.zones import zone_notes
-
-
-def _fail(message: str, status: int) -> typer.Exit:
-    typer.echo(f"hatls: {message}", err=True)
-    return typer.Exit(status)
 
 
 def _read(path: Path) -> ZoneReport:
@@ -42,7 +32,7 @@ def _read(path: Path) -> ZoneReport:
     try:
         report, digest = read_report(path)
     except ReportFileError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     return ZoneReport(file=str(path), sha256=digest, report=report)
 
 
@@ -52,38 +42,30 @@ def merge_command(
     json_out: Annotated[str | None, typer.Option(
         "--json", metavar="PATH",
         help="Write the merged JSON report here ('-' = standard output).")] = None,
-    html_out: Annotated[str | None, typer.Option(
-        "--html", metavar="PATH", help="Write the HTML report here.")] = None,
-    junit: Annotated[str | None, typer.Option(
-        metavar="PATH", help="Also write a JUnit XML report here (one test per finding).")] = None,
-    sarif: Annotated[str | None, typer.Option(
-        metavar="PATH", help="Also write a SARIF 2.1.0 log here (code-scanning tools).")] = None,
-    metrics: Annotated[str | None, typer.Option(
-        metavar="PATH", help="Also write Prometheus textfile metrics here.")] = None,
+    html_out: HtmlOut = None,
+    junit: JunitAlso = None,
+    sarif: SarifAlso = None,
+    metrics: MetricsAlso = None,
     waivers: Annotated[Path | None, typer.Option(
         metavar="FILE",
         help="Accepted risks (TOML) for the merged verdict. Default: those the zone scans "
              "were given (they must agree).")] = None,
-    pdf_out: Annotated[str | None, typer.Option(
-        "--pdf", metavar="PATH",
-        help="Also write the report as PDF here (needs WeasyPrint: hatls[pdf]).")] = None,
-    template_dir: Annotated[str | None, typer.Option(
-        metavar="DIR", help="Folder with your own HTML report templates.")] = None,
+    pdf_out: PdfAlso = None,
+    template_dir: TemplateDir = None,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No summary on standard error.")] = False,
 ) -> None:
     """Merge the zone reports of one inventory and policy and judge every pair once. Exit: 0
     compliant, 1 not compliant or incomplete (a zone missing, a conflict), 2 bad input, 3 could
     not run."""
-    exports = ExportPaths(junit=junit, sarif=sarif, metrics=metrics)
-    if pdf_out is not None and (problem := pdf_unavailable()) is not None:
-        raise _fail(problem, EXIT_USAGE)
+    files = ReportFiles(json=json_out, html=html_out, pdf=pdf_out, template_dir=template_dir,
+                        exports=ExportPaths(junit=junit, sarif=sarif, metrics=metrics))
+    require_pdf(pdf_out)
     try:
         plan_files(inputs=(*(("ZONE.json", path) for path in reports), ("--waivers", waivers)),
-                   outputs=(("--json", json_out), ("--html", html_out), ("--pdf", pdf_out),
-                            ("--junit", junit), ("--sarif", sarif), ("--metrics", metrics)))
+                   outputs=files.named())
     except UsagePlanError as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     parts = [_read(path) for path in reports]
     try:
         check_templates(template_dir)
@@ -92,19 +74,15 @@ def merge_command(
             pairs=(p.name for p in parts[0].report.inputs.inventory.pairs) if parts else None)
         merged = merge_zone_reports(parts, waivers=accepted)
     except (MergeError, InventoryError, HtmlTemplateError) as exc:
-        raise _fail(str(exc), EXIT_USAGE) from None
+        raise fail(str(exc), EXIT_USAGE) from None
     try:
-        for path in (json_out, html_out, pdf_out):
-            check_output(path)
-        check_exports(exports)
-        write_report_files(merged, json_path=json_out, html_path=html_out, pdf_path=pdf_out,
-                           template_dir=template_dir, exports=exports)
+        files.check()
+        files.write(merged)
     except OutputError as exc:
-        raise _fail(str(exc), EXIT_CANNOT_RUN) from None
+        raise fail(str(exc), EXIT_CANNOT_RUN) from None
     except HtmlTemplateError as exc:  # found only when rendering; the other outputs are written
-        raise _fail(f"{html_out or pdf_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
+        raise fail(f"{html_out or pdf_out}: not written: {exc}", EXIT_CANNOT_RUN) from None
     if not quiet:
         for line in (*summary_lines(merged), *zone_notes(merged)):
             typer.echo(line, err=True)
     raise typer.Exit(exit_status(merged))
-
