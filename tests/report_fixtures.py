@@ -18,8 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from hatls.findings import Finding, Severity, Status
-from hatls.inventory import Inventory, Pair, PortSpec, Server
-from hatls.inventory.model import Mode, Redundancy, Role, ScanSettings, TlsExpectations
+from hatls.inventory import (
+    Inventory,
+    Mode,
+    Pair,
+    PortSpec,
+    Redundancy,
+    Role,
+    ScanSettings,
+    Server,
+    TlsExpectations,
+)
 from hatls.observations import (
     ClientAuth,
     EndpointObservation,

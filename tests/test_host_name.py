@@ -16,7 +16,7 @@ import trio
 from cryptography import x509
 from OpenSSL import SSL
 
-from hatls.inventory.servers import host_problem
+from hatls.inventory import host_problem
 from hatls.lab.endpoint import EndpointConfig, LabTimeouts
 from hatls.lab.tls_context import build_server_context
 from hatls.lab.tls_session import serve_tls

@@ -10,10 +10,22 @@ from typer.testing import CliRunner
 
 from hatls.cli import app as hatls_app
 from hatls.cli._init_template import INVENTORY_TEMPLATE
-from hatls.inventory import Inventory, Mode, Redundancy, load_inventory, parse_inventory
-from hatls.inventory.build import CLIENT_KEYS, PAIR_KEYS, PAIR_TABLES, REPORT_KEYS, SCAN_KEYS, TOP_KEYS
-from hatls.inventory.servers import PORT_KEYS, SERVER_KEYS
-from hatls.inventory.tls import TLS_KEYS
+from hatls.inventory import (
+    CLIENT_KEYS,
+    PAIR_KEYS,
+    PAIR_TABLES,
+    PORT_KEYS,
+    REPORT_KEYS,
+    SCAN_KEYS,
+    SERVER_KEYS,
+    TLS_KEYS,
+    TOP_KEYS,
+    Inventory,
+    Mode,
+    Redundancy,
+    load_inventory,
+    parse_inventory,
+)
 from hatls.policy import load_policy
 from tests.labkit import NOW, ca, leaf
 

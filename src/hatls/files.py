@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from hatls.evidence import EvidenceError, signature_from_text
-from hatls.inventory.model import ClientIdentity, Inventory, PemFile
+from hatls.inventory import ClientIdentity, Inventory, PemFile
 from hatls.output import OutputError, check_writable, write_atomic
 from hatls.report import EscapeScan, Report, ReportInvalid, mapped, report_from_buffer
 

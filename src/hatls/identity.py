@@ -26,8 +26,14 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from hatls._toml import LineIndex, join_key
-from hatls.inventory import ClientIdentity, Inventory, InventoryError, Problem
-from hatls.inventory.reading import UnreadableFile, read_regular_file
+from hatls.inventory import (
+    ClientIdentity,
+    Inventory,
+    InventoryError,
+    Problem,
+    UnreadableFile,
+    read_regular_file,
+)
 from hatls.probe.handshake import ClientIdentityMaterial
 
 # PKCS#8 ("ENCRYPTED PRIVATE KEY") and the traditional OpenSSL form ("Proc-Type: 4,ENCRYPTED").

@@ -38,8 +38,7 @@ from enum import StrEnum
 from hatls._toml import Checker, LineIndex, Table, index_key, join_key
 from hatls.catalog import RULES
 from hatls.findings import Finding, Status, WaiverRef
-from hatls.inventory import InventoryError, Problem, Role
-from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
+from hatls.inventory import MEBIBYTE, InventoryError, Problem, Role, UnreadableFile, read_at_most
 
 SUPPORTED_VERSION = 1
 MAX_WAIVERS_BYTES = 4 * MEBIBYTE

@@ -13,8 +13,7 @@ from typing import Annotated
 import typer
 
 from hatls.cli._exit import EXIT_USAGE, fail
-from hatls.inventory import ReportLabels
-from hatls.inventory.build import MAX_LABEL_CHARS
+from hatls.inventory import MAX_LABEL_CHARS, ReportLabels
 
 HtmlOut = Annotated[str | None, typer.Option(
     "--html", metavar="PATH", help="Write the HTML report here.")]

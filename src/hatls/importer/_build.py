@@ -39,8 +39,7 @@ from hatls.importer._security import (
     server_layers,
     truth,
 )
-from hatls.inventory.model import Mode, Redundancy, Role, SecProtocol
-from hatls.inventory.servers import host_problem
+from hatls.inventory import Mode, Redundancy, Role, SecProtocol, host_problem
 from hatls.tls.suites import expand_openssl_cipher_string
 from hatls.x509 import normalize_thumbprint
 

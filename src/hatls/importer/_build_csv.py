@@ -12,8 +12,7 @@ from collections import Counter
 from hatls.importer._csv import CsvRow
 from hatls.importer._draft import Draft, DraftPair, DraftPort, DraftServer, Outcome
 from hatls.importer._model import ImportProblem, SourceFormat, printable
-from hatls.inventory.model import Role
-from hatls.inventory.servers import host_problem
+from hatls.inventory import Role, host_problem
 
 
 def build_from_rows(rows: tuple[CsvRow, ...], problems: tuple[ImportProblem, ...],

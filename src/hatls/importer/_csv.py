@@ -13,7 +13,7 @@ import csv
 from dataclasses import dataclass
 
 from hatls.importer._model import ImportProblem, printable
-from hatls.inventory.model import Mode, Redundancy, Role
+from hatls.inventory import Mode, Redundancy, Role
 
 REQUIRED_COLUMNS = ("pair", "role", "host", "address", "port_id", "port", "mode", "ha_sync", "app_type")
 OPTIONAL_COLUMNS = ("redundancy",)

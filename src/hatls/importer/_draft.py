@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hatls.importer._model import ImportProblem, SourceFormat
-from hatls.inventory.model import CertificateLevel, Mode, Redundancy, Role, SecProtocol
+from hatls.inventory import CertificateLevel, Mode, Redundancy, Role, SecProtocol
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hatls.importer._model import Application, Host, Property, printable
-from hatls.inventory.model import CertificateLevel
+from hatls.inventory import CertificateLevel
 
 SECURITY_SECTION = "security"
 CERTIFICATE_GROUP = ("provider", "certificate", "certificate-key", "trusted-ca", "fips140-enabled")

@@ -19,7 +19,7 @@ from hatls.importer._draft import Draft, Outcome
 from hatls.importer._gax import looks_like_gax, parse_gax
 from hatls.importer._model import Application, Configuration, Host, ImportProblem, SourceFormat
 from hatls.importer._mutagen import looks_like_mutagen, parse_mutagen
-from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_regular_file
+from hatls.inventory import MEBIBYTE, UnreadableFile, read_regular_file
 
 # A site with thousands of applications and their options runs to tens of MB of GAX JSON.
 MAX_SOURCE_BYTES = 256 * MEBIBYTE

@@ -3,13 +3,13 @@
 The contract: a file valid under INVENTORY.md loads; anything else raises `InventoryError` with
 *every* problem found, each naming file, line (where one can be found) and key path such as
 `pair[2].backup.ports[1].mode`. `tomllib` reports syntax errors with a line; for everything
-else `hatls.inventory.locate` finds the line in the source text.
+else the one TOML checker (`hatls._toml`) finds the line in the source text.
 
     inventory = load_inventory("inventory.toml")   # or InventoryError, before any connection
 
-The shapes live in `hatls.inventory.model` (which also says how a report's JSON holds them, for
-the generic codec of `hatls.report`), the checks in `hatls.inventory.build`; this module is
-the public face of all of them.
+The shapes live in `_model` (which also says how a report's JSON holds them, for the generic codec
+of `hatls.report`), the checks in `_build`, `_servers` and `_tls`, bounded file reading in
+`_reading`; this module is the public face of all of them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,17 @@ import tomllib
 from pathlib import Path
 
 from hatls._toml import Checker, LineIndex, Problem
-from hatls.inventory.build import build_inventory
-from hatls.inventory.model import (
+from hatls.inventory._build import (
+    CLIENT_KEYS,
+    MAX_LABEL_CHARS,
+    PAIR_KEYS,
+    PAIR_TABLES,
+    REPORT_KEYS,
+    SCAN_KEYS,
+    TOP_KEYS,
+    build_inventory,
+)
+from hatls.inventory._model import (
     SEC_PROTOCOL_VERSIONS,
     CertificateLevel,
     CipherList,
@@ -41,12 +50,25 @@ from hatls.inventory.model import (
     Server,
     TlsExpectations,
 )
-from hatls.inventory.reading import MEBIBYTE, UnreadableFile, read_at_most
+from hatls.inventory._reading import MEBIBYTE, UnreadableFile, read_at_most, read_regular_file
+from hatls.inventory._servers import PORT_KEYS, SERVER_KEYS, host_problem
+from hatls.inventory._tls import TLS_KEYS
 
 MAX_INVENTORY_BYTES = 16 * MEBIBYTE  # thousands of pairs fit in a few hundred kB
 
 __all__ = [
+    "CLIENT_KEYS",
+    "MAX_LABEL_CHARS",
+    "MEBIBYTE",
+    "PAIR_KEYS",
+    "PAIR_TABLES",
+    "PORT_KEYS",
+    "REPORT_KEYS",
+    "SCAN_KEYS",
     "SEC_PROTOCOL_VERSIONS",
+    "SERVER_KEYS",
+    "TLS_KEYS",
+    "TOP_KEYS",
     "CertificateLevel",
     "CipherList",
     "ClientIdentity",
@@ -64,8 +86,12 @@ __all__ = [
     "SecProtocol",
     "Server",
     "TlsExpectations",
+    "UnreadableFile",
+    "host_problem",
     "load_inventory",
     "parse_inventory",
+    "read_at_most",
+    "read_regular_file",
 ]
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")

@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from hatls._toml import Checker, Table, check_unique, index_key, join_key, or_default
-from hatls.inventory.files import client_identity, read_ca_list
-from hatls.inventory.model import (
+from hatls.inventory._files import client_identity, read_ca_list
+from hatls.inventory._model import (
     ClientIdentity,
     Inventory,
     Pair,
@@ -21,9 +21,9 @@ from hatls.inventory.model import (
     Role,
     ScanSettings,
 )
-from hatls.inventory.reading import not_a_regular_file
-from hatls.inventory.servers import build_server, zone_name
-from hatls.inventory.tls import TLS_KEYS, TlsLayer, tls_layer
+from hatls.inventory._reading import not_a_regular_file
+from hatls.inventory._servers import build_server, zone_name
+from hatls.inventory._tls import TLS_KEYS, TlsLayer, tls_layer
 from hatls.policy import BUILTIN_POLICIES
 
 SUPPORTED_VERSION = 1

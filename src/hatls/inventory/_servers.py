@@ -10,9 +10,9 @@ import ipaddress
 import re
 
 from hatls._toml import Checker, Table, check_unique, index_key, join_key, or_default
-from hatls.inventory.files import client_identity
-from hatls.inventory.model import CertificateLevel, Mode, PortSpec, Role, Server
-from hatls.inventory.tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
+from hatls.inventory._files import client_identity
+from hatls.inventory._model import CertificateLevel, Mode, PortSpec, Role, Server
+from hatls.inventory._tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, tls_layer
 from hatls.tls.host_name import a_label_host
 from hatls.x509 import normalize_thumbprint
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from hatls._toml import Checker, Table, choices_text, describe, index_key, join_key
-from hatls.inventory.files import read_ca_list, read_crl
-from hatls.inventory.model import CipherList, PemFile, SecProtocol, TlsExpectations
+from hatls.inventory._files import read_ca_list, read_crl
+from hatls.inventory._model import CipherList, PemFile, SecProtocol, TlsExpectations
 from hatls.tls import suites
 
 TLS_KEYS = (

@@ -18,8 +18,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from hatls._toml import Checker, Table, index_key, join_key
-from hatls.inventory.model import ClientIdentity, PemFile
-from hatls.inventory.reading import UnreadableFile, read_regular_file
+from hatls.inventory._model import ClientIdentity, PemFile
+from hatls.inventory._reading import UnreadableFile, read_regular_file
 
 
 def read_bytes(checker: Checker, base_dir: str, written: str, key: str) -> bytes | None:
