@@ -34,10 +34,18 @@ from hatls.inventory import (
     UnreadableFile,
     read_regular_file,
 )
-from hatls.probe.handshake import ClientIdentityMaterial
 
 # PKCS#8 ("ENCRYPTED PRIVATE KEY") and the traditional OpenSSL form ("Proc-Type: 4,ENCRYPTED").
 _ENCRYPTED_MARKS = (b"-----BEGIN ENCRYPTED PRIVATE KEY-----", b"Proc-Type: 4,ENCRYPTED")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientIdentityMaterial:
+    """A client identity ready for a handshake: the certificate chain (leaf first) and its key, PEM."""
+
+    certificate_pem: bytes
+    key_pem: bytes
+    password: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,10 +26,9 @@ from multiprocessing.process import BaseProcess
 
 import trio
 
-from hatls.identity import load_identities
+from hatls.identity import ClientIdentityMaterial, load_identities
 from hatls.inventory import ClientIdentity, Inventory
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
-from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.politeness import Limits, ScanLimits
 from hatls.probe.scanner import Prober, probe_plan, resolve_plan
 from hatls.scanning import Endpoint, PortTarget, ScanEvent, ScanState, unreached

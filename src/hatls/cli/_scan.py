@@ -45,11 +45,10 @@ from hatls.cli._options import (
 from hatls.cli._outputs import ExportPaths, ReportFiles, require_pdf
 from hatls.files import ReportFileError, UsagePlanError, inventory_inputs, plan_files, read_report
 from hatls.findings import Severity
-from hatls.identity import load_identities
+from hatls.identity import ClientIdentityMaterial, load_identities
 from hatls.inventory import ClientIdentity, Inventory, InventoryError, ReportLabels, load_inventory
 from hatls.output import OutputError
 from hatls.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
-from hatls.probe.handshake import ClientIdentityMaterial
 from hatls.probe.scanner import ScanLimits
 from hatls.report import Report, ScanStatus, breaks_compliance, summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates, render_html

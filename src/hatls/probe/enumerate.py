@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import trio
 
-from hatls.probe.handshake import ClientIdentityMaterial
+from hatls.identity import ClientIdentityMaterial
 from hatls.probe.hellos import Dial, send_hello
 from hatls.probe.renegotiation import client_renegotiation
 from hatls.scanning import (

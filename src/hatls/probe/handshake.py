@@ -15,6 +15,7 @@ import trio
 from cryptography.hazmat.primitives.serialization import Encoding
 from OpenSSL import SSL
 
+from hatls.identity import ClientIdentityMaterial
 from hatls.observations import ErrorKind
 from hatls.probe.connection import BoundedReceiver
 from hatls.probe.errors import ProbeFailure, classify, classify_ssl_error
@@ -36,13 +37,6 @@ POST_HANDSHAKE_READ = 1.0
 # After a TLS 1.3 ticket, how long a silence means "no more tickets" from a server that does not
 # answer close_notify (tickets are written together, right after the client's Finished).
 TICKETS_QUIET = 0.2
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ClientIdentityMaterial:
-    certificate_pem: bytes
-    key_pem: bytes
-    password: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

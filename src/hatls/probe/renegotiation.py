@@ -15,8 +15,9 @@ from contextlib import AbstractAsyncContextManager
 import trio
 from OpenSSL import SSL
 
+from hatls.identity import ClientIdentityMaterial
 from hatls.probe.errors import ProbeFailure
-from hatls.probe.handshake import ClientIdentityMaterial, TlsDriver
+from hatls.probe.handshake import TlsDriver
 from hatls.probe.openssl_client import client_connection, client_context
 from hatls.tls.protocol import RENEGOTIABLE_VERSIONS
 

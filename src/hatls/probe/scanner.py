@@ -20,13 +20,14 @@ from typing import Protocol
 import trio
 
 from hatls.findings import Severity
+from hatls.identity import ClientIdentityMaterial
 from hatls.inventory import ClientIdentity, Inventory, ReportLabels
 from hatls.observations import EndpointObservation, ErrorKind, ProbeError, Stage
 from hatls.policy import Policy, load_policy
 from hatls.probe.connection import Connect, open_connection, resolve
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.errors import probe_error
-from hatls.probe.handshake import ClientIdentityMaterial, ClientOffer, tls_handshake
+from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.plaintext import plaintext_probe
 from hatls.probe.politeness import Dialer, Limits, ScanLimits, worth_retrying
 from hatls.report import Report, ScanStatus
