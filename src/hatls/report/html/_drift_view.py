@@ -21,18 +21,9 @@ from hatls.report.html._drift_rows import (
     protocol_row,
     suite_row,
 )
-from hatls.report.html._text import moment, plural, shown
+from hatls.report.html._text import MetaLine, moment, plural, shown
 
 _TOPIC_ORDER = ("Port", "Finding", "Certificate", "Protocol", "Cipher suite")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MetaLine:
-    """One fact about the two scans (the same shape as the report's _view.MetaLine)."""
-
-    label: str
-    value: str
-    mono: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,16 @@ MAX_VALUE_CHARS = 300
 MAX_MESSAGE_CHARS = 800
 # Lists (SANs, suites, evidence items) beyond this many entries end in "… and N more".
 MAX_LIST_ITEMS = 60
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetaLine:
+    """One labelled fact in a page's heading block (the report's scan facts, the drift's sides)."""
+
+    label: str
+    value: str
+    mono: bool = False
+
 
 
 def shown(value: object, limit: int = MAX_VALUE_CHARS) -> str:

@@ -29,16 +29,9 @@ from hatls.report.html._findings import (
     severity_groups,
 )
 from hatls.report.html._pairs import PairView, pair_views
-from hatls.report.html._text import day, duration, moment, plural, shown, shown_list
+from hatls.report.html._text import MetaLine, day, duration, moment, plural, shown, shown_list
 from hatls.waivers import WaiverState
 from hatls.zones import zone_notes
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MetaLine:
-    label: str
-    value: str
-    mono: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
