@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     # the report core
     ("hatls.report", "hatls.report.pdf"),
     # the scan core, zones, drift: pure
-    ("hatls.scanning", "hatls.zones", "hatls.drift"),
+    ("hatls.scanning", "hatls.drift"),
     # the network, and the joins over it
     ("hatls.probe", "hatls.workers", "hatls.zone_merge", "hatls.files"),
     # presentation

@@ -22,9 +22,9 @@ from hatls.inventory import InventoryError
 from hatls.output import OutputError
 from hatls.report import summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates
+from hatls.scanning import zone_notes
 from hatls.waivers import load_waivers
 from hatls.zone_merge import MergeError, ZoneReport, merge_zone_reports
-from hatls.zones import zone_notes
 
 
 def _read(path: Path) -> ZoneReport:

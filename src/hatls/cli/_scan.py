@@ -52,10 +52,9 @@ from hatls.policy import BUILTIN_POLICIES, Policy, PolicyError, load_policy
 from hatls.probe.scanner import ScanLimits
 from hatls.report import Report, ScanStatus, breaks_compliance, summary_lines
 from hatls.report.html import HtmlTemplateError, check_templates, render_html
-from hatls.scanning import ScanEvent, build_report, endpoints_for, merge, port_targets
+from hatls.scanning import ScanEvent, ZoneError, build_report, check_zone, endpoints_for, merge, port_targets
 from hatls.waivers import Waiver, load_waivers
 from hatls.workers import in_workers
-from hatls.zones import ZoneError, check_zone
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -70,7 +69,7 @@ class ScanRequest:
     baseline: Report | None = None     # `--baseline`: its drift goes into the new report
     waivers: tuple[Waiver, ...] = ()   # accepted risks (`--waivers`, `[scan] waivers`)
     labels: ReportLabels = field(default_factory=ReportLabels)  # `--title` etc. over `[report]`
-    zone: str | None = None            # `--zone`: probe that zone's servers only (zones.py)
+    zone: str | None = None            # `--zone`: probe that zone's servers only (hatls.scanning)
     workers: int | None = None         # `--workers`; None: the cores, for large plans (workers.py)
 
 

@@ -40,16 +40,18 @@ from hatls.scanning import (
     ScanEvent,
     ScanState,
     build_report,
+    check_zone,
     first_job,
     follow_up_jobs,
     merge,
     observations_of,
     port_targets,
     unreached,
+    zone_scan_coverage,
+    zone_selector,
 )
 from hatls.waivers import Waiver
 from hatls.x509 import load_pem_certificates
-from hatls.zones import check_zone, zone_scan_coverage, zone_selector
 
 __all__ = ["Rehearsal", "ScanEvent", "ScanLimits", "ScanState", "probe_endpoint", "probe_plan",
            "resolve_plan", "scan", "scan_inventory"]

@@ -48,11 +48,17 @@ from hatls.scanning._plan import (
     version_inferences,
 )
 from hatls.scanning._state import ScanEvent, ScanState
-from hatls.tls.protocol import OPENSSL_VERSIONS
+from hatls.scanning._zones import (
+    ZoneError,
+    check_zone,
+    zone_notes,
+    zone_scan_coverage,
+    zone_scan_findings,
+    zone_selector,
+)
 
 __all__ = [
     "MAX_SUITES_PER_HELLO",
-    "OPENSSL_VERSIONS",
     "Answer",
     "Elimination",
     "Endpoint",
@@ -74,8 +80,10 @@ __all__ = [
     "RenegotiationRequest",
     "ScanEvent",
     "ScanState",
+    "ZoneError",
     "anchors_used",
     "build_report",
+    "check_zone",
     "classify",
     "endpoints_for",
     "fallback_answer",
@@ -87,4 +95,8 @@ __all__ = [
     "rejudge",
     "unreached",
     "version_inferences",
+    "zone_notes",
+    "zone_scan_coverage",
+    "zone_scan_findings",
+    "zone_selector",
 ]

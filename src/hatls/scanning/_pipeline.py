@@ -29,9 +29,9 @@ from hatls.rules import is_internal, judge, scan_trust
 from hatls.scanning._jobs import Endpoint
 from hatls.scanning._merge import merge
 from hatls.scanning._state import ScanState
+from hatls.scanning._zones import zone_scan_findings
 from hatls.waivers import Waiver, apply_waivers
 from hatls.x509 import load_pem_certificates, sha256_hex, system_trust_store, validate_chain
-from hatls.zones import zone_scan_findings
 
 
 def observations_of(state: ScanState) -> tuple[EndpointObservation, ...]:

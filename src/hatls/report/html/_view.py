@@ -30,8 +30,8 @@ from hatls.report.html._findings import (
 )
 from hatls.report.html._pairs import PairView, pair_views
 from hatls.report.html._text import MetaLine, day, duration, moment, plural, shown, shown_list
+from hatls.scanning import zone_notes
 from hatls.waivers import WaiverState
-from hatls.zones import zone_notes
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

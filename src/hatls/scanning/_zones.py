@@ -2,24 +2,19 @@
 
 An HA sync port is reachable only from inside its own zone, so ``hatls scan --zone Z`` probes the
 servers of zone Z alone, and its report judges their endpoints only: a pair rule needs both sides,
-and a side in another zone is not missing, just out of sight. ``hatls merge`` (zone_merge.py)
+and a side in another zone is not missing, just out of sight. ``hatls merge`` (hatls.zone_merge)
 joins the zone reports and judges the pairs once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from hatls.catalog import RULES, Scope
 from hatls.findings import Finding
 from hatls.inventory import Inventory
 from hatls.report import Report, ScanStatus, ZoneCoverage
-
-if TYPE_CHECKING:
-    # Annotations only: the scan pipeline (hatls.scanning) judges zone scans with this module, so
-    # importing the package here at run time would make the two import each other.
-    from hatls.scanning import PortTarget
+from hatls.scanning._jobs import PortTarget
 
 
 class ZoneError(Exception):
