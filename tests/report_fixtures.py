@@ -22,6 +22,7 @@ from hatls.inventory import (
     Inventory,
     Mode,
     Pair,
+    PemFile,
     PortSpec,
     Redundancy,
     Role,
@@ -86,6 +87,9 @@ HOSTILE = facts(certificate(
     issuer_key=_HOSTILE_KEY, serial=_serial("c5d6"), not_before=_BEFORE,
     not_after=STARTED + timedelta(days=400),
     raw_san=("cs-a.example.com", HOSTILE_SAN.removeprefix("DNS:"), "x" * 5000 + ".example.com")))
+# The scan trusts the corp root (``[scan] trusted_ca``): TLS-031 and GHA-006 judge the T-Server
+# chains against it, never against the machine's CA store (a golden file must not depend on it).
+CORP_CA = PemFile(path="pki/corp-ha-ca.pem", text=ROOT.pem)
 # The hostile SAN as hatls reports it: its controls and override written as visible escapes.
 HOSTILE_SAN_SHOWN = HOSTILE.san[1]
 
@@ -240,7 +244,8 @@ def _inventory() -> Inventory:
                                     (cs_default, ("secure", 2021, Mode.SECURED))),
                     backup=_server(Role.BACKUP, "cs-b.example.com", (cs_default,)))
     return Inventory(version=1, path="inventory.toml", sha256=_hex("5e", 64),
-                     scan=ScanSettings(), client=None, pairs=(tserver, confserv))
+                     scan=ScanSettings(trusted_ca=(CORP_CA,)), client=None,
+                     pairs=(tserver, confserv))
 
 
 def sample_report() -> Report:
