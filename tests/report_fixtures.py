@@ -4,10 +4,13 @@ Two pairs with the differences the side-by-side view exists for: a T-Server pair
 drifted on its HA port (an extra version, other suites and groups, no client-certificate
 requirement, the primary's certificate copied over), and a Configuration Server pair whose
 backup is a warm standby not serving, with a port only on the primary and a hostile certificate
-(``<script>`` in the subject, control characters and a bidi override in a SAN, a 5000-character
-SAN). Findings cover every status and every severity. Fixed dates: no clock is read.
+(``<script>`` and a 600-character OU in the subject, control characters and a bidi override in a
+SAN, a 5000-character SAN). Findings cover every status and every severity. Fixed dates: no clock
+is read. The certificates are real (tests/sample_certs.py), so their facts are what hatls reads
+from them: names as RFC 4514 text (``\\<script\\>``), hidden characters escaped, names cut at
+1024 and SAN entries at 256 characters.
 
-``python tests/report_fixtures.py`` rewrites fixtures/reports/sample-report.json.
+``python -m tests.report_fixtures`` rewrites fixtures/reports/sample-report.json.
 """
 
 from __future__ import annotations
@@ -83,7 +86,7 @@ TSRV_A = _leaf("tsrv-a.example.com", "tsrv-a", "a1b2")
 TSRV_B = _leaf("tsrv-b.example.com", "tsrv-b", "b3c4", days=20)
 _HOSTILE_KEY = fixture_key("self-signed")
 HOSTILE = facts(certificate(
-    subject=corp_name(HOSTILE_SUBJECT, 'Evil "Corp" & Sons'), key=_HOSTILE_KEY, issuer=None,
+    subject=corp_name(HOSTILE_SUBJECT, 'Evil "Corp" & Sons', "u" * 600), key=_HOSTILE_KEY, issuer=None,
     issuer_key=_HOSTILE_KEY, serial=_serial("c5d6"), not_before=_BEFORE,
     not_after=STARTED + timedelta(days=400),
     raw_san=("cs-a.example.com", HOSTILE_SAN.removeprefix("DNS:"), "x" * 5000 + ".example.com")))

@@ -9,8 +9,9 @@ deterministic (RSA PKCS#1 v1.5; ECDSA per RFC 6979).
 - Corp HA CA           root, RSA 2048 (fixtures/certs/ha-ca.key.pem), self-signed
 - Corp HA Issuing CA   intermediate under it, EC P-256 (ha-intermediate.key.pem)
 - tsrv-a / tsrv-b      leaves under the intermediate, RSA 2048 (tsrv-a / tsrv-b.key.pem)
-- cs-a                 a self-signed leaf, EC P-256 (self-signed.key.pem), with ``<script>`` in
-                       its subject and, in its SAN, an escape sequence, a right-to-left override
+- cs-a                 a self-signed leaf, EC P-256 (self-signed.key.pem), with ``<script>`` and
+                       a 600-character OU in its subject (the scan keeps 1024 characters of a
+                       name, a page 300) and, in its SAN, an escape sequence, a right-to-left override
                        and a NUL (written as raw DER: cryptography's DNSName refuses non-ASCII)
                        and a 5000-character DNS name
 """
@@ -39,9 +40,11 @@ def fixture_key(stem: str) -> Key:
     return key
 
 
-def corp_name(common_name: str, organization: str = "Corp") -> x509.Name:
-    # RFC 4514 text lists the last attribute first: "CN=…,O=…".
-    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+def corp_name(common_name: str, organization: str = "Corp", unit: str | None = None) -> x509.Name:
+    # RFC 4514 text lists the last attribute first: "CN=…,O=…[,OU=…]".
+    unit_attribute = [] if unit is None else [x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME,
+                                                                 unit)]
+    return x509.Name([*unit_attribute, x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 
 
