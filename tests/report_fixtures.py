@@ -4,10 +4,13 @@ Two pairs with the differences the side-by-side view exists for: a T-Server pair
 drifted on its HA port (an extra version, other suites and groups, no client-certificate
 requirement, the primary's certificate copied over), and a Configuration Server pair whose
 backup is a warm standby not serving, with a port only on the primary and a hostile certificate
-(``<script>`` in the subject, control characters and a bidi override in a SAN, a 5000-character
-SAN). Findings cover every status and every severity. Fixed dates: no clock is read.
+(``<script>`` and a 600-character OU in the subject, control characters and a bidi override in a
+SAN, a 5000-character SAN). Findings cover every status and every severity. Fixed dates: no clock
+is read. The certificates are real (tests/sample_certs.py), so their facts are what hatls reads
+from them: names as RFC 4514 text (``\\<script\\>``), hidden characters escaped, names cut at
+1024 and SAN entries at 256 characters.
 
-``python tests/report_fixtures.py`` rewrites fixtures/reports/sample-report.json.
+``python -m tests.report_fixtures`` rewrites fixtures/reports/sample-report.json.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from hatls.inventory import (
     Inventory,
     Mode,
     Pair,
+    PemFile,
     PortSpec,
     Redundancy,
     Role,
@@ -43,6 +47,7 @@ from hatls.observations import (
 from hatls.policy import load_policy
 from hatls.report import PolicyRef, Report, ReportInputs, ScanMeta, dumps, summarize
 from hatls.x509 import CertificateFacts
+from tests.sample_certs import certificate, corp_name, facts, fixture_key
 
 STARTED = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
 HOSTILE_SUBJECT = "<script>alert(1)</script>"
@@ -56,27 +61,40 @@ def _hex(seed: str, digits: int) -> str:
     return (seed * digits)[:digits]
 
 
-def _cert(name: str, seed: str, *, days: int = 400, **extra: Any) -> CertificateFacts:
-    facts = CertificateFacts(
-        sha256=_hex(seed, 64), sha1=_hex(seed[::-1], 40), subject=f"CN={name},O=Corp",
-        issuer="CN=Corp HA Issuing CA,O=Corp", san=(f"DNS:{name}",),
-        not_before=STARTED - timedelta(days=30), not_after=STARTED + timedelta(days=days),
-        serial=_hex(seed, 16), key_type="RSA", key_bits=2048, key_curve=None,
-        signature_algorithm="sha256WithRSAEncryption", signature_hash="sha256",
-        eku=("serverAuth", "clientAuth"), self_signed=False, is_ca=False,
-        pem="-----BEGIN CERTIFICATE-----\nfixture\n-----END CERTIFICATE-----\n")
-    return replace(facts, **extra)
+def _serial(seed: str) -> int:
+    return int(_hex(seed, 16), 16)
 
 
-_CA = {"issuer": "CN=Corp HA CA,O=Corp", "san": (), "eku": None, "is_ca": True}
-ROOT = _cert("Corp HA CA", "0f", days=9000, self_signed=True, **_CA)
-ISSUING = _cert("Corp HA Issuing CA", "1e", days=3000, key_type="EC", key_bits=256,
-                key_curve="secp256r1", **_CA)
-TSRV_A = _cert("tsrv-a.example.com", "a1b2")
-TSRV_B = _cert("tsrv-b.example.com", "b3c4", days=20)
-HOSTILE = _cert("cs-a.example.com", "c5d6", issuer=f"CN={HOSTILE_SUBJECT},O=Evil",
-                subject=f'CN={HOSTILE_SUBJECT},O=Evil "Corp" & Sons', self_signed=True,
-                san=("DNS:cs-a.example.com", HOSTILE_SAN, "DNS:" + "x" * 5000 + ".example.com"))
+_BEFORE = STARTED - timedelta(days=30)
+_ROOT_KEY, _ISSUING_KEY = fixture_key("ha-ca"), fixture_key("ha-intermediate")
+_ROOT_CERT = certificate(subject=corp_name("Corp HA CA"), key=_ROOT_KEY, issuer=None,
+                         issuer_key=_ROOT_KEY, serial=_serial("0f"), not_before=_BEFORE,
+                         not_after=STARTED + timedelta(days=9000), ca=True)
+_ISSUING_CERT = certificate(subject=corp_name("Corp HA Issuing CA"), key=_ISSUING_KEY,
+                            issuer=_ROOT_CERT, issuer_key=_ROOT_KEY, serial=_serial("1e"),
+                            not_before=_BEFORE, not_after=STARTED + timedelta(days=3000), ca=True)
+
+
+def _leaf(name: str, key: str, seed: str, *, days: int = 400) -> CertificateFacts:
+    return facts(certificate(subject=corp_name(name), key=fixture_key(key), issuer=_ISSUING_CERT,
+                             issuer_key=_ISSUING_KEY, serial=_serial(seed), not_before=_BEFORE,
+                             not_after=STARTED + timedelta(days=days), san=(name,)))
+
+
+ROOT, ISSUING = facts(_ROOT_CERT), facts(_ISSUING_CERT)
+TSRV_A = _leaf("tsrv-a.example.com", "tsrv-a", "a1b2")
+TSRV_B = _leaf("tsrv-b.example.com", "tsrv-b", "b3c4", days=20)
+_HOSTILE_KEY = fixture_key("self-signed")
+HOSTILE = facts(certificate(
+    subject=corp_name(HOSTILE_SUBJECT, 'Evil "Corp" & Sons', "u" * 600), key=_HOSTILE_KEY, issuer=None,
+    issuer_key=_HOSTILE_KEY, serial=_serial("c5d6"), not_before=_BEFORE,
+    not_after=STARTED + timedelta(days=400),
+    raw_san=("cs-a.example.com", HOSTILE_SAN.removeprefix("DNS:"), "x" * 5000 + ".example.com")))
+# The scan trusts the corp root (``[scan] trusted_ca``): TLS-031 and GHA-006 judge the T-Server
+# chains against it, never against the machine's CA store (a golden file must not depend on it).
+CORP_CA = PemFile(path="pki/corp-ha-ca.pem", text=ROOT.pem)
+# The hostile SAN as hatls reports it: its controls and override written as visible escapes.
+HOSTILE_SAN_SHOWN = HOSTILE.san[1]
 
 MODERN = (("SSLv2", False), ("SSLv3", False), ("TLSv1.0", False), ("TLSv1.1", False),
           ("TLSv1.2", True), ("TLSv1.3", True))
@@ -198,7 +216,7 @@ def _findings() -> tuple[Finding, ...]:
         Finding(rule="TLS-036", status=fail, severity=high, pair=cs,
                 **_at("primary", "default", "10.2.0.5"),
                 message=f"the leaf is self-signed: CN={HOSTILE_SUBJECT}",
-                evidence={"subject": f"CN={HOSTILE_SUBJECT}", "san": [HOSTILE_SAN]},
+                evidence={"subject": HOSTILE.subject, "san": [HOSTILE_SAN_SHOWN]},
                 remediation="Replace it with a certificate issued by the pair's CA."),
         Finding(rule="TLS-001", status=warn, severity=high, pair=cs, **cs_backup,
                 message="warm-standby backup refuses connections: verify it during a switchover",
@@ -229,7 +247,8 @@ def _inventory() -> Inventory:
                                     (cs_default, ("secure", 2021, Mode.SECURED))),
                     backup=_server(Role.BACKUP, "cs-b.example.com", (cs_default,)))
     return Inventory(version=1, path="inventory.toml", sha256=_hex("5e", 64),
-                     scan=ScanSettings(), client=None, pairs=(tserver, confserv))
+                     scan=ScanSettings(trusted_ca=(CORP_CA,)), client=None,
+                     pairs=(tserver, confserv))
 
 
 def sample_report() -> Report:

@@ -326,7 +326,8 @@ def hostile_rotation() -> Drift:
 
 def test_the_page_is_self_contained_and_escapes_server_text() -> None:
     page = render_diff_html(hostile_rotation())
-    assert HOSTILE_SUBJECT not in page and "&lt;script&gt;" in page
+    # The subject as the scan wrote it (RFC 4514: "CN=\\<script\\>…"), shown as text.
+    assert HOSTILE_SUBJECT not in page and "CN=\\&lt;script\\&gt;alert(1)\\&lt;/script\\&gt;" in page
     assert "<script" not in page.lower()
     assert not re.search(r"(?:src|href)=\"(?!#)", page)            # only in-page links
     assert "default-src 'none'" in page

@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 from bench.screenshot import CHROMIUM, chromium_run, print_pdf, screenshot
 from hatls.findings import Severity, Status
@@ -20,7 +21,7 @@ from hatls.report import Report, ScanStatus, dumps, loads, summarize
 from hatls.report.html import HtmlTemplateError, build_view, builtin_template_names, environment, render_html
 from hatls.report.html._compare import Absent, Item, ItemState, RowKind, Tone, compare_row, tone_of
 from hatls.report.html._pairs import PairView, PortView
-from tests.report_fixtures import HOSTILE_SUBJECT, SAMPLE_PATH, sample_report
+from tests.report_fixtures import HOSTILE, HOSTILE_SUBJECT, SAMPLE_PATH, sample_report
 
 ROOT = Path(__file__).resolve().parent.parent
 # Attributes a browser follows or fetches: in the report only same-page anchors may appear there.
@@ -112,8 +113,12 @@ def test_control_and_bidi_characters_are_written_as_escapes(html: str) -> None:
 
 
 def test_long_network_strings_are_bounded(html: str) -> None:
-    assert "x" * 300 not in html
-    assert "DNS:" + "x" * 295 + "…" in html       # 300 characters, the last one saying so
+    assert "x" * 256 not in html and "u" * 300 not in html
+    assert "DNS:" + "x" * 251 + "…" in html       # the scan kept 256 characters of the SAN
+    # The subject's 600-character OU reached the report whole (a name keeps 1024 characters);
+    # the page cuts it to 300, the last one saying so.
+    assert len(HOSTILE.subject) > 600 and not HOSTILE.subject.endswith("…")
+    assert str(escape(HOSTILE.subject[:299] + "…")) in html
 
 
 # --- the side-by-side view -----------------------------------------------------------------------

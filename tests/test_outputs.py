@@ -26,7 +26,7 @@ from hatls.cli import app as hatls_app
 from hatls.cli._outputs import ExportPaths, usage_problem
 from hatls.findings import Severity, Status
 from hatls.report import Report, ScanStatus, loads, render_junit, render_metrics, render_sarif
-from tests.report_fixtures import HOSTILE_SAN, SAMPLE_PATH, TSRV_B
+from tests.report_fixtures import HOSTILE_SAN, HOSTILE_SAN_SHOWN, SAMPLE_PATH, TSRV_B
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -128,8 +128,10 @@ def test_a_pair_finding_is_classed_under_the_pair(saved: Report) -> None:
 def test_server_text_reaches_the_xml_as_visible_escapes(saved: Report, junit_schema: Any) -> None:
     text = render_junit(saved)
     assert not HIDDEN.search(text)
-    # JSON writes the controls of the hostile SAN as \u escapes, bounded_text the bidi override.
-    assert "\\u0000" in text and "\\u001b" in text and "\\u202e" in text
+    # The scan (bounded_text) wrote the hostile SAN's controls and bidi override as visible
+    # escapes; the evidence's JSON doubles their backslashes.
+    assert HOSTILE_SAN_SHOWN == "DNS:evil\\x1b[2J\\u202egnp.exe\\x00.example.com"
+    assert json.dumps(HOSTILE_SAN_SHOWN)[1:-1] in text
     assert "<script>" not in text
     case = next(c for c in xml_of(saved).iter("testcase") if c.get("name").startswith("TLS-036"))
     assert "<script>" in case.find("failure").get("message")

@@ -11,6 +11,7 @@ from cryptography import x509
 from hatls.findings import Finding, Status
 from hatls.inventory import Server
 from hatls.observations import EndpointObservation
+from hatls.rules._common import served_chain
 from hatls.rules._context import PairContext
 from hatls.rules._rule import rule
 from hatls.rules.pair._common import (
@@ -28,21 +29,9 @@ from hatls.rules.pair._common import (
     skip,
     standalone,
 )
-from hatls.x509 import CertificateFacts, NameMatch, match_host, validate_chain
+from hatls.x509 import CertificateFacts, NameMatch, certificate_of, match_host, validate_chain
 
 _CLIENT_AUTH_OK = frozenset({"clientAuth", "anyExtendedKeyUsage"})
-
-
-def parsed(facts: CertificateFacts) -> x509.Certificate:
-    # Not x509.certificate_of: on an undecodable PEM that one's ValueError says "malformed PEM
-    # certificate: …", and the golden report (tests/test_golden.py) holds this one's text for
-    # GHA-005/006's internal error. One parse once the sample's corrupt PEMs are dealt with.
-    return x509.load_pem_x509_certificate(facts.pem.encode("ascii"))
-
-
-def served_chain(obs: EndpointObservation) -> tuple[x509.Certificate, ...]:
-    """The certificates of ``obs.served_chain``, parsed (see ``parsed``)."""
-    return tuple(parsed(f) for f in obs.served_chain)
 
 
 def link_observations(ctx: PairContext, server: Server, *, no_tls: Status = Status.FAIL
@@ -102,7 +91,7 @@ def _shared_certificate(facts: CertificateFacts, primary: Server, backup: Server
     # Guide, Important note 1: "if the Primary and Backup application servers are located on
     # different hosts, ensure that the correct security certificate parameters are applied manually
     # in the Backup application server's object."
-    cert = parsed(facts)
+    cert = certificate_of(facts)
     names = {h: match_host(cert, h)[0] is not NameMatch.MISMATCH for h in (primary.host,
                                                                             backup.host)}
     evidence = {**evidence, "shared_sha256": facts.sha256, "subject": facts.subject,

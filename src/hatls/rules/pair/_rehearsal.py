@@ -10,9 +10,9 @@ from cryptography import x509
 from hatls.findings import Finding, Status
 from hatls.inventory import ClientIdentity, Server
 from hatls.observations import EndpointObservation, ErrorKind, Rehearsal
+from hatls.rules._common import served_chain
 from hatls.rules._context import PairContext
 from hatls.rules._rule import rule
-from hatls.rules.pair._certs import served_chain
 from hatls.rules.pair._common import (
     SideVerdict,
     answered,
