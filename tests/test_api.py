@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import trio
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -157,3 +158,16 @@ async def test_a_scan_already_stopped_probes_nothing(tmp_path: Path) -> None:
     assert report.scan.status is ScanStatus.INTERRUPTED
     assert len(report.endpoints) == 2 and not any(e.reachable for e in report.endpoints)
     assert exit_status(report) == 4
+
+
+def test_the_design_docs_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/design.md "The Python API": its first code block, run as printed on a saved report."""
+    design = (Path(__file__).resolve().parent.parent / "docs" / "design.md").read_text("utf-8")
+    section = design.split("## The Python API", 1)[1]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    sample = Path(__file__).resolve().parent.parent / "fixtures" / "reports" / "sample-report.json"
+    (tmp_path / "report.json").write_bytes(sample.read_bytes())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "docs/design.md", "exec"), {})
+    assert capsys.readouterr().out.split() == ["False", "genesys-ha", "2"]
