@@ -1,4 +1,4 @@
-"""The elimination machines (enumeration.py) on recorded flights and simulated servers: no socket.
+"""The elimination machines (scanning/_elimination.py) on recorded flights and simulated servers: no socket.
 
 The flights are bytes an OpenSSL 4 server (the lab, groups X25519:P-256, two ECDSA suites) sent
 in answer to raw hellos; the machines are then driven by small pure-Python servers whose

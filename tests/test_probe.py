@@ -128,7 +128,7 @@ async def test_plaintext_probe_names_each_case_it_saw() -> None:
     assert cases["tls"].case in (PlaintextCase.TLS_RECORD, PlaintextCase.CLOSED)
     assert cases["plain"].case is PlaintextCase.PLAINTEXT_ANSWER and cases["plain"].accepted
     assert cases["banner"].case is PlaintextCase.BANNER and cases["banner"].accepted
-    # Silence is no claim by itself: merge.py decides it with the handshake on the same port.
+    # Silence is no claim by itself: scanning/_merge.py decides it with the handshake on the same port.
     assert cases["tarpit"].case is PlaintextCase.SILENT and cases["tarpit"].accepted is None
     assert cases["closing"].case is PlaintextCase.CLOSED and cases["closing"].accepted is False
 

@@ -23,7 +23,7 @@ from hatls.twins import TwinJudgement, TwinKey, TwinSetting, compare_twins
 from tests.report_fixtures import sample_report
 
 PAIR, PORT = "tserver-sip-01", "secure"
-# The rows that show a setting of the twin table (html_rows), by label prefix.
+# The rows that show a setting of the twin table (report/html/_rows.py), by label prefix.
 _TWIN_ROWS = ("Versions", "Suites ", "Cipher suites", "Groups ", "Named groups",
               "Client certificate")
 

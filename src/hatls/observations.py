@@ -43,7 +43,7 @@ class Stage(StrEnum):
 class PlaintextCase(StrEnum):
     """What the plaintext probe saw (DESIGN.md "The plaintext probe"): the case, not a verdict.
 
-    ``silent`` alone is decided together with the TLS handshake on the same port (merge.py): an
+    ``silent`` alone is decided together with the TLS handshake on the same port (scanning/_merge.py): an
     auto-detect server waiting for a whole protocol message holds plaintext open in silence, and so
     does a port that answers nothing at all -- only the handshake tells them apart."""
 

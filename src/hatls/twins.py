@@ -1,7 +1,7 @@
 """Primary against backup: the TLS settings twins must share, and how each compares.
 
-The one table both GHA-007 (rules/pair_twins.py) and the HTML side-by-side view
-(report/html_pairs.py) read, so a row the page marks as drift is exactly a difference the rule
+The one table both GHA-007 (rules/pair/_twins.py) and the HTML side-by-side view
+(report/html/_pairs.py) read, so a row the page marks as drift is exactly a difference the rule
 counts, and a row the rule does not count is never red.
 
 The guide has both servers configured alike: after a failover the former primary is the client,

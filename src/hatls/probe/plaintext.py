@@ -7,7 +7,7 @@ record; read until a short deadline. Claim only what was seen:
   TLS: plaintext refused, the status line kept as evidence;
 - a TLS record back (an alert), or a close/reset without data: plaintext refused;
 - silence with the connection held open: ``accepted`` is None here, because silence alone proves
-  nothing; merge.py decides it with the TLS handshake on the same port.
+  nothing; scanning/_merge.py decides it with the TLS handshake on the same port.
 The outcome names its case (observations.PlaintextCase) and its evidence string says what was seen.
 """
 

@@ -3,7 +3,7 @@
 testssl.sh's way, not sslyze's: offer many suites (or groups) at once, note the one the server picks,
 offer the rest again, until the server refuses. That costs (accepted + 1) hellos per list instead of
 one per candidate. Each machine here only *decides*: ``next_offer()`` names the next hello's
-suites/groups (or None when done) and ``absorb()`` takes the answer. enumeration.py strings them
+suites/groups (or None when done) and ``absorb()`` takes the answer. _enumeration.py strings them
 together into one endpoint's enumeration; the probes move the bytes; these tests need no socket.
 """
 

@@ -2,7 +2,7 @@
 (plan, merge, elimination) and the probes that fill these values both import it, one way.
 
 A job is one connection to one endpoint; its result says what that connection showed. The
-values here are plain data: the probes (probe/) build them, merge.py reads them.
+values here are plain data: the probes (probe/) build them, scanning/_merge.py reads them.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class HandshakeOutcome:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaintextOutcome:
-    """``accepted`` is None only for the silent case (decided with the handshake, merge.py)."""
+    """``accepted`` is None only for the silent case (decided with the handshake, _merge.py)."""
 
     accepted: bool | None
     case: PlaintextCase
@@ -132,7 +132,7 @@ EnumerationReply = HelloReply | RenegotiationReply
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnumerationFacts:
-    """What the raw hellos showed; merged into the endpoint observation (merge.py). Built once,
+    """What the raw hellos showed; merged into the endpoint observation (scanning/_merge.py). Built once,
     when the enumeration is done (scanning/_enumeration.py)."""
 
     protocols: Mapping[str, bool | None] = field(default_factory=dict)

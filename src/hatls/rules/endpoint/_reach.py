@@ -91,7 +91,7 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
     evidence = _seen(ctx) | ({"kind": error.kind.value, "error": error.message} if error else {})
     if obs.accepts_plaintext:
         # Definite whatever the handshake did: the port answered plaintext in plaintext. (A port
-        # that answers nothing at all is never here: merge.py leaves accepts_plaintext None.)
+        # that answers nothing at all is never here: scanning/_merge.py leaves accepts_plaintext None.)
         return finding(ctx, Status.FAIL,
                        "configured secured but completes no TLS handshake and accepts plaintext "
                        f"({obs.plaintext_evidence})", evidence)
