@@ -23,6 +23,7 @@ from typer.models import CommandInfo
 
 from hatls._version import __version__
 from hatls.cli._exit import EXIT_CANNOT_RUN, EXIT_INTERRUPTED
+from hatls.cli._interrupts import keep_swallowed_interrupts, unless_interrupted
 
 if TYPE_CHECKING:
     # typer's own copy of click (typer >= 0.22); only the types are needed here.
@@ -172,7 +173,8 @@ class _LazyCommands(MutableMapping[str, "Command"]):
     def __getitem__(self, name: str) -> Command:
         if name not in self._built:
             entry = self._entries[name]   # KeyError: no such command (click says so)
-            info = CommandInfo(name=name, callback=entry.load(), short_help=entry.short_help)
+            info = CommandInfo(name=name, callback=unless_interrupted(entry.load()),
+                               short_help=entry.short_help)
             self._built[name] = get_command_from_info(
                 info, pretty_exceptions_short=app.pretty_exceptions_short,
                 rich_markup_mode=self._rich_markup_mode)
@@ -249,6 +251,7 @@ _OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT, 
 def main() -> None:
     # SIGTERM before the scan's own handler is up (or after) ends like Ctrl-C: exit 4, not 143.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
+    keep_swallowed_interrupts()
     try:
         app()
     except SystemExit as done:
