@@ -72,12 +72,7 @@ def fold(ctx: PairContext, sides: Mapping[str, SideVerdict], *,
     chosen = worst(tuple(sides.values()))
     evidence: dict[str, Any] = {name: side_evidence(v) for name, v in sides.items()}
     evidence.update(extra)
-    if chosen.reason is not None:
-        evidence["reason"] = chosen.reason
-    if chosen.depends_on is not None:
-        evidence["depends_on"] = chosen.depends_on
-    if chosen.cause is not None:
-        evidence["cause"] = chosen.cause
+    evidence.update(_why(chosen))
     return with_port(pair_finding(ctx, chosen.status,
                                   _where(port_id) + _sides_message(sides, chosen.status),
                                   evidence), port_id)
@@ -90,6 +85,12 @@ def _sides_message(sides: Mapping[str, SideVerdict], status: Status) -> str:
         if verdict.status is status:
             by_message.setdefault(verdict.message, []).append(name)
     return "; ".join(f"{' and '.join(names)}: {message}" for message, names in by_message.items())
+
+
+def _why(verdict: SideVerdict) -> dict[str, str]:
+    """The verdict's reason, the rule it depends on and its cause, where it has them."""
+    named = {"reason": verdict.reason, "depends_on": verdict.depends_on, "cause": verdict.cause}
+    return {key: value for key, value in named.items() if value is not None}
 
 
 def _where(port_id: str | None) -> str:
@@ -117,13 +118,7 @@ def with_port(finding: Finding, port_id: str | None) -> Finding:
 def single(ctx: PairContext, verdict: SideVerdict, *,
            port_id: str | None = None) -> Finding:
     """A finding about the pair as a whole (no sides)."""
-    evidence = dict(verdict.evidence)
-    if verdict.reason is not None:
-        evidence["reason"] = verdict.reason
-    if verdict.depends_on is not None:
-        evidence["depends_on"] = verdict.depends_on
-    if verdict.cause is not None:
-        evidence["cause"] = verdict.cause
+    evidence = dict(verdict.evidence) | _why(verdict)
     return with_port(pair_finding(ctx, verdict.status,
                                   _where(port_id) + verdict.message, evidence), port_id)
 
