@@ -2,7 +2,7 @@
 
     python bench/fuzz_hello.py [--count 1000000] [--seed 0]
 
-The invariant under test (DESIGN.md, "Parser contract"): any bytes, delivered whole or one at
+The invariant under test (docs/design.md, "Parser contract"): any bytes, delivered whole or one at
 a time, either parse or raise TLSParseError -- never anything else, never a hang. Seeds are
 the annotated flights of tests/test_hello_cases.py plus real flights written by OpenSSL through
 memory BIOs (TLS 1.2 ECDHE/DHE/RSA, TLS 1.3, HelloRetryRequest, alerts). Every input goes

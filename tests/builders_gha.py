@@ -164,7 +164,7 @@ def policy() -> Any:
 
 
 def judge(rule: PairRule, ctx: PairContext) -> tuple[Finding, ...]:
-    """Run a pair rule and check what every pair finding must be (REPORT.md)."""
+    """Run a pair rule and check what every pair finding must be (docs/report.md)."""
     findings = rule(ctx)
     assert findings, "a pair rule always says something"
     for f in findings:

@@ -127,7 +127,7 @@ def refused(obs: EndpointObservation) -> EndpointObservation:
 
 
 def judge(rule_fn: EndpointRule, ctx: EndpointContext, expected: Status) -> Finding:
-    """Run one rule and check what every endpoint finding must be (REPORT.md)."""
+    """Run one rule and check what every endpoint finding must be (docs/report.md)."""
     found = rule_fn(ctx)
     rule_id = rule_fn.id
     assert found.rule == rule_id

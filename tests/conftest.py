@@ -1,4 +1,4 @@
-"""Test-wide guards: no test reaches beyond loopback (DESIGN.md "Offline tests")."""
+"""Test-wide guards: no test reaches beyond loopback (docs/design.md "Offline tests")."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The parser invariant and the builder round trip, as properties.
 
-Invariant (DESIGN.md, "Parser contract"): any bytes, delivered whole or one at a time (or in
+Invariant (docs/design.md, "Parser contract"): any bytes, delivered whole or one at a time (or in
 any chunks), either parse or raise TLSParseError -- never anything else, never a hang -- and
 the way they are delivered does not change the answer.
 """

@@ -73,7 +73,7 @@ def _expect(tls_002: str, kind: ErrorKind | None, *more: ErrorKind, connections:
 # TLS-001 passes for all of them: each accepts the TCP connection. TLS-002 then follows
 # rules/endpoint/_reach.py: a secured port that completes no handshake fails, unless the cause is
 # inconclusive (a timeout) and plaintext was not seen accepted -- the drip and the tarpit are left
-# at error. The tarpit answers nothing at all, TLS included: DESIGN.md makes that a timeout, never
+# at error. The tarpit answers nothing at all, TLS included: docs/design.md makes that a timeout, never
 # a claim about plaintext (accepts_plaintext None, a plaintext-stage timeout in the errors).
 EXPECTED: dict[str, Expect] = {
     "tarpit": _expect("error", ErrorKind.TIMEOUT, accepts_plaintext=None),

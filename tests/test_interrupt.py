@@ -2,7 +2,7 @@
 killed, ever leaves half a report where the report belongs.
 
 SIGINT and SIGTERM both end a scan with exit status 4 and a report whose `scan.status` is
-"interrupted" (REPORT.md). Reports go through `write_atomic`: a temp file in the same folder,
+"interrupted" (docs/report.md). Reports go through `write_atomic`: a temp file in the same folder,
 renamed over the target once it is whole.
 """
 

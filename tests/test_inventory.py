@@ -1,4 +1,4 @@
-"""The inventory loader against INVENTORY.md: what must load, and every error it must report.
+"""The inventory loader against docs/inventory.md: what must load, and every error it must report.
 
 Broken inventories live in tests/inventories/*.toml; each states the problems it must produce
 in `# expect: LINE KEY | MESSAGE-START` comments (LINE `-` = none, KEY `(file)` = no key), and
@@ -600,7 +600,7 @@ def test_certificate_level_of_a_port_overrides_its_server(pki_dir: Path) -> None
     assert server.effective_certificate_level(inherited) is CertificateLevel.HOST
 
 
-# -- the HA link (RULES.md) ------------------------------------------------------------------
+# -- the HA link (docs/rules.md) ------------------------------------------------------------------
 
 
 def _server(*ports: tuple[str, bool]) -> Server:

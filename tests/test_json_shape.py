@@ -1,5 +1,5 @@
 """The generic codec's shapes (hatls.json_shape): what lets the inventory and the policy go
-through report/codec.py with the JSON of REPORT.md, without a hand-written walk per type."""
+through report/codec.py with the JSON of docs/report.md, without a hand-written walk per type."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from hatls.lab.server import (
 )
 
 LEGACY_WARNING = "ignore:ssl.TLSVersion.TLSv1 is deprecated:DeprecationWarning"
-PLAINTEXT_PING = b"\r\n\r\nPING\r\n"  # what the scanner's plaintext probe sends (DESIGN.md)
+PLAINTEXT_PING = b"\r\n\r\nPING\r\n"  # what the scanner's plaintext probe sends (docs/design.md)
 ALERT_RECORD = 0x15
 
 

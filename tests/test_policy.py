@@ -1,4 +1,4 @@
-"""Policies: the built-in files say what RULES.md and the reference say, and a policy file is
+"""Policies: the built-in files say what docs/rules.md and the reference say, and a policy file is
 validated as strictly as an inventory (every error named, none fatal before the others)."""
 
 from __future__ import annotations

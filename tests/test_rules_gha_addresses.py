@@ -2,7 +2,7 @@
 
 A name resolving to four addresses gives four observations of one port. One that did not answer
 (refused, not probed, no handshake) is TLS-001's or TLS-002's finding; it must not hide what the
-others show (RULES.md "When rules apply"). The rule names it under "silent"; a pair rule is skipped
+others show (docs/rules.md "When rules apply"). The rule names it under "silent"; a pair rule is skipped
 only when no address of a side answered.
 """
 
@@ -124,7 +124,7 @@ def test_gha_002_compares_the_observed_modes_of_the_answering_addresses() -> Non
            for o in observations(pair)]
     finding = one(gha_002, context(pair, obs))
     # One primary address takes plaintext on a secured port: TLS-002's defect, seen, not hidden;
-    # the pair control fails too and names it (RULES.md: never skipped because TLS-002 spoke).
+    # the pair control fails too and names it (docs/rules.md: never skipped because TLS-002 spoke).
     assert finding.status is Status.FAIL and finding.evidence["cause"] == "TLS-002"
     assert finding.evidence["differences"] == [{
         "port_id": "secure", "field": "observed_mode", "primary": "both, tls-only",

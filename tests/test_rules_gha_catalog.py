@@ -1,4 +1,4 @@
-"""The GHA catalogue entries and PAIR_RULES against the RULES.md contract, and whole clean pairs."""
+"""The GHA catalogue entries and PAIR_RULES against the docs/rules.md contract, and whole clean pairs."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from hatls.rules import is_internal
 from hatls.rules import judge as engine_judge
 from hatls.rules.pair import PAIR_RULES
 
-# RULES.md: "The IDs, their meaning and their default severity are the contract".
+# docs/rules.md: "The IDs, their meaning and their default severity are the contract".
 CONTRACT = {f"GHA-00{n}": Severity.HIGH for n in range(1, 10)} | {"GHA-005": Severity.CRITICAL}
 
 
@@ -63,7 +63,7 @@ def _clean_pairs() -> list[Pair]:
 
 @pytest.mark.parametrize("pair", _clean_pairs(), ids=["t-server", "configuration-server"])
 def test_a_clean_pair_shows_only_pass_and_skipped(pair: Pair) -> None:
-    # RULES.md: "A clean pair shows only pass and skipped."
+    # docs/rules.md: "A clean pair shows only pass and skipped."
     observations = [o if o.port_id != "secure" else replace(o, rehearsal=rehearsal())
                     for o in healthy(pair)]
     findings = [f for rule in PAIR_RULES for f in rule(context(pair, observations))]

@@ -67,7 +67,7 @@ def test_gha_005_same_host_in_any_case_passes() -> None:
 
 
 def test_gha_005_no_certificate_on_the_backup_is_an_error_naming_tls_002() -> None:
-    # RULES.md: never skipped because TLS-002 spoke first; whose certificate it is was not seen.
+    # docs/rules.md: never skipped because TLS-002 spoke first; whose certificate it is was not seen.
     pair = make_pair()
     obs = healthy(pair, backup_secure=lambda o: replace(o, speaks_tls=False, certificate=None,
                                                         chain=()))
@@ -132,7 +132,7 @@ def test_gha_006_fails_when_the_backup_chains_to_another_ca() -> None:
 
 
 def test_gha_006_chain_failure_against_the_scans_own_cas_fails_naming_tls_031() -> None:
-    # RULES.md: "a backup chain that the pair's CA does not validate is GHA-006 fail".
+    # docs/rules.md: "a backup chain that the pair's CA does not validate is GHA-006 fail".
     pair = _mutual()
     finding = one(gha_006, context(pair, _serving(pair, backup="rogue"), pair_ca=()))
     assert finding.status is Status.FAIL

@@ -77,7 +77,7 @@ def test_gha_001_warns_about_more_than_one_ha_sync_port_and_judges_each() -> Non
 
 
 def test_gha_001_plaintext_on_a_secured_ha_link_fails_naming_tls_002() -> None:
-    # RULES.md: "a plaintext HA link is GHA-001 fail" (with "cause": "TLS-002").
+    # docs/rules.md: "a plaintext HA link is GHA-001 fail" (with "cause": "TLS-002").
     pair = make_pair()
     obs = healthy(pair, backup_secure=lambda o: replace(o, accepts_plaintext=True))
     finding = one(gha_001, context(pair, obs), "secure")

@@ -86,7 +86,7 @@ def test_tls_002_secured_port_accepting_plaintext_fails_with_evidence() -> None:
 
 
 def test_tls_002_a_port_that_answers_nothing_at_all_is_a_timeout_error_not_plaintext() -> None:
-    # DESIGN.md: silence on both probes is no claim about plaintext (scanning/_merge.py leaves it None).
+    # docs/design.md: silence on both probes is no claim about plaintext (scanning/_merge.py leaves it None).
     held = "held the connection open 2.0 s after plaintext without a byte"
     silent = error(Stage.PLAINTEXT, ErrorKind.TIMEOUT, "no answer to plaintext within 2.0 s")
     for mode in (Mode.SECURED, Mode.UNSECURED, Mode.AUTO_DETECT):

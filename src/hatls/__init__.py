@@ -1,8 +1,8 @@
 """hatls: live TLS probe and compliance scanner for high-availability server pairs.
 
-The public API: ``load_inventory`` (the TOML inventory of INVENTORY.md), ``scan`` (async: probe and
+The public API: ``load_inventory`` (the TOML inventory of docs/inventory.md), ``scan`` (async: probe and
 judge every endpoint, returning a ``Report``), ``load_report`` / ``dump_report`` (the JSON of
-REPORT.md) and ``rejudge`` (judge a saved report again without the network). Everything else is
+docs/report.md) and ``rejudge`` (judge a saved report again without the network). Everything else is
 private to the package; the ``hatls`` command is a thin layer over these.
 """
 

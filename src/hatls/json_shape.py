@@ -1,7 +1,7 @@
 """How a model's JSON differs from the plain form the generic codec gives it (report/codec.py).
 
 The codec encodes a frozen dataclass field by field and decodes it by its type hints. Where the
-published JSON has another shape than the model (REPORT.md's ``inputs``), the model says so here,
+published JSON has another shape than the model (docs/report.md's ``inputs``), the model says so here,
 on the field or the class, and the codec follows: no hand-written walk per type. A leaf: models
 at any layer (inventory, policy, report) import it without importing the codec.
 """

@@ -1,6 +1,6 @@
 """What a finding objects to at its endpoint, as typed values: protocol versions and cipher suites.
 
-TLS-010, TLS-011, TLS-020 and TLS-021 name what they object to in their evidence (REPORT.md keeps
+TLS-010, TLS-011, TLS-020 and TLS-021 name what they object to in their evidence (docs/report.md keeps
 the evidence as it is); the keys are declared here, once, and ``objected`` turns them into typed
 values, so the diff (which version that came back does a rule object to?) never reads evidence
 by string keys of its own. A leaf: it imports nothing from hatls.

@@ -1,6 +1,6 @@
 """What the probes saw at one endpoint: facts only, never judgements.
 
-An observation mirrors one entry of the report's ``endpoints`` list (REPORT.md). ``None`` always means
+An observation mirrors one entry of the report's ``endpoints`` list (docs/report.md). ``None`` always means
 "not probed / not applicable"; ``False`` means "observed absent". Rules read these objects and nothing
 else, so a report saved today can be re-judged tomorrow without the network.
 """
@@ -16,7 +16,7 @@ from hatls.x509 import CertificateFacts
 
 
 class ErrorKind(StrEnum):
-    """The closed list of REPORT.md ``errors[].kind``."""
+    """The closed list of docs/report.md ``errors[].kind``."""
 
     DNS = "dns"
     REFUSED = "refused"
@@ -41,7 +41,7 @@ class Stage(StrEnum):
 
 
 class PlaintextCase(StrEnum):
-    """What the plaintext probe saw (DESIGN.md "The plaintext probe"): the case, not a verdict.
+    """What the plaintext probe saw (docs/design.md "The plaintext probe"): the case, not a verdict.
 
     ``silent`` alone is decided together with the TLS handshake on the same port (scanning/_merge.py): an
     auto-detect server waiting for a whole protocol message holds plaintext open in silence, and so

@@ -1,4 +1,4 @@
-"""The rule catalogue of RULES.md: every rule's ID, default severity, scope and texts.
+"""The rule catalogue of docs/rules.md: every rule's ID, default severity, scope and texts.
 
 Pure data over hatls.findings. It sits below the policy (which checks the rule IDs a policy file
 names) and below the rules themselves (each is defined against its entry), so it imports neither.

@@ -1,4 +1,4 @@
-"""The GHA rules of RULES.md: what "Securing High Availability Connections" asks of a pair.
+"""The GHA rules of docs/rules.md: what "Securing High Availability Connections" asks of a pair.
 
 IDs and default severities are the contract; the texts below say it in the words a Genesys
 administrator meets in Configuration Manager / GAX (Server Info, Port Info, Listening Mode, the

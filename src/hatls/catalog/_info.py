@@ -1,4 +1,4 @@
-"""What the catalogue says of one rule (RULES.md): its ID, default severity, scope and texts.
+"""What the catalogue says of one rule (docs/rules.md): its ID, default severity, scope and texts.
 
 A leaf over hatls.findings: the policy reads the catalogue, and the rules are defined against it,
 so nothing here may import either.
@@ -23,7 +23,7 @@ class RuleInfo:
     severity: Severity
     scope: Scope
     title: str            # one line: what must hold
-    statement: str        # the rule as RULES.md states it
+    statement: str        # the rule as docs/rules.md states it
     check: str            # how hatls checks it
     remediation: str      # what to change, in Genesys terms where they apply
     reference: str        # guide step / note or standard section

@@ -1,4 +1,4 @@
-"""The rule catalogue (RULES.md): one table, IDs and default severities are the contract."""
+"""The rule catalogue (docs/rules.md): one table, IDs and default severities are the contract."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The TLS rules of RULES.md: each endpoint against the policy and the inventory's expectations.
+"""The TLS rules of docs/rules.md: each endpoint against the policy and the inventory's expectations.
 
 IDs and default severities are the contract. Remediation names the Genesys option to change
 (`sec-protocol`, `cipher-list`, `tls-mutual`, `certificate`, `trusted-ca`, `tls-crl`, Listening
@@ -31,7 +31,7 @@ TLS_RULES: tuple[RuleInfo, ...] = (
           "Check that the server is running and listening on the port given in Server Info > "
           "Listening Ports, and that no firewall blocks it. For a warm-standby backup, repeat the "
           "scan after a switchover.",
-          "RULES.md \"When rules apply\"; Framework Deployment Guide, Redundant Configuration "
+          "docs/rules.md \"When rules apply\"; Framework Deployment Guide, Redundant Configuration "
           "Servers (a warm-standby backup accepts no clients until promoted)"),
     _rule("TLS-002", _HIGH, "The port speaks what its Listening Mode says",
           "secured = TLS only; unsecured = no TLS; auto-detect = plaintext accepted (whether an "
@@ -59,11 +59,11 @@ TLS_RULES: tuple[RuleInfo, ...] = (
           "The accepted versions match the inventory's `sec_protocol` expectation: at least one "
           "of its versions is accepted and none outside it. Skipped when no `sec_protocol` is "
           "given.",
-          "Version enumeration against the INVENTORY.md `sec_protocol` table.",
+          "Version enumeration against the docs/inventory.md `sec_protocol` table.",
           "Make the server's `sec-protocol` option (port, application or host level) the value "
           "the inventory expects. On Windows, SChannel registry settings override `sec-protocol`: "
           "check them when the option is right but the wire differs.",
-          f"{SDG}, Advanced TLS (sec-protocol); INVENTORY.md sec_protocol table"),
+          f"{SDG}, Advanced TLS (sec-protocol); docs/inventory.md sec_protocol table"),
     _rule("TLS-012", _MED, "Every version the policy requires is accepted",
           "Every version the policy requires is accepted (e.g. NIST: TLS 1.3). Skipped when the "
           "policy requires none.",

@@ -1,6 +1,6 @@
 """``hatls diff OLD.json NEW.json``, and the pieces ``hatls scan --baseline OLD.json`` needs.
 
-Exit status (REPORT.md): 0 nothing got worse, 1 something got worse, 2 usage error (a report that
+Exit status (docs/report.md): 0 nothing got worse, 1 something got worse, 2 usage error (a report that
 cannot be read, an output that is an input, a bad template folder), 3 an output cannot be written.
 ``--json -`` (or ``--html -``) writes to standard output and nothing else goes there; the summary
 lines then go to standard error.

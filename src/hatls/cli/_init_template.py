@@ -1,4 +1,4 @@
-"""The inventory ``hatls init`` writes: every key of INVENTORY.md, explained where it is used.
+"""The inventory ``hatls init`` writes: every key of docs/inventory.md, explained where it is used.
 
 The template must load as it is (tests check it with ``parse_inventory``), so everything that
 names a file or depends on the site is written as a commented-out setting. Two kinds of comment,

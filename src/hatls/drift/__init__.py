@@ -1,5 +1,5 @@
 """The drift between two reports of the same estate: ``hatls diff OLD NEW`` and
-``hatls scan --baseline OLD`` (REPORT.md).
+``hatls scan --baseline OLD`` (docs/report.md).
 
 Pure: two reports in, a `Drift` out (what appeared, resolved or changed; certificates, protocol
 versions, suites and ports per pair and role; whether anything got worse), and the drift as JSON

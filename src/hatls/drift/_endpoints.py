@@ -1,7 +1,7 @@
 """Endpoint drift: certificates, protocol versions, cipher suites and ports between two reports.
 
 An endpoint is keyed (pair, role, port_id, address), as in a report. Only facts both scans
-observed are compared: ``None`` means "not probed", never "no" (REPORT.md), so a version that was
+observed are compared: ``None`` means "not probed", never "no" (docs/report.md), so a version that was
 not probed before and is accepted now is not "added" — nobody knows.
 """
 

@@ -1,6 +1,6 @@
 """Findings drift: which checks appeared, were resolved or changed status between two reports.
 
-A finding is keyed (rule, pair, role, port_id, address), the key REPORT.md gives every finding. A
+A finding is keyed (rule, pair, role, port_id, address), the key docs/report.md gives every finding. A
 "finding" in the everyday sense is a problem (fail, error, warn); passes and skips of checks that
 only one report made (a port added to the inventory) are not news and stay out.
 """

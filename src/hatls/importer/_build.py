@@ -46,7 +46,7 @@ from hatls.x509 import normalize_thumbprint
 HA_SYNC_FIELDS = tuple(f"{kind}field{n}" for kind in ("long", "char") for n in range(1, 5))
 REDUNDANCY = {"hthotstanby": Redundancy.HOT_STANDBY, "htwarmstanby": Redundancy.WARM_STANDBY}
 NO_INVENTORY_REDUNDANCY = {"htcoldstanby": "cold standby", "htnohatype": "no HA type (NoHAType)"}
-# The inventory's names for the types its rules know (INVENTORY.md, RULES.md); others keep the
+# The inventory's names for the types its rules know (docs/inventory.md, docs/rules.md); others keep the
 # Genesys literal without "CFG".
 APP_TYPE_NAMES = {
     "configurationserver": "Configuration Server",

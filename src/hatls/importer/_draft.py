@@ -14,7 +14,7 @@ from hatls.inventory import CertificateLevel, Mode, Redundancy, Role, SecProtoco
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PortTls:
-    """The port-level TLS keys INVENTORY.md allows (also used for `[pair.tls]`)."""
+    """The port-level TLS keys docs/inventory.md allows (also used for `[pair.tls]`)."""
 
     tls_mutual: bool | None = None
     sec_protocol: SecProtocol | None = None

@@ -1,4 +1,4 @@
-"""The draft as commented TOML, in the layout of INVENTORY.md (ports as inline tables).
+"""The draft as commented TOML, in the layout of docs/inventory.md (ports as inline tables).
 
 Every string from the sources is untrusted: values are TOML basic strings with every control
 character escaped, and comments go through `printable`, so no name can end a comment and

@@ -1,6 +1,6 @@
-"""Load and validate an inventory (INVENTORY.md) into frozen values.
+"""Load and validate an inventory (docs/inventory.md) into frozen values.
 
-The contract: a file valid under INVENTORY.md loads; anything else raises `InventoryError` with
+The contract: a file valid under docs/inventory.md loads; anything else raises `InventoryError` with
 *every* problem found, each naming file, line (where one can be found) and key path such as
 `pair[2].backup.ports[1].mode`. `tomllib` reports syntax errors with a line; for everything
 else the one TOML checker (`hatls._toml`) finds the line in the source text.

@@ -178,7 +178,7 @@ def _pairs(checker: Checker, base_dir: str, document: Table, file_tls: TlsLayer)
     if entries is None and "pair" in document:
         return None
     if not entries:
-        # REPORT.md: an inventory with no pair is a usage error, never a compliant scan of nothing.
+        # docs/report.md: an inventory with no pair is a usage error, never a compliant scan of nothing.
         checker.report("pair", "the inventory has no pair: add at least one [[pair]] table")
         return None
     check_unique(checker, entries, "name", "pair", "pair name")

@@ -1,4 +1,4 @@
-"""The resolved inventory as values (INVENTORY.md): what to scan and what to expect.
+"""The resolved inventory as values (docs/inventory.md): what to scan and what to expect.
 
 Everything here is frozen and hashable, so a primary and its backup compare with `==` and a
 report's `inputs` round-trip exactly. Loading and validation live in `hatls.inventory`; this
@@ -57,7 +57,7 @@ class SecProtocol(StrEnum):
     SSLV3 = "SSLv3"
 
 
-# The versions a secured port may accept for each `sec_protocol` (INVENTORY.md table, TLS-011),
+# The versions a secured port may accept for each `sec_protocol` (docs/inventory.md table, TLS-011),
 # in the report's version names.
 SEC_PROTOCOL_VERSIONS: Mapping[SecProtocol, frozenset[ProtocolVersion]] = MappingProxyType(
     {
@@ -166,7 +166,7 @@ class Pair:
         return (self.primary,) if self.backup is None else (self.primary, self.backup)
 
     def ha_link_port_ids(self, server: Server) -> tuple[str, ...]:
-        """The port(s) the partner connects to after a failover (RULES.md "The HA link")."""
+        """The port(s) the partner connects to after a failover (docs/rules.md "The HA link")."""
         flagged = tuple(spec.id for spec in server.ports if spec.ha_sync)
         default = (DEFAULT_PORT_ID,) if server.port(DEFAULT_PORT_ID) is not None else ()
         # "With consistent_port_selection = false (the Genesys default) the backup reaches the
@@ -223,7 +223,7 @@ class Inventory:
 
     def client_identity_of(self, pair: Pair, server: Server) -> ClientIdentity | None:
         """The identity ``server`` presents when it connects to its partner after a failover
-        (RULES.md GHA-009): its own client_certificate/client_key, else [pair.client], else [client]."""
+        (docs/rules.md GHA-009): its own client_certificate/client_key, else [pair.client], else [client]."""
         return server.client_identity or pair.client or self.client
 
     def zones(self) -> tuple[str, ...]:

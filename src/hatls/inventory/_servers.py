@@ -16,7 +16,7 @@ from hatls.inventory._tls import PORT_TLS_KEYS, TlsLayer, resolve_expectations, 
 from hatls.tls.host_name import a_label_host
 from hatls.x509 import normalize_thumbprint
 
-# A server's own client identity (GHA-009); the password variable is an addition to INVENTORY.md
+# A server's own client identity (GHA-009); the password variable is an addition to docs/inventory.md
 # so that an encrypted server key can be used too.
 SERVER_CLIENT_KEYS = ("client_certificate", "client_key", "client_key_password_env")
 SERVER_KEYS = ("host", "address", "certificate_level", "thumbprint", "ports", "zone",
@@ -109,7 +109,7 @@ def _thumbprint(checker: Checker, table: Table, path: str) -> str | None:
         return None
     digits = normalize_thumbprint(written)
     if not digits:
-        return None  # thumbprint = "" (as in INVENTORY.md's example): none given
+        return None  # thumbprint = "" (as in docs/inventory.md's example): none given
     key = join_key(path, "thumbprint")
     if not _HEX.fullmatch(digits):
         checker.report(key, f"{written!r} is not hexadecimal")

@@ -23,7 +23,7 @@ TLS_KEYS = (
     "trusted_ca",
     "tls_crl",
 )
-# The TLS options Genesys allows on a port (INVENTORY.md "Ports").
+# The TLS options Genesys allows on a port (docs/inventory.md "Ports").
 PORT_TLS_KEYS = ("tls_mutual", "sec_protocol", "cipher_list")
 
 # Field name -> value, for the keys one place writes (and wrote correctly). `Any` because the

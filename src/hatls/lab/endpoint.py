@@ -12,7 +12,7 @@ from enum import StrEnum
 
 
 class ListenMode(StrEnum):
-    """The Genesys Listening Mode of a port (INVENTORY.md `mode`)."""
+    """The Genesys Listening Mode of a port (docs/inventory.md `mode`)."""
 
     SECURED = "secured"
     UNSECURED = "unsecured"

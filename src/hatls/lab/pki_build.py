@@ -105,7 +105,7 @@ def require_aware(moment: datetime, what: str) -> None:
 
 
 def subject_name(common_name: str) -> x509.Name:
-    # CN only, like the names in REPORT.md's examples ("CN=Corp HA CA"): tests and the lab
+    # CN only, like the names in docs/report.md's examples ("CN=Corp HA CA"): tests and the lab
     # compare subjects as plain strings.
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
 

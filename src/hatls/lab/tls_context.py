@@ -15,7 +15,7 @@ from hatls.lab.endpoint import ClientAuth, EndpointConfig
 from hatls.tls.protocol import OPENSSL_VERSIONS, ProtocolVersion
 
 # OpenSSL 3 refuses TLS 1.0/1.1 (SHA-1 in their PRF and signatures) at its default
-# security level; level 0 lets a legacy lab server really speak them (DESIGN.md).
+# security level; level 0 lets a legacy lab server really speak them (docs/design.md).
 _LEGACY_SECLEVEL = "@SECLEVEL=0"
 
 _VERIFY_MODES: dict[ClientAuth, int] = {

@@ -1,4 +1,4 @@
-"""Policies (RULES.md "Policies"): what a published guideline asks of a TLS server, as data.
+"""Policies (docs/rules.md "Policies"): what a published guideline asks of a TLS server, as data.
 
 ``load_policy`` reads a built-in policy by name or a user's file by path; a report carries the
 policy (the generic codec of ``hatls.report``, shaped by the model's field metadata) so a saved

@@ -1,6 +1,6 @@
 """Checked reading of a policy file's TOML tables: every problem is collected, none is fatal.
 
-A policy is validated as strictly as an inventory (RULES.md "Policies"): an unknown key, a wrong
+A policy is validated as strictly as an inventory (docs/rules.md "Policies"): an unknown key, a wrong
 type or a name no registry knows is an error that names the key, so a typo can never switch a
 check off. Each getter records a problem and returns a harmless default, so one pass over the
 file reports every error in it.

@@ -1,4 +1,4 @@
-"""Policies (RULES.md "Policies"): what a published guideline asks of a TLS server, as data.
+"""Policies (docs/rules.md "Policies"): what a published guideline asks of a TLS server, as data.
 
 A policy is a TOML file. The built-in ones ship in ``hatls/policies/``; ``--policy PATH`` takes a
 user's own, validated as strictly as an inventory. A policy may change a rule's severity, turn a

@@ -1,6 +1,6 @@
 """The sections of a policy file, each read into the fields of ``hatls.policy.Policy``.
 
-RULES.md "Policies" defines the tables; every reader here records problems on the shared
+docs/rules.md "Policies" defines the tables; every reader here records problems on the shared
 ``Reader`` and returns harmless defaults, so one pass reports every error in the file.
 """
 
@@ -16,7 +16,7 @@ from hatls.tls.protocol import ProtocolVersion
 
 FORWARD_SECRECY = ("fail", "warn", "off")
 SEVERITY_OR_OFF = ("critical", "high", "medium", "low", "info", "off")
-# The named conditions a rule defines (RULES.md): rule id -> option -> accepted values, the
+# The named conditions a rule defines (docs/rules.md): rule id -> option -> accepted values, the
 # first being the default.
 RULE_OPTIONS: Mapping[str, Mapping[str, tuple[str, ...]]] = MappingProxyType({
     "TLS-043": MappingProxyType({"when": ("several-versions", "below-tls12-without-tls13")}),
@@ -42,7 +42,7 @@ def versions(reader: Reader, data: dict[str, Any]) -> dict[str, Any]:
              for key in ("allowed", "discouraged", "required")}
     if both := found["allowed"] & found["discouraged"]:
         reader.report("versions.discouraged", f"{sorted(both)} are also allowed")
-    # RULES.md: "`required` (a subset of allowed or discouraged)".
+    # docs/rules.md: "`required` (a subset of allowed or discouraged)".
     if stray := found["required"] - found["allowed"] - found["discouraged"]:
         reader.report("versions.required", f"{sorted(stray)} are neither allowed nor discouraged")
     return {f"versions_{key}": names for key, names in found.items()}

@@ -12,7 +12,7 @@ import trio
 from hatls.observations import ErrorKind
 from hatls.probe.errors import ProbeFailure
 
-# A whole server flight is capped (DESIGN.md, parser contract): more than this from one connection is
+# A whole server flight is capped (docs/design.md, parser contract): more than this from one connection is
 # a hostile or broken server, and hatls stops reading rather than buffering without bound.
 MAX_BYTES_PER_CONNECTION = 256 * 1024
 RECEIVE_CHUNK = 16 * 1024

@@ -1,4 +1,4 @@
-"""The one boundary where exceptions from the network become a closed ErrorKind (DESIGN.md).
+"""The one boundary where exceptions from the network become a closed ErrorKind (docs/design.md).
 
 Anything not recognised here is ``internal``: a bug in hatls, never blamed on the server.
 """

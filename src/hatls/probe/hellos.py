@@ -1,6 +1,6 @@
 """One raw hello per connection, for the enumeration: send it, read the server's flight.
 
-An alert, a close or a reset in answer to a hello means "nothing offered is acceptable" (REPORT.md:
+An alert, a close or a reset in answer to a hello means "nothing offered is acceptable" (docs/report.md:
 an observation, not an error); only timeouts and unparsable answers are recorded as errors. What
 to offer, and what an answer means, is decided in scanning/_enumeration.py.
 """

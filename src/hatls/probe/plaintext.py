@@ -1,6 +1,6 @@
 """The plaintext probe: does a port keep talking to a client that does not speak TLS?
 
-DESIGN.md: connect; wait briefly for a server-first banner; send a short line that is not a TLS
+docs/design.md: connect; wait briefly for a server-first banner; send a short line that is not a TLS
 record; read until a short deadline. Claim only what was seen:
 - a banner, or non-TLS bytes back: plaintext accepted -- except an HTTP 4xx answer, which is how
   HTTPS servers (nginx "The plain HTTP request was sent to HTTPS port") tell a plain client to use

@@ -296,7 +296,7 @@ async def scan(
     prober: Prober | None = None,
     connect: Connect = open_connection,
 ) -> Report:
-    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (DESIGN.md).
+    """Scan every endpoint of ``inventory`` and judge it. ``now`` is the only clock (docs/design.md).
 
     ``zone``: probe that zone's servers only (ZoneError if the inventory has no such zone); the
     report is partial, its pairs wait for ``hatls merge``. ``stop``: once set, the probes end and

@@ -1,4 +1,4 @@
-"""The report core: the report model (REPORT.md), its JSON both ways, the verdict, and the light
+"""The report core: the report model (docs/report.md), its JSON both ways, the verdict, and the light
 outputs made from a report (terminal summary, JUnit, SARIF, Prometheus metrics).
 
 Light on purpose: ``hatls.load_report`` and every export import this face, so it imports no

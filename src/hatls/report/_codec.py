@@ -1,7 +1,7 @@
 """The one place the report model becomes JSON and back: ``load(dump(r)) == r``.
 
 Frozen dataclasses are encoded field by field and decoded by their type hints, so a new field needs
-no codec change. Where REPORT.md wants a different shape than the model (protocols and ciphers as
+no codec change. Where docs/report.md wants a different shape than the model (protocols and ciphers as
 objects keyed by version, summary counts named by status, ``tool`` as an object) the mapping is
 spelled out here.
 """

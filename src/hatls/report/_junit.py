@@ -47,7 +47,7 @@ def render_junit(report: Report) -> str:
     for finding, name in zip(report.findings, case_names(report.findings), strict=True):
         by_pair[finding.pair].append((finding, name))
     # An incomplete scan is one more test case, in error: a CI job reading only the JUnit file
-    # must not turn green on a scan that saw part of the servers (REPORT.md).
+    # must not turn green on a scan that saw part of the servers (docs/report.md).
     incomplete = verdict_of(report) is Verdict.INCOMPLETE
     root = ET.Element("testsuites", {
         "name": "hatls",

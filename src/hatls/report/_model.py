@@ -1,4 +1,4 @@
-"""The report model (REPORT.md): one scan, self-sufficient, renderable and re-judgeable later."""
+"""The report model (docs/report.md): one scan, self-sufficient, renderable and re-judgeable later."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ class ScanMeta:
     fail_on: Severity
     status: ScanStatus = ScanStatus.COMPLETE
     # Measured on the scan's monotonic clock: started/finished are whole seconds (RFC 3339 as
-    # REPORT.md shows it), too coarse for a scan that takes 1.3 s. None in reports from before.
+    # docs/report.md shows it), too coarse for a scan that takes 1.3 s. None in reports from before.
     duration_seconds: float | None = None
 
     @property
@@ -94,7 +94,7 @@ class Summary:
     not_checked: int
     internal_errors: int
     connections: int
-    # None: no verdict. Only a complete scan of at least one pair can be compliant (REPORT.md).
+    # None: no verdict. Only a complete scan of at least one pair can be compliant (docs/report.md).
     compliant: bool | None
     by_severity: Mapping[str, int] = field(default_factory=dict)   # failing findings per severity
     waived: int = 0       # findings a live waiver covers (they keep their status, break nothing)
@@ -133,7 +133,7 @@ class Report:
 
 
 def breaks_compliance(finding: Finding, fail_on: Severity) -> bool:
-    """REPORT.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does;
+    """docs/report.md: a fail or error at or above ``fail_on`` breaks compliance; warn never does;
     nor does a finding a live waiver covers (an accepted risk, shown as such)."""
     return (finding.status in (Status.FAIL, Status.ERROR) and finding.severity.rank >= fail_on.rank
             and finding.waiver is None)

@@ -25,7 +25,7 @@ def inventory_schema() -> dict[str, Any]:
     """The shape of ``inputs.inventory`` in a report (the resolved inventory, no secrets)."""
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "hatls resolved inventory (report inputs.inventory); the file format is INVENTORY.md",
+        "title": "hatls resolved inventory (report inputs.inventory); the file format is docs/inventory.md",
         "type": "object",
         "required": ["version", "path", "sha256", "scan", "pairs"],
         "properties": {

@@ -1,4 +1,4 @@
-"""The verdict every output shows: compliant, not compliant, or incomplete (REPORT.md).
+"""The verdict every output shows: compliant, not compliant, or incomplete (docs/report.md).
 
 Only a complete scan can be compliant. The verdict is decided here, once, from the scan's status
 and the summary together, so a partial report saved by an older hatls (whose summary said

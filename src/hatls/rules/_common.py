@@ -62,13 +62,13 @@ def skipped(ctx: EndpointContext, reason: str, *, depends_on: str | None = None)
 
 
 def not_probed(ctx: EndpointContext, what: str) -> Finding:
-    """A rule whose observation hatls did not collect: never reads as compliant (RULES.md)."""
+    """A rule whose observation hatls did not collect: never reads as compliant (docs/rules.md)."""
     return endpoint_finding(ctx, Status.SKIPPED, f"not checked: {what} was not probed",
                             {"reason": "not-probed", "missing": what})
 
 
 def is_idle_warm_backup(ctx: EndpointContext) -> bool:
-    """RULES.md: a warm-standby backup that is not serving (refused, or closed before any byte)."""
+    """docs/rules.md: a warm-standby backup that is not serving (refused, or closed before any byte)."""
     obs = ctx.observation
     if ctx.server.role is not Role.BACKUP or ctx.pair.redundancy is not Redundancy.WARM_STANDBY:
         return False
@@ -86,7 +86,7 @@ def expects_tls(ctx: EndpointContext) -> bool:
 
 
 def tls_gate(ctx: EndpointContext) -> Finding | None:
-    """The shared "when rules apply" of RULES.md for the TLS-01x … TLS-04x rules.
+    """The shared "when rules apply" of docs/rules.md for the TLS-01x … TLS-04x rules.
 
     Returns the skipped finding when the rule does not apply, None when the rule should judge.
     """

@@ -53,7 +53,7 @@ def _speaks_tls(outcome: HandshakeOutcome) -> bool:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaintextFinding:
-    """The plaintext probe read together with the first handshake (DESIGN.md)."""
+    """The plaintext probe read together with the first handshake (docs/design.md)."""
 
     accepted: bool | None = None
     case: PlaintextCase | None = None

@@ -69,7 +69,7 @@ def build_report(
     findings, outcomes = apply_waivers(judged, waivers, today=started.astimezone(UTC).date())
     # The waivers are kept, so a re-judgement of this report gives the same verdict. Where the
     # machine's own CA store judged TLS-031, the anchors that built a path are kept, so the report
-    # re-judges the same anywhere (REPORT.md: the report is self-sufficient).
+    # re-judges the same anywhere (docs/report.md: the report is self-sufficient).
     inputs = ReportInputs(
         inventory=inventory, policy=policy, waivers=tuple(waivers),
         system_anchors=None if inventory.scan.trusted_ca else anchors_used(endpoints, anchors,

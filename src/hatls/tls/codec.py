@@ -18,7 +18,7 @@ from enum import StrEnum
 
 
 class ParseErrorKind(StrEnum):
-    """Why bytes from the peer were refused; probe/ maps these to REPORT.md error kinds."""
+    """Why bytes from the peer were refused; probe/ maps these to docs/report.md error kinds."""
 
     MALFORMED = "malformed"  # does not decode: short, over-long, bad length, bad value
     TOO_LARGE = "too-large"  # a length beyond what the protocol (or our cap) allows

@@ -9,7 +9,7 @@ its TLS group names (``brainpoolP256r1tls13``, ``curveSM2``, ``X25519MLKEM768``)
 OpenSSL has no such group. Its other TLS spellings (``secp256r1``, ``x25519``: what
 ``SSL_get0_group_name`` returns) are the IANA names, and its NIST aliases (``P-256``) are aliases.
 
-Nominal bits (RULES.md, "Policies"): the curve or field size; X25519 counts as 256 and X448 as
+Nominal bits (docs/rules.md, "Policies"): the curve or field size; X25519 counts as 256 and X448 as
 448 (as Mozilla and sslyze treat them); a hybrid post-quantum group counts as its classical
 part; a pure ML-KEM group as its parameter set (512/768/1024), which rules must not compare with
 EC or DH sizes. The explicit-curve placeholders have no size (0).

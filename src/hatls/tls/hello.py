@@ -7,7 +7,7 @@ flight says what the server chose, which certificate and key-exchange sizes it s
 it refused. The invariant, tested with hypothesis and fuzzed by ``bench/fuzz_hello.py``:
 *any bytes, delivered whole or one at a time, either parse or raise ``TLSParseError`` --
 never anything else, never a hang*; ``TLSParseError.kind`` is malformed / too-large / not-tls /
-unexpected, which probe/ maps to REPORT.md's error kinds.
+unexpected, which probe/ maps to docs/report.md's error kinds.
 
 Layout: ``codec`` (length-checked Reader/Writer, the error), ``protocol`` (wire constants),
 ``hello_spec`` + ``hello_build`` + ``key_share`` (the client side), ``records`` (record and

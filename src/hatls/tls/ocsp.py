@@ -38,7 +38,7 @@ _RESPONSE_STATUS = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OcspStapling:
-    """REPORT.md's ``ocsp_stapling``. ``stapled``: None = not asked (no completed handshake that
+    """docs/report.md's ``ocsp_stapling``. ``stapled``: None = not asked (no completed handshake that
     requested it), False = asked and nothing stapled, True = a response came with the handshake.
     The other fields are None unless a response was stapled (and, past ``response_status``,
     unless it was a successful one)."""

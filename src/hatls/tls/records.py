@@ -1,6 +1,6 @@
 """Sans-IO record and handshake-message readers: bytes in (``b""`` = EOF), whole units out.
 
-Theory of operation (the parser contract of DESIGN.md). ``RecordReader.feed`` takes whatever
+Theory of operation (the parser contract of docs/design.md). ``RecordReader.feed`` takes whatever
 the socket produced -- a byte, a segment, several records at once -- and returns every record
 now complete, keeping the rest; ``[]`` means "need more data". Nothing is held beyond one
 record (bounded by the protocol's record limit, checked on the header before the body

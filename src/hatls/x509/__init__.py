@@ -3,7 +3,7 @@
 Pure functions over parsed certificates; nothing here opens a socket or reads the clock
 (validation time is always a parameter, the scan's start time). The work lives in:
 
-- _facts.py       the REPORT.md certificate object (fingerprints, names, key, signature, EKU), and
+- _facts.py       the docs/report.md certificate object (fingerprints, names, key, signature, EKU), and
                   ``bounded_text``, how every untrusted string is shown
 - _oids.py        names for signature and EKU OIDs
 - _load.py        DER chains from the wire, PEM bundles, the system trust store

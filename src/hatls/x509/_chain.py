@@ -1,6 +1,6 @@
 """Does the served chain validate to a trusted CA? (TLS-031)
 
-RULES.md: "signatures, validity, CA constraints. An intermediate missing from the chain but
+docs/rules.md: "signatures, validity, CA constraints. An intermediate missing from the chain but
 found in trusted_ca is warn (incomplete chain); an out-of-order chain is warn (TLS 1.3
 requires only the leaf first). Names and EKU are not this rule's (TLS-032, TLS-035): use
 cryptography's verifier with relaxed extension policies so one defect is one finding."

@@ -1,4 +1,4 @@
-"""The certificate object of REPORT.md: plain facts about one certificate, no judgement.
+"""The certificate object of docs/report.md: plain facts about one certificate, no judgement.
 
 Every string here may come from a hostile server, so each is bounded in length and has its
 control and invisible characters (bidi overrides, U+200E, NUL, …) written as escapes; HTML
@@ -36,7 +36,7 @@ _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CertificateFacts:
-    """REPORT.md's certificate object, plus the PEM so a report replays without the network."""
+    """docs/report.md's certificate object, plus the PEM so a report replays without the network."""
 
     sha256: str  # lowercase hex, no separators
     sha1: str

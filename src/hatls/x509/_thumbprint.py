@@ -24,7 +24,7 @@ _HEX_DIGITS = frozenset(string.hexdigits.lower())
 
 
 def _is_separator(char: str) -> bool:
-    # INVENTORY.md: colons or spaces between bytes, and the invisible characters a copy from
+    # docs/inventory.md: colons or spaces between bytes, and the invisible characters a copy from
     # the Windows certificate dialog brings along (U+200E LEFT-TO-RIGHT MARK), are dropped.
     return char == ":" or char.isspace() or unicodedata.category(char) in {"Cf", "Cc", "Zs"}
 

@@ -1,4 +1,4 @@
-"""The HTML report (REPORT.md): one self-contained page per report, and the drift's page.
+"""The HTML report (docs/report.md): one self-contained page per report, and the drift's page.
 
 A view model decides and bounds everything a page shows (``build_view``, ``build_drift_view``:
 pure, the report in, plain frozen values out); Jinja templates, ours or a user's

@@ -1,4 +1,4 @@
-"""The HTML report: one self-contained file rendered from a Report (REPORT.md), for people.
+"""The HTML report: one self-contained file rendered from a Report (docs/report.md), for people.
 
 The view model (_view) decides everything; Jinja templates only lay it out. The built-in
 templates live in the repository's ``reports/templates/`` and ship as the package data

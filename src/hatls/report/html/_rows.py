@@ -189,7 +189,7 @@ _LISTENER = RowGroup(title="Listener", specs=(
     RowSpec(label="Reachable", kind=RowKind.MATCH, hint="TLS-001",
             read=lambda o, _: plain(flag(o.reachable))),
     RowSpec(label="Speaks", kind=RowKind.MATCH, hint="TLS-002, GHA-008", read=_speaks),
-    # Which plaintext case was seen (DESIGN.md): a refusal by HTTP 400 and one by a TLS alert both
+    # Which plaintext case was seen (docs/design.md): a refusal by HTTP 400 and one by a TLS alert both
     # read "plaintext off" above; this row says which, in the probe's words.
     RowSpec(label="Plaintext probe", kind=RowKind.INFO, hint="TLS-002", optional=True,
             read=lambda o, _: _case(o.plaintext_case, o.plaintext_evidence)),

@@ -95,7 +95,7 @@ def fingerprint(hex_digits: str) -> str:
 
 
 def flag(value: bool | None, yes: str = "yes", no: str = "no") -> str | None:
-    """None stays None (not probed), never "no": REPORT.md's null is not false."""
+    """None stays None (not probed), never "no": docs/report.md's null is not false."""
     if value is None:
         return None
     return yes if value else no

@@ -231,7 +231,7 @@ _VERDICT_CLASS = {Verdict.COMPLIANT: "ok", Verdict.NOT_COMPLIANT: "bad",
 
 
 def _verdict(report: Report) -> tuple[bool | None, str, str]:
-    """(compliant, words, class): only a complete scan is compliant or not (REPORT.md)."""
+    """(compliant, words, class): only a complete scan is compliant or not (docs/report.md)."""
     verdict = verdict_of(report)
     return compliant_of(report), verdict.value.capitalize(), _VERDICT_CLASS[verdict]
 

@@ -1,4 +1,4 @@
-"""The TLS rules of RULES.md, one per ID, judged for each endpoint.
+"""The TLS rules of docs/rules.md, one per ID, judged for each endpoint.
 
 Every rule takes an EndpointContext and returns exactly one Finding; each is a ``Rule`` made by
 ``@rule("TLS-0xx")`` at its definition, and the engine applies the policy's severity overrides.

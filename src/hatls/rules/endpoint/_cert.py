@@ -1,7 +1,7 @@
 """TLS-030, TLS-031, TLS-037, TLS-038: the certificate's time and trust.
 
 "Now" is ``ctx.now``, the scan's start time, so a report judged again later gives the same
-findings (REPORT.md). Each rule first takes the leaf through ``leaf_or_finding``.
+findings (docs/report.md). Each rule first takes the leaf through ``leaf_or_finding``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _CRL_STATUS = {
 
 @rule("TLS-030")
 def tls_030(ctx: EndpointContext) -> Finding:
-    """RULES.md: "The leaf certificate is within its validity period at scan time; one that
+    """docs/rules.md: "The leaf certificate is within its validity period at scan time; one that
     expires within `min_days_valid` is `warn`" (the inventory's value, where given, wins)."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
@@ -61,7 +61,7 @@ def tls_030(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-031")
 def tls_031(ctx: EndpointContext) -> Finding:
-    """RULES.md: "The chain sent validates to a trusted CA … An intermediate missing from the
+    """docs/rules.md: "The chain sent validates to a trusted CA … An intermediate missing from the
     chain but found in `trusted_ca` is `warn` …; an out-of-order chain is `warn`"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
@@ -83,7 +83,7 @@ def tls_031(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-037")
 def tls_037(ctx: EndpointContext) -> Finding:
-    """RULES.md: "The leaf's lifespan (notAfter − notBefore) is at most the policy's
+    """docs/rules.md: "The leaf's lifespan (notAfter − notBefore) is at most the policy's
     `max_lifespan_days`"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
@@ -105,7 +105,7 @@ def tls_037(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-038")
 def tls_038(ctx: EndpointContext) -> Finding:
-    """RULES.md: "No certificate of the served chain is revoked by the configured `tls_crl`"."""
+    """docs/rules.md: "No certificate of the served chain is revoked by the configured `tls_crl`"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
         return leaf

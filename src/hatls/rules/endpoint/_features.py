@@ -20,7 +20,7 @@ _ONLY_TLS13 = "only TLS 1.3 is accepted"
 
 @rule("TLS-040")
 def tls_040(ctx: EndpointContext) -> Finding:
-    """RULES.md: "A client certificate is requested and required exactly when `tls_mutual` is
+    """docs/rules.md: "A client certificate is requested and required exactly when `tls_mutual` is
     expected for the port; the CA names it advertises include the pair's CA"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
@@ -182,7 +182,7 @@ def tls_044(ctx: EndpointContext) -> Finding:
 @rule("TLS-045")
 def tls_045(ctx: EndpointContext) -> Finding:
     """RFC 7366 §2: with a CBC suite, Encrypt-then-MAC replaces MAC-then-encrypt (padding
-    oracles); RULES.md asks for it whenever a CBC suite is accepted."""
+    oracles); docs/rules.md asks for it whenever a CBC suite is accepted."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
     obs = ctx.observation

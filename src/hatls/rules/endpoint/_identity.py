@@ -47,7 +47,7 @@ def tls_032(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-033")
 def tls_033(ctx: EndpointContext) -> Finding:
-    """RULES.md: "leaf key type and size, EC curve, signature algorithm (leaf list), and no
+    """docs/rules.md: "leaf key type and size, EC curve, signature algorithm (leaf list), and no
     MD5/SHA-1 signature in the chain below the anchor"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
@@ -96,7 +96,7 @@ def _weak_chain_signatures(obs: EndpointObservation) -> list[str]:
 
 @rule("TLS-034")
 def tls_034(ctx: EndpointContext) -> Finding:
-    """RULES.md: "The certificate is the expected one, where a `thumbprint` is given (SHA-1 or
+    """docs/rules.md: "The certificate is the expected one, where a `thumbprint` is given (SHA-1 or
     SHA-256)"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):
@@ -158,7 +158,7 @@ def tls_035(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-036")
 def tls_036(ctx: EndpointContext) -> Finding:
-    """RULES.md: "The leaf is not self-signed; a self-signed leaf whose `thumbprint` is pinned is
+    """docs/rules.md: "The leaf is not self-signed; a self-signed leaf whose `thumbprint` is pinned is
     `pass`"."""
     leaf = leaf_or_finding(ctx)
     if isinstance(leaf, Finding):

@@ -1,7 +1,7 @@
 """TLS-001 (reachability) and TLS-002 (what the port speaks against its Listening Mode).
 
 These two carry every "no handshake" defect, so the TLS-01x … TLS-04x rules can say skipped
-with ``depends_on`` and a report reads from the root cause (RULES.md "When rules apply").
+with ``depends_on`` and a report reads from the root cause (docs/rules.md "When rules apply").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def tls_001(ctx: EndpointContext) -> Finding:
     obs = ctx.observation
     error = obs.first_error()
     detail = {"kind": error.kind.value, "error": error.message} if error else {}
-    # RULES.md: "A warm-standby backup that is not serving (connection refused, or accepted and
+    # docs/rules.md: "A warm-standby backup that is not serving (connection refused, or accepted and
     # closed before any byte) is TLS-001 warn (it accepts clients only once promoted)".
     if is_idle_warm_backup(ctx):
         return finding(ctx, Status.WARN,
@@ -66,7 +66,7 @@ def _seen(ctx: EndpointContext) -> dict[str, Any]:
 
 
 def _secured(ctx: EndpointContext) -> Finding:
-    """RULES.md: "`secured` = TLS only"."""
+    """docs/rules.md: "`secured` = TLS only"."""
     obs = ctx.observation
     if obs.speaks_tls is None:
         return missing_observation(ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
@@ -97,7 +97,7 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
                        f"({obs.plaintext_evidence})", evidence)
     if error is not None and error.kind in _INCONCLUSIVE:
         silent = obs.first_error(Stage.PLAINTEXT)
-        # DESIGN.md: a port that answers nothing at all is a timeout -- say that plaintext got
+        # docs/design.md: a port that answers nothing at all is a timeout -- say that plaintext got
         # no answer either, and claim nothing about it.
         also = "" if silent is None else f"; no answer to plaintext either ({silent.message})"
         return finding(ctx, Status.ERROR,
@@ -109,7 +109,7 @@ def _no_handshake(ctx: EndpointContext) -> Finding:
 
 
 def _unsecured(ctx: EndpointContext) -> Finding:
-    """RULES.md: "`unsecured` = no TLS" (whether plaintext is answered does not matter)."""
+    """docs/rules.md: "`unsecured` = no TLS" (whether plaintext is answered does not matter)."""
     obs = ctx.observation
     if obs.speaks_tls is None:
         return missing_observation(ctx, "the TLS handshake", Stage.HANDSHAKE, _seen(ctx))
@@ -119,7 +119,7 @@ def _unsecured(ctx: EndpointContext) -> Finding:
     handshake = obs.first_error(Stage.HANDSHAKE)
     silent = obs.first_error(Stage.PLAINTEXT)
     if handshake is not None and handshake.kind in _INCONCLUSIVE and silent is not None:
-        # RULES.md: a port that answers nothing at all is `error` (timeout): "no TLS" unseen.
+        # docs/rules.md: a port that answers nothing at all is `error` (timeout): "no TLS" unseen.
         return finding(ctx, Status.ERROR,
                        f"the port answered neither TLS nor plaintext: {silent.message}",
                        _seen(ctx) | {"kind": silent.kind.value, "error": silent.message})
@@ -128,7 +128,7 @@ def _unsecured(ctx: EndpointContext) -> Finding:
 
 
 def _auto_detect(ctx: EndpointContext) -> Finding:
-    """RULES.md: "`auto-detect` = plaintext accepted (TLS as GHA-008 says)"."""
+    """docs/rules.md: "`auto-detect` = plaintext accepted (TLS as GHA-008 says)"."""
     obs = ctx.observation
     if obs.accepts_plaintext is None:
         return missing_observation(ctx, "the plaintext probe", Stage.PLAINTEXT,

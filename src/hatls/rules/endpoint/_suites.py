@@ -23,7 +23,7 @@ _EC_KINDS = frozenset({GroupKind.EC, GroupKind.ECX, GroupKind.HYBRID_PQ})
 
 @rule("TLS-020")
 def tls_020(ctx: EndpointContext) -> Finding:
-    """RULES.md: "Every accepted cipher suite is in the policy's allow-list for its version …
+    """docs/rules.md: "Every accepted cipher suite is in the policy's allow-list for its version …
     and in `cipher_list` where that is set. Evidence names each offending suite and version"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
@@ -63,7 +63,7 @@ def _suite_problems(ctx: EndpointContext, version: str, name: str,
 
 @rule("TLS-021")
 def tls_021(ctx: EndpointContext) -> Finding:
-    """RULES.md: "Every accepted TLS ≤ 1.2 suite has forward secrecy (ECDHE or DHE)"."""
+    """docs/rules.md: "Every accepted TLS ≤ 1.2 suite has forward secrecy (ECDHE or DHE)"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
     mode = ctx.policy.forward_secrecy
@@ -91,7 +91,7 @@ def tls_021(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-022")
 def tls_022(ctx: EndpointContext) -> Finding:
-    """RULES.md: "DH groups ≥ its `dh_min_bits`, ECDH ≥ its `ecdh_min_bits`, every accepted named
+    """docs/rules.md: "DH groups ≥ its `dh_min_bits`, ECDH ≥ its `ecdh_min_bits`, every accepted named
     group in its allow-list (where it has one), and at least one of its required groups"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated

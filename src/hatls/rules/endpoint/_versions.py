@@ -33,7 +33,7 @@ def _unknown_outside(unprobed: list[str], expected: frozenset[str]) -> list[str]
 
 @rule("TLS-010")
 def tls_010(ctx: EndpointContext) -> Finding:
-    """RULES.md: "No protocol version outside the policy's allowed versions is accepted: a
+    """docs/rules.md: "No protocol version outside the policy's allowed versions is accepted: a
     *discouraged* version (policy data) is `warn`, any other `fail`"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
@@ -62,7 +62,7 @@ def tls_010(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-011")
 def tls_011(ctx: EndpointContext) -> Finding:
-    """INVENTORY.md: the `sec_protocol` table — "at least one, none outside"."""
+    """docs/inventory.md: the `sec_protocol` table — "at least one, none outside"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
     sec_protocol = ctx.port.tls.sec_protocol
@@ -93,7 +93,7 @@ def tls_011(ctx: EndpointContext) -> Finding:
 
 @rule("TLS-012")
 def tls_012(ctx: EndpointContext) -> Finding:
-    """RULES.md: "Every version the policy requires is accepted"."""
+    """docs/rules.md: "Every version the policy requires is accepted"."""
     if (gated := tls_gate(ctx)) is not None:
         return gated
     required = ctx.policy.versions_required

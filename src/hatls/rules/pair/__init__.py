@@ -1,7 +1,7 @@
-"""The pair rules GHA-001 … GHA-009 of RULES.md, in ID order, as the engine runs them.
+"""The pair rules GHA-001 … GHA-009 of docs/rules.md, in ID order, as the engine runs them.
 
 Each rule takes a PairContext and returns its findings: one per pair, or one per HA link port where
-RULES.md says each is judged (GHA-001/004/007/009). Each is a ``Rule`` made by ``@rule("GHA-00x")``
+docs/rules.md says each is judged (GHA-001/004/007/009). Each is a ``Rule`` made by ``@rule("GHA-00x")``
 at its definition; the engine applies the policy's overrides and turns an exception into an
 internal error finding. The rules live by theme in the ``_*.py`` modules here.
 """

@@ -4,7 +4,7 @@ A pair rule judges each *side* (a server's port, or the server itself) to a `Sid
 folds the sides into one finding. The fold takes the worst status (fail > error > warn > skipped >
 pass), so a pair never reads `pass` while one side could not be judged, and the chosen skipped
 side's reason and `depends_on` surface in the evidence, so a report reads from the root cause
-(RULES.md).
+(docs/rules.md).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class SideVerdict:
     evidence: Mapping[str, Any] = field(default_factory=dict)
     reason: str | None = None        # skipped only: why
     depends_on: str | None = None    # skipped only: the rule that carries the defect
-    # fail/error only: the endpoint rule that already reported the same defect (RULES.md: the GHA
+    # fail/error only: the endpoint rule that already reported the same defect (docs/rules.md: the GHA
     # rule "fails too and names it", never skipped because an endpoint rule spoke first).
     cause: str | None = None
 
@@ -124,7 +124,7 @@ def single(ctx: PairContext, verdict: SideVerdict, *,
 
 
 def standalone(ctx: PairContext) -> tuple[Finding, ...] | None:
-    """INVENTORY.md: "A standalone server (no backup) … pair rules then report skipped, never
+    """docs/inventory.md: "A standalone server (no backup) … pair rules then report skipped, never
     pass"."""
     if ctx.pair.backup is not None:
         return None
@@ -140,7 +140,7 @@ def partner(ctx: PairContext, server: Server) -> Server | None:
 
 
 def ha_link_ids(ctx: PairContext) -> tuple[str, ...]:
-    """The HA link port IDs of both servers, primary's first: each is judged (RULES.md)."""
+    """The HA link port IDs of both servers, primary's first: each is judged (docs/rules.md)."""
     seen: dict[str, None] = {}
     for server in ctx.pair.servers():
         seen.update(dict.fromkeys(ctx.pair.ha_link_port_ids(server)))
@@ -156,7 +156,7 @@ def endpoint_context(ctx: PairContext, server: Server, port: PortSpec,
 def _reach_problem(ctx: PairContext, server: Server, port: PortSpec,
                    obs: EndpointObservation) -> SideVerdict | None:
     """Why this one address gave no live data, or None: it answered."""
-    # RULES.md: "a warm-standby backup that is not serving … every other rule that needs its
+    # docs/rules.md: "a warm-standby backup that is not serving … every other rule that needs its
     # live data is skipped with that reason".
     if is_idle_warm_backup(endpoint_context(ctx, server, port, obs)):
         return skip("warm-standby backup is not serving", depends_on="TLS-001",
@@ -173,7 +173,7 @@ def _tls_problem(ctx: PairContext, server: Server, port: PortSpec, obs: Endpoint
                  no_tls: Status = Status.FAIL) -> SideVerdict | None:
     """Why this one address gave no TLS data (reach first), or None.
 
-    A link whose handshake failed is TLS-002's defect, and the GHA rule says so too (RULES.md): it
+    A link whose handshake failed is TLS-002's defect, and the GHA rule says so too (docs/rules.md): it
     gets `no_tls` -- `fail` where a link without TLS breaks the control itself (trust, identical
     settings, the rehearsal), `error` where the control is about a certificate nobody saw -- and
     `error` whenever TLS-002 itself could not decide (a timeout)."""
@@ -202,7 +202,7 @@ def reach_gate(ctx: PairContext, server: Server, port: PortSpec) -> SideVerdict 
     """Skipped when a port's live data is missing or its unreachability is TLS-001's; else None.
 
     A port on several addresses (a name resolving to several) is judged with every address that
-    answered: only when none did is the rule skipped (RULES.md). One dead address of four must not
+    answered: only when none did is the rule skipped (docs/rules.md). One dead address of four must not
     hide what the other three show; `silent` names it."""
     observed = ctx.of(server, port.id)
     if not observed:

@@ -97,7 +97,7 @@ def _default_port_seen(server: Server, observed: tuple[EndpointObservation, ...]
         if obs.speaks_tls is None:
             return not_probed(f"the TLS handshake on {server.role.value} port 'default'")
         if not obs.speaks_tls:
-            # RULES.md: "never pass" — the upgrade may happen inside the Genesys protocol.
+            # docs/rules.md: "never pass" — the upgrade may happen inside the Genesys protocol.
             return bad(Status.WARN, "takes plaintext but refuses an immediate TLS handshake (the "
                        "upgrade may happen inside the Genesys protocol, which hatls cannot see)",
                        **seen)

@@ -88,7 +88,7 @@ def _secured_live(ctx: PairContext, server: Server, port: PortSpec,
                   facts: dict[str, Any]) -> SideVerdict:
     """Live: a handshake completes and plaintext is refused. A secured port that behaves otherwise
     contradicts its Listening Mode, which TLS-002 reports; the HA link control fails too and names
-    it (RULES.md: "a plaintext HA link is GHA-001 fail"). Every address that answered is judged;
+    it (docs/rules.md: "a plaintext HA link is GHA-001 fail"). Every address that answered is judged;
     one that did not is named (`silent`)."""
     gate = reach_gate(ctx, server, port)
     if gate is not None:

@@ -115,7 +115,7 @@ def _judge_002(ctx: PairContext, differences: list[dict[str, Any]],
                not_compared: list[dict[str, Any]], evidence: dict[str, Any]) -> SideVerdict:
     if differences:
         # A live difference where a side does not behave as its Listening Mode says is TLS-002's
-        # defect too: the twins still differ, so the control fails and names TLS-002 (RULES.md).
+        # defect too: the twins still differ, so the control fails and names TLS-002 (docs/rules.md).
         explained = all("explained_by" in d for d in differences)
         return SideVerdict(
             status=_difference_status(ctx, differences), evidence=evidence,
@@ -124,7 +124,7 @@ def _judge_002(ctx: PairContext, differences: list[dict[str, Any]],
                 f"{d['port_id']!r} {d['field']} {d['primary']} vs {d['backup']}"
                 + (" (TLS-002)" if "explained_by" in d else "") for d in differences))
     if not_compared:
-        # Never pass by omission: the live half could not be made (RULES.md "When rules apply").
+        # Never pass by omission: the live half could not be made (docs/rules.md "When rules apply").
         first = not_compared[0]
         return SideVerdict(
             status=Status.SKIPPED, evidence=evidence, reason=first["reason"],
