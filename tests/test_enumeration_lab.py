@@ -17,17 +17,16 @@ import trio
 from OpenSSL import SSL
 
 from hatls.inventory import parse_inventory
-from hatls.lab.endpoint import EndpointConfig, Fault, LabTimeouts, RunningEndpoint
+from hatls.lab.endpoint import EndpointConfig, Fault, RunningEndpoint
 from hatls.lab.pki import IssuedCert
 from hatls.lab.server import serve_endpoints
 from hatls.lab.tls_context import build_server_context, effective_cipher_string
-from hatls.lab.tls_session import serve_tls
 from hatls.probe.connection import open_connection
 from hatls.probe.enumerate import enumerate_tls
 from hatls.probe.scanner import ScanLimits, scan_inventory
 from hatls.scanning import EnumerationFacts, observations_of
 from hatls.tls.suites import Authentication, lookup
-from tests.labkit import NOW, ca, leaf
+from tests.labkit import NOW, ca, leaf, tcp_server, tls_server
 
 HOST = "tsrv-a.example.test"
 VERSIONS = ("SSLv2", "SSLv3", "TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -81,31 +80,6 @@ async def lab(*configs: EndpointConfig) -> AsyncIterator[Sequence[RunningEndpoin
     async with trio.open_nursery() as nursery:
         yield await nursery.start(serve_endpoints, configs)
         nursery.cancel_scope.cancel()
-
-
-@asynccontextmanager
-async def custom_server(address: str, context: SSL.Context) -> AsyncIterator[int]:
-    """A lab-like TLS server whose context the test changed after building it."""
-    listener = trio.socket.socket()
-    await listener.bind((address, 0))
-    listener.listen(64)
-    timeouts = LabTimeouts(handshake=5, idle=5)
-
-    async def serve(sock: trio.socket.SocketType) -> None:
-        async with trio.SocketStream(sock) as stream:
-            with suppress(Exception):  # a refused hello ends that connection only, as in the lab
-                await serve_tls(stream, context, already_received=b"", timeouts=timeouts)
-
-    async def accept(nursery: trio.Nursery) -> None:
-        while True:
-            sock, _ = await listener.accept()
-            nursery.start_soon(serve, sock)
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(accept, nursery)
-        yield listener.getsockname()[1]
-        nursery.cancel_scope.cancel()
-    listener.close()
 
 
 def dialer(address: str, port: int, counter: list[int] | None = None) -> Dial:
@@ -250,7 +224,7 @@ async def test_client_initiated_renegotiation_when_the_server_allows_it() -> Non
     cfg = config("127.0.4.8", max_version="TLSv1.2")
     context = build_server_context(cfg)
     context.set_options(ALLOW_CLIENT_RENEGOTIATION)
-    async with custom_server(cfg.address, context) as port:
+    async with tls_server(cfg.address, context) as port:
         facts = await enumerate_at(cfg.address, port)
     assert facts.client_renegotiation is True
 
@@ -304,9 +278,6 @@ ports = [ {{ id = "p0", port = {backup.port}, mode = "secured" }} ]
 async def size_intolerant_front(address: str, backend: RunningEndpoint, limit: int,
                                 ) -> AsyncIterator[int]:
     """A middlebox that drops every connection whose ClientHello record exceeds ``limit``."""
-    listener = trio.socket.socket()
-    await listener.bind((address, 0))
-    listener.listen(64)
 
     async def pipe(source: trio.SocketStream, sink: trio.SocketStream) -> None:
         with suppress(trio.BrokenResourceError, trio.ClosedResourceError, OSError):
@@ -327,16 +298,8 @@ async def size_intolerant_front(address: str, backend: RunningEndpoint, limit: i
                 nursery.start_soon(pipe, client, server)
                 nursery.start_soon(pipe, server, client)
 
-    async def accept(nursery: trio.Nursery) -> None:
-        while True:
-            sock, _ = await listener.accept()
-            nursery.start_soon(relay, sock)
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(accept, nursery)
-        yield listener.getsockname()[1]
-        nursery.cancel_scope.cancel()
-    listener.close()
+    async with tcp_server(address, relay) as port:
+        yield port
 
 
 async def test_a_server_that_drops_large_hellos_is_enumerated_in_smaller_ones() -> None:

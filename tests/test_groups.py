@@ -23,6 +23,7 @@ from hatls.lab.tls_context import build_server_context
 from hatls.report import dumps, loads, report_schema
 from hatls.tls.ffdhe import FFDHE_PRIMES, ffdhe_group_of
 from hatls.tls.groups import group_by_code
+from tests.labkit import tls_server
 from tests.real_servers import (
     gnutls_scan,
     inventory_text,
@@ -33,7 +34,7 @@ from tests.real_servers import (
     write_identity,
 )
 from tests.report_fixtures import sample_report
-from tests.test_enumeration_lab import config, custom_server, enumerate_at, lab
+from tests.test_enumeration_lab import config, enumerate_at, lab
 
 # --- the RFC 7919 primes -------------------------------------------------------------------------
 
@@ -72,7 +73,7 @@ async def test_other_groups_in_tls12_than_in_tls13_are_each_found() -> None:
             assert openssl_lib.SSL_set1_curves_list(conn._ssl, TLS12_GROUPS) == 1
 
     context.set_tlsext_servername_callback(per_version)
-    async with custom_server(cfg.address, context) as port:
+    async with tls_server(cfg.address, context) as port:
         facts = await enumerate_at(cfg.address, port)
     assert {v: set(g or ()) for v, g in facts.groups_by_version.items()} == {
         "TLSv1.3": {"x448", "ffdhe3072", "secp384r1"},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 
 import pytest
 import trio
@@ -17,9 +17,8 @@ from cryptography import x509
 from OpenSSL import SSL
 
 from hatls.inventory import host_problem
-from hatls.lab.endpoint import EndpointConfig, LabTimeouts
+from hatls.lab.endpoint import EndpointConfig
 from hatls.lab.tls_context import build_server_context
-from hatls.lab.tls_session import serve_tls
 from hatls.probe.connection import open_connection
 from hatls.probe.handshake import ClientOffer, tls_handshake
 from hatls.probe.renegotiation import client_renegotiation
@@ -28,7 +27,7 @@ from hatls.tls.hello_spec import HelloSpec
 from hatls.tls.host_name import a_label_host, sni_host_name
 from hatls.tls.suites import lookup
 from hatls.x509 import NameMatch, match_host
-from tests.labkit import NOW, ca, leaf
+from tests.labkit import NOW, ca, leaf, tls_server
 
 IDN = "straße.example"
 IDN_A_LABEL = "xn--strae-oqa.example"   # IDNA 2008 / UTS #46 non-transitional; IDNA 2003: strasse
@@ -98,29 +97,8 @@ def test_the_raw_hello_sends_the_a_label_without_a_trailing_dot() -> None:
     assert _raw_hello_sni("tsrv-a.example.test.") == ["tsrv-a.example.test"]
 
 
-@asynccontextmanager
-async def _sni_server(address: str, seen: list[str]) -> AsyncIterator[int]:
-    listener = trio.socket.socket()
-    await listener.bind((address, 0))
-    listener.listen(8)
-    context = _server_context(seen)
-
-    async def serve(sock: trio.socket.SocketType) -> None:
-        async with trio.SocketStream(sock) as stream:
-            with suppress(Exception):   # a refused handshake ends this connection only
-                await serve_tls(stream, context, already_received=b"",
-                                timeouts=LabTimeouts(handshake=5, idle=5))
-
-    async def accept(nursery: trio.Nursery) -> None:
-        while True:
-            sock, _ = await listener.accept()
-            nursery.start_soon(serve, sock)
-
-    async with trio.open_nursery() as nursery:
-        nursery.start_soon(accept, nursery)
-        yield listener.getsockname()[1]
-        nursery.cancel_scope.cancel()
-    listener.close()
+def _sni_server(address: str, seen: list[str]) -> AbstractAsyncContextManager[int]:
+    return tls_server(address, _server_context(seen))
 
 
 async def test_the_handshake_probe_sends_the_same_sni() -> None:
